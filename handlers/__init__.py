@@ -1,0 +1,11 @@
+"""Thin Slack listeners, grouped by surface; ``register_all`` wires them to an app."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import commands
+
+
+def register_all(app: App) -> None:
+    commands.register(app)

@@ -1,0 +1,145 @@
+"""The `pilot-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.settings import Settings, SettingsError, configure_logging, load_settings, redact_url
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; ``str()`` is the one line the user sees."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        command: Callable[[argparse.Namespace], int] = args.run
+        return command(args)
+    except (SettingsError, StartupError) as error:
+        print(f"pilot-bot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pilot-bot",
+        description="Runs the communication cadence of customer pilots in Slack.",
+        epilog="Configuration comes from the environment; see the README's table.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="Serve Slack's HTTP requests at POST /slack/events (and GET /healthz)."
+    )
+    serve.add_argument("--host", help="Interface to listen on (default: $HOST or 0.0.0.0).")
+    serve.add_argument("--port", type=int, help="Port to listen on (default: $PORT or 3000).")
+    serve.add_argument("--threads", type=int, default=16, help="Worker threads (default: 16).")
+    serve.set_defaults(run=_serve)
+
+    socket = commands.add_parser(
+        "socket", help="Connect to Slack over Socket Mode (no public URL; needs SLACK_APP_TOKEN)."
+    )
+    socket.set_defaults(run=_socket)
+
+    migrate = commands.add_parser("migrate", help="Create or upgrade the database schema.")
+    migrate.set_defaults(run=_migrate)
+
+    demo = commands.add_parser(
+        "demo",
+        help="Play a scripted pilot against a built-in Slack emulator; no Slack account needed.",
+    )
+    demo.add_argument("--quiet", action="store_true", help="Print only the summary.")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _engine(settings: Settings) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import make_engine, migrate
+
+    try:
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+    except (SQLAlchemyError, ImportError, ValueError) as error:
+        url = redact_url(settings.database_url)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise StartupError(f"DATABASE_URL {url} cannot be used: {reason}") from error
+    return engine
+
+
+def _app(settings: Settings, engine: Any) -> Any:
+    from slack_bolt.error import BoltError
+
+    from bot.app import build_app
+    from bot.clock import SystemClock
+
+    try:
+        return build_app(settings=settings, engine=engine, clock=SystemClock())
+    except BoltError as error:
+        raise StartupError(
+            f"Slack did not accept SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL."
+        ) from error
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    engine = _engine(settings)
+    app = _app(settings, engine)
+
+    from bot.web import PilotWsgi, make_server
+
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    try:
+        server = make_server(PilotWsgi(app, engine), host, port, threads=args.threads)
+    except OSError as error:
+        raise StartupError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    log.info("pilot-bot serving on http://%s:%s/slack/events", host, server.effective_port)
+    try:
+        server.run()
+    finally:
+        server.close()
+    return 0
+
+
+def _socket(_args: argparse.Namespace) -> int:
+    settings = load_settings(need_signing_secret=False, need_app_token=True)
+    configure_logging(settings.log_level)
+    engine = _engine(settings)
+    app = _app(settings, engine)
+
+    from bot.socket import socket_handler
+
+    log.info("pilot-bot connecting to Slack over Socket Mode")
+    socket_handler(app, settings).start()
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    settings = load_settings(need_signing_secret=False)
+    configure_logging(settings.log_level)
+    _engine(settings)
+    print(f"pilot-bot: database {redact_url(settings.database_url)} is up to date.")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(quiet=args.quiet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

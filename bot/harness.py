@@ -1,0 +1,70 @@
+"""The real bot, served over HTTP against a Slack emulator: for the demo, tests and benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from slack_bolt import App
+from sqlalchemy.engine import Engine
+
+from bot.app import build_app
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.web import PilotWsgi, ServerThread, make_server
+from slack_emulator.client import SlackSender
+from slack_emulator.server import SlackEmulator
+
+SIGNING_SECRET = "emulator-signing-secret"
+
+
+@dataclass
+class RunningBot:
+    app: App
+    settings: Settings
+    url: str
+    sender: SlackSender
+    emulator: SlackEmulator
+    engine: Engine
+    clock: Clock
+
+
+def emulator_settings(emulator: SlackEmulator, database_url: str) -> Settings:
+    return Settings(
+        bot_token=emulator.token,
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        database_url=database_url,
+        slack_api_url=emulator.api_url,
+        host="127.0.0.1",
+        port=0,
+        log_level="WARNING",
+    )
+
+
+@contextmanager
+def running_bot(
+    *,
+    emulator: SlackEmulator,
+    engine: Engine,
+    clock: Clock,
+    database_url: str = "sqlite://",
+    threads: int = 16,
+    register: Callable[[App], None] | None = None,
+) -> Iterator[RunningBot]:
+    """Serve the bot on 127.0.0.1 (a free port) until the block ends."""
+    settings = emulator_settings(emulator, database_url)
+    app = build_app(settings=settings, engine=engine, clock=clock, register=register)
+    server = ServerThread(make_server(PilotWsgi(app, engine), "127.0.0.1", 0, threads=threads))
+    server.start()
+    try:
+        sender = SlackSender(
+            f"{server.url}/slack/events",
+            SIGNING_SECRET,
+            team_id=emulator.team_id,
+            emulator=emulator,
+        )
+        yield RunningBot(app, settings, server.url, sender, emulator, engine, clock)
+    finally:
+        server.stop()

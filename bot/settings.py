@@ -1,0 +1,131 @@
+"""Configuration from the environment, checked once at start-up.
+
+A bad setting stops the process with one line that names the variable and says
+where to get the right value (see ``SettingsError``), never with a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///pilot-bot.db"
+
+_APPS = "at api.slack.com/apps"
+_WHERE = {
+    "SLACK_BOT_TOKEN": f"the Bot User OAuth Token (xoxb-...) under OAuth & Permissions {_APPS}",
+    "SLACK_SIGNING_SECRET": f"the Signing Secret under Basic Information > App Credentials {_APPS}",
+    "SLACK_APP_TOKEN": (
+        "an app-level token (xapp-...) with the connections:write scope, "
+        f"under Basic Information > App-Level Tokens {_APPS}"
+    ),
+    "DATABASE_URL": (
+        "an SQLAlchemy URL such as sqlite:///pilot-bot.db or postgresql://user@host:5432/dbname"
+    ),
+    "SLACK_API_URL": "the base URL of the Slack Web API, such as https://slack.com/api/",
+    "PORT": "a TCP port number between 1 and 65535",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+}
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; ``str()`` is the one line the user sees."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable} {problem}: set it to {_WHERE[variable]}.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None
+    database_url: str
+    slack_api_url: str
+    host: str
+    port: int
+    log_level: str
+
+    def __repr__(self) -> str:  # never print secrets, even by accident in a log line
+        return (
+            f"Settings(database_url={redact_url(self.database_url)!r}, "
+            f"slack_api_url={self.slack_api_url!r}, host={self.host!r}, port={self.port}, "
+            f"log_level={self.log_level!r})"
+        )
+
+
+def redact_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    need_signing_secret: bool = True,
+    need_app_token: bool = False,
+) -> Settings:
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if not bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN", "is not set")
+    if not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN", "does not look like a bot token (xoxb-...)")
+
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    if need_signing_secret and not signing_secret:
+        raise SettingsError("SLACK_SIGNING_SECRET", "is not set")
+
+    app_token = get("SLACK_APP_TOKEN") or None
+    if need_app_token and not app_token:
+        raise SettingsError("SLACK_APP_TOKEN", "is not set (Socket Mode needs it)")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN", "does not look like an app-level token (xapp-...)")
+
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if "://" not in database_url:
+        raise SettingsError("DATABASE_URL", f"is not a database URL ({database_url!r})")
+
+    slack_api_url = get("SLACK_API_URL") or SLACK_DEFAULT_API_URL
+    parsed = urlparse(slack_api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError("SLACK_API_URL", f"is not an http(s) URL ({slack_api_url!r})")
+    if not slack_api_url.endswith("/"):
+        slack_api_url += "/"
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError("PORT", f"is not a port number ({port_text!r})")
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError("LOG_LEVEL", f"is not a log level ({log_level!r})")
+
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        database_url=database_url,
+        slack_api_url=slack_api_url,
+        host=get("HOST") or "0.0.0.0",  # noqa: S104 - a server is meant to be reachable
+        port=int(port_text),
+        log_level=log_level,
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,82 @@
+"""The `/pilot` slash command: parse, route to a subcommand, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.app import Services
+from bot.core import commands as catalog
+from bot.core.grammar import ParsedCommand, UsageError, parse
+from handlers import status
+from bot.blocks import Reply
+from handlers.reply import guarded
+from storage.scope import Workspace
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A parsed `/pilot` line and who sent it, from where."""
+
+    parsed: ParsedCommand
+    workspace: Workspace
+    user_id: str
+    channel_id: str
+    services: Services
+    client: WebClient
+    ack: Ack  # routes that post for themselves ack first, then return None
+
+
+Route = Callable[[CommandRequest], Reply | None]
+
+ROUTES: dict[tuple[str, ...], Route] = {
+    catalog.HELP.path: lambda _request: blocks.help_reply(catalog.usage_lines()),
+    catalog.STATUS.path: status.status_command,
+}
+
+
+def workspace_of(body: dict[str, Any]) -> Workspace:
+    return Workspace(team_id=body.get("team_id", ""), enterprise_id=body.get("enterprise_id") or "")
+
+
+@guarded
+def pilot_command(
+    ack: Ack, command: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
+) -> None:
+    text = command.get("text", "") or ""
+    if not text.strip():
+        ack(response_type="ephemeral", **blocks.help_reply(catalog.usage_lines()).message())
+        return
+    try:
+        parsed = parse(text, catalog.COMMANDS)
+    except UsageError as error:
+        reply = (
+            blocks.usage_reply(error.message, error.usage)
+            if error.usage
+            else blocks.unknown_command_reply(text.split()[0], catalog.usage_lines())
+        )
+        ack(response_type="ephemeral", **reply.message())
+        return
+    request = CommandRequest(
+        parsed=parsed,
+        workspace=workspace_of(command),
+        user_id=command.get("user_id", ""),
+        channel_id=command.get("channel_id", ""),
+        services=context["services"],
+        client=client,
+        ack=ack,
+    )
+    # Each route either answers (ephemerally, in the HTTP response: no extra call to
+    # Slack) or has already acked and posted for itself, returning None.
+    reply = ROUTES[parsed.spec.path](request)
+    if reply is not None:
+        ack(response_type="ephemeral", **reply.message())
+
+
+def register(app: App) -> None:
+    app.command("/pilot")(pilot_command)

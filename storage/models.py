@@ -1,0 +1,74 @@
+"""Tables. Every row carries the Slack workspace it belongs to (team and
+enterprise id), and every query filters on it, so two workspaces never see
+each other's pilots."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def instant(*, nullable: bool = False) -> Column[datetime]:
+    """A column for an aware instant, stored in UTC on every backend."""
+    return Column(UTCDateTime, nullable=nullable)
+
+
+class Pilot(SQLModel, table=True):
+    __tablename__ = "pilot"
+    __table_args__ = (
+        Index("ix_pilot_workspace_channel", "team_id", "enterprise_id", "channel_id"),
+        Index("ix_pilot_next_due_at", "next_due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    enterprise_id: str = Field(default="", max_length=32)
+    channel_id: str = Field(max_length=32)
+
+    name: str = Field(max_length=200)
+    customer: str = Field(max_length=200)
+    pilot_type: str = Field(max_length=16)
+    start_date: date
+    weeks: int
+    ramp: str = Field(max_length=100)  # "standard", or a custom ramp such as "5,10,20,40"
+    tz: str = Field(max_length=64)
+    checkin_time: time = Field(default=time(9, 30))
+    review_weekday: int = Field(default=0)  # Monday = 0
+    review_time: time = Field(default=time(10, 0))
+    holiday_country: str | None = Field(default=None, max_length=8)
+    skip_dates: str = Field(default="", max_length=4000)  # ISO dates, comma separated
+    checkins_from: str = Field(default="soft_launch", max_length=16)
+    reminder_time: time | None = Field(default=None)
+    reminder_roles: str = Field(default="project_lead,implementation_lead", max_length=400)
+    evaluation_weeks: int = Field(default=1)
+    override: bool = Field(default=False)
+
+    state: str = Field(default="active", max_length=16)  # active, paused, ended
+    state_reason: str = Field(default="", max_length=2000)
+    owner_id: str = Field(max_length=32)
+
+    created_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    # The scheduler reads only pilots whose next communication is due: an indexed
+    # column, so a tick costs the same with 100 pilots or 10,000.
+    next_due_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Events API deliveries already acted on; Slack retries carry the same event_id."""
+
+    __tablename__ = "processed_event"
+    __table_args__ = (UniqueConstraint("team_id", "event_id", name="uq_processed_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    event_id: str = Field(max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=instant())

@@ -1,0 +1,83 @@
+"""Fixtures: a fresh database per test (SQLite, and PostgreSQL when TEST_DATABASE_URL
+is set), the Slack emulator, and the real bot served over HTTP against both."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.clock import FakeClock
+from bot.harness import RunningBot, running_bot
+from slack_emulator.server import SlackEmulator
+from storage.db import make_engine, migrate
+
+os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(
+                not POSTGRES_URL, reason="TEST_DATABASE_URL is not set (CI sets it to PostgreSQL)"
+            ),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of each backend; PostgreSQL gets a schema per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pilot-bot.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    request.node.pg_schema = schema
+    try:
+        yield POSTGRES_URL
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    schema = getattr(request.node, "pg_schema", None)
+    engine = make_engine(database_url, schema=schema)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Thursday 2026-12-10 15:00 UTC: in week 1 of the standard test pilot below.
+    return FakeClock(datetime(2026, 12, 10, 15, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emulator:
+        emulator.add_user("U0001", "alice", real_name="Alice Archer")
+        emulator.add_user("U0002", "bob", real_name="Bob Baker")
+        yield emulator
+
+
+@pytest.fixture
+def bot(emulator: SlackEmulator, engine: Engine, clock: FakeClock) -> Iterator[RunningBot]:
+    with running_bot(emulator=emulator, engine=engine, clock=clock) as running:
+        yield running
