@@ -136,6 +136,7 @@ class Plan:
         """The effective reminder: explicit, or check-in + 4 h (capped at 23:59, same day)."""
         if self.reminder is not None:
             return self.reminder
+        # Naive on purpose: pure wall-clock arithmetic on a dummy day, no instant involved.
         later = datetime.combine(date.min, self.checkin) + REMINDER_DELAY
         if later.date() != date.min:
             return _LATEST_REMINDER
