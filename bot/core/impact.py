@@ -47,7 +47,7 @@ def _dates(old: Plan, new: Plan) -> list[str]:
     end_shift = new.hard_end_date - old.hard_end_date
     if new.evaluation_end_date - old.evaluation_end_date != end_shift:
         out.append(
-            f"The evaluation ends {_move(old.evaluation_end_date, new.evaluation_end_date)}."
+            f"The evaluation end moves {_move(old.evaluation_end_date, new.evaluation_end_date)}."
         )
     return out
 
