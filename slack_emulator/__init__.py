@@ -1,0 +1,24 @@
+"""A Slack emulator for tests and the demo.
+
+- :class:`SlackEmulator`: a fake Slack Web API (real HTTP on 127.0.0.1) that records every
+  call, keeps channel history, and can fail on demand.
+- :class:`SlackSender`: sends the bot signed slash commands, events and interactions, as
+  Slack does.
+- :func:`render_message` / :func:`render_call`: readable text for transcripts.
+"""
+
+from slack_emulator.calls import Call
+from slack_emulator.client import Response, SlackSender
+from slack_emulator.render import render_call, render_message
+from slack_emulator.server import SlackEmulator
+from slack_emulator.workspace import ResponsePost
+
+__all__ = [
+    "Call",
+    "Response",
+    "ResponsePost",
+    "SlackEmulator",
+    "SlackSender",
+    "render_call",
+    "render_message",
+]

@@ -1,0 +1,473 @@
+"""A fake Slack Web API served over real HTTP on 127.0.0.1, for tests and the demo."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from slack_emulator.calls import Call, parse_params
+from slack_emulator.faults import ChannelRateLimit, Fault, FaultPlan
+from slack_emulator.methods import METHODS, respond
+from slack_emulator.workspace import Message, ResponsePost, SlackError, Workspace
+
+T = TypeVar("T")
+
+Answer = tuple[int, dict[str, str], dict[str, Any], float]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, port: int, emulator: SlackEmulator) -> None:
+        self.emulator = emulator
+        super().__init__(("127.0.0.1", port), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        self.server.emulator._serve(self)
+
+    def do_GET(self) -> None:
+        self.server.emulator._serve(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+
+class SlackEmulator:
+    """A fake Slack workspace and Web API, served by a real HTTP server on 127.0.0.1.
+
+    Point the bot's ``WebClient(base_url=...)`` at :attr:`api_url`. Every request is
+    recorded as a :class:`Call`; failures can be scripted with :meth:`fail`,
+    :meth:`slow`, :meth:`go_offline` and ``post_rate_per_channel``; tests wait for the
+    bot with :meth:`wait_for` rather than sleeping. Thread-safe: one lock guards all state.
+    """
+
+    def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0001",  # noqa: S107
+                 bot_user_id: str = "UBOT", bot_id: str = "BBOT", latency: float = 0.0,
+                 post_rate_per_channel: float | None = None, app_id: str = "A0001",
+                 team_name: str = "Pilot Test", team_domain: str = "pilot-test",
+                 bot_name: str = "pilot-bot", trigger_ttl: float | None = 3.0) -> None:
+        self.token = token
+        self.latency = latency
+        self.trigger_ttl = trigger_ttl  # seconds a new trigger_id lives; None: forever
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._ws = Workspace(team_id=team_id, team_name=team_name, team_domain=team_domain,
+                             bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id,
+                             bot_name=bot_name)
+        self._calls: list[Call] = []
+        self._faults = FaultPlan()
+        self._rate = ChannelRateLimit(post_rate_per_channel) if post_rate_per_channel else None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port = 0
+        self._started = time.monotonic()
+
+    # ----- identity ------------------------------------------------------------------------
+
+    @property
+    def team_id(self) -> str:
+        """The workspace id."""
+        return self._ws.team_id
+
+    @property
+    def team_domain(self) -> str:
+        """The workspace's subdomain (``<domain>.slack.com``)."""
+        return self._ws.team_domain
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot's user id."""
+        return self._ws.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        """The bot's ``B...`` id."""
+        return self._ws.bot_id
+
+    @property
+    def app_id(self) -> str:
+        """The app's ``A...`` id."""
+        return self._ws.app_id
+
+    # ----- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> SlackEmulator:
+        """Bind 127.0.0.1 on an OS-chosen port (the same one again after :meth:`stop`)."""
+        if self._server is None:
+            self._server = _Server(self._port, self)
+            self._port = self._server.server_address[1]
+            # A short poll interval makes stop()/go_offline() return quickly.
+            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                            name=f"slack-emulator-{self._port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket (connections are then refused)."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def go_offline(self) -> None:
+        """Simulate an outage: close the socket so that connections are refused."""
+        self.stop()
+
+    def go_online(self) -> None:
+        """End an outage: serve again on the same port."""
+        self.start()
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port (0 before the first :meth:`start`)."""
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL, for ``WebClient(base_url=...)`` / ``SLACK_API_URL``."""
+        return f"{self.base_url}/api/"
+
+    # ----- workspace setup -----------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, *, real_name: str | None = None,
+                 team_id: str | None = None, tz: str = "America/New_York",
+                 is_bot: bool = False, email: str | None = None) -> None:
+        """Register a user for ``users.info`` (and mention rendering)."""
+        with self._changed:
+            self._ws.add_user(user_id, name, real_name=real_name, team_id=team_id, tz=tz,
+                              is_bot=is_bot, email=email)
+
+    def add_channel(self, channel_id: str, *, name: str | None = None, is_private: bool = False,
+                    is_ext_shared: bool = False, members: list[str] | None = None,
+                    is_member: bool = True) -> None:
+        """Define a channel; ``is_member=False`` makes posts answer ``not_in_channel``."""
+        with self._changed:
+            self._ws.add_channel(channel_id, name=name, is_private=is_private,
+                                 is_ext_shared=is_ext_shared, members=members,
+                                 is_member=is_member)
+
+    def remove_channel(self, channel_id: str) -> None:
+        """Make a channel answer ``channel_not_found`` from now on."""
+        with self._changed:
+            self._ws.remove_channel(channel_id)
+
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's DM with a user (what ``conversations.open`` answers)."""
+        with self._changed:
+            return self._ws.dm_id([user_id])
+
+    def add_user_message(self, channel: str, user: str, text: str, *,
+                         thread_ts: str | None = None,
+                         blocks: list[dict[str, Any]] | None = None) -> Message:
+        """Store a message written by a person; returns it with ``channel``/``channel_type``."""
+        with self._changed:
+            chan, message = self._ws.user_message(channel, user, text, thread_ts=thread_ts,
+                                                  blocks=blocks)
+            self._changed.notify_all()
+            return {**copy.deepcopy(message), "channel": chan.id,
+                    "channel_type": chan.channel_type}
+
+    def new_trigger_id(self, *, ttl: float | None = None, expires: bool = True) -> str:
+        """A fresh trigger_id, valid once for ``ttl`` (default :attr:`trigger_ttl`) seconds."""
+        with self._changed:
+            if not expires:
+                return self._ws.new_trigger(None)
+            return self._ws.new_trigger(ttl if ttl is not None else self.trigger_ttl)
+
+    def new_response_url(self, *, channel_id: str | None = None, user_id: str | None = None,
+                         message_ts: str | None = None) -> str:
+        """A response_url for the bot; in_channel posts to it land in ``channel_id``."""
+        with self._changed:
+            url_id = self._ws.new_response_url(channel_id, user_id, message_ts)
+        return f"{self.base_url}/response/{url_id}"
+
+    # ----- failure injection ---------------------------------------------------------------
+
+    def fail(self, method: str, *, times: int | None = 1, status: int | None = None,
+             retry_after: int | None = 1, error: str | None = None) -> None:
+        """Make the next ``times`` calls to ``method`` (``"*"``: any) fail, without effect.
+
+        Default: HTTP 429 ``ratelimited`` with ``Retry-After``. ``status=500/502/503``:
+        that status. ``error="..."`` alone: HTTP 200 ``{"ok": false, "error": ...}``.
+        ``times=None`` fails until :meth:`clear_faults`.
+        """
+        if status is None:
+            status = 200 if error else 429
+        with self._changed:
+            self._faults.add(Fault(method, times, status=status, error=error,
+                                   retry_after=retry_after if status == 429 else None))
+
+    def slow(self, method: str, seconds: float, *, times: int | None = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` late; the call still takes effect."""
+        with self._changed:
+            self._faults.add(Fault(method, times, delay=seconds))
+
+    def clear_faults(self) -> None:
+        """Cancel every scripted failure."""
+        with self._changed:
+            self._faults.clear()
+
+    # ----- recorded traffic and state ------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call so far, in order."""
+        with self._changed:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls to one method, in order."""
+        with self._changed:
+            return [c for c in self._calls if c.method == method]
+
+    def reset_calls(self) -> None:
+        """Forget the recorded calls (state such as history is kept)."""
+        with self._changed:
+            self._calls.clear()
+
+    def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
+        """A channel's history, oldest first (top-level messages and broadcasts only,
+        unless ``include_replies``). ``channel`` may be an id, ``#name`` or a user id."""
+        with self._changed:
+            chan = self._ws.resolve(channel)
+            return [copy.deepcopy(m) for m in self._ws.messages_in(chan.id)
+                    if include_replies or m.get("thread_ts") in (None, m["ts"])
+                    or m.get("subtype") == "thread_broadcast"]
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        """One stored message, or None."""
+        with self._changed:
+            try:
+                return copy.deepcopy(self._ws.find_message(self._ws.resolve(channel).id, ts))
+            except SlackError:
+                return None
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        """A thread (parent first, then replies, oldest first); [] if there is none."""
+        with self._changed:
+            chan_id = self._ws.resolve(channel).id
+            root = self._ws.thread_root(chan_id, ts)
+            return [copy.deepcopy(m) for m in self._ws.messages_in(chan_id)
+                    if m["ts"] == root or m.get("thread_ts") == root]
+
+    def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[Message]:
+        """``chat.postEphemeral`` messages (with ``channel`` and ``recipient``), in order."""
+        with self._changed:
+            chan_id = self._ws.resolve(channel).id if channel else None
+            return [copy.deepcopy(m) for m in self._ws.ephemerals
+                    if chan_id in (None, m["channel"]) and user in (None, m["recipient"])]
+
+    def response_posts(self, channel: str | None = None,
+                       user: str | None = None) -> list[ResponsePost]:
+        """Accepted POSTs to response_urls, in order, optionally filtered."""
+        with self._changed:
+            return [p for p in self._ws.response_posts
+                    if channel in (None, p.channel_id) and user in (None, p.user_id)]
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """Every view opened, pushed, updated or published, by view id."""
+        with self._changed:
+            return copy.deepcopy(self._ws.views)
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home view last published for a user."""
+        with self._changed:
+            view_id = self._ws.home_views.get(user_id)
+            return copy.deepcopy(self._ws.views[view_id]) if view_id else None
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        """Registered users, by id (the bot included)."""
+        with self._changed:
+            return copy.deepcopy(self._ws.users)
+
+    def names(self) -> dict[str, str]:
+        """Display names by id: users, channels (without ``#``), DMs (the other party)."""
+        with self._changed:
+            names = {uid: str(u["name"]) for uid, u in self._ws.users.items()}
+            for chan in self._ws.channels.values():
+                other = names.get(chan.user or "", chan.user) if chan.is_im else None
+                names[chan.id] = other or chan.name
+            return names
+
+    # ----- waiting -------------------------------------------------------------------------
+
+    def wait_for(self, predicate: Callable[[SlackEmulator], T], timeout: float = 5.0) -> T:
+        """Block until ``predicate(self)`` is truthy and return its value.
+
+        Re-evaluated whenever a call is recorded (no polling). A predicate raising
+        ``AssertionError`` or ``LookupError`` counts as "not yet". On timeout raises
+        ``AssertionError`` listing the recent calls.
+        """
+        deadline = time.monotonic() + timeout
+        last_problem = ""
+        with self._changed:
+            while True:
+                try:
+                    result = predicate(self)
+                    if result:
+                        return result
+                except (AssertionError, LookupError) as exc:
+                    last_problem = f"\nlast check raised {type(exc).__name__}: {exc}"
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    name = getattr(predicate, "__name__", repr(predicate))
+                    raise AssertionError(f"wait_for({name}) timed out after {timeout}s"
+                                         f"{last_problem}\n{self.dump_calls()}")
+                self._changed.wait(remaining)
+
+    def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until ``count`` calls to ``method`` were recorded; return them all."""
+
+        def enough_calls(emulator: SlackEmulator) -> list[Call]:
+            calls = emulator.calls_to(method)
+            return calls if len(calls) >= count else []
+
+        enough_calls.__name__ = f"{count} x {method}"
+        return self.wait_for(enough_calls, timeout)
+
+    def dump_calls(self, last: int = 20) -> str:
+        """The last recorded calls, one per line (for failure messages)."""
+        with self._changed:
+            calls = self._calls[-last:]
+            lines = [f"  {c.describe(self._started)}" for c in calls]
+            skipped = len(self._calls) - len(calls)
+        head = f"recorded calls ({skipped} earlier omitted):" if skipped else "recorded calls:"
+        return "\n".join([head, *lines] if lines else ["no calls recorded"])
+
+    # ----- request handling (runs on server threads) ---------------------------------------
+
+    def _serve(self, request: _Handler) -> None:
+        path, _, query = request.path.partition("?")
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        headers = dict(request.headers.items())
+        if path.startswith("/api/"):
+            status, extra, answer, delay = self._api(path[5:], query, body, headers)
+        elif path.startswith("/response/"):
+            status, extra, answer, delay = self._response_url(unquote(path[10:]), body, headers)
+        else:
+            status, extra, answer, delay = 404, {}, {"ok": False, "error": "not_found"}, 0.0
+        if delay:
+            time.sleep(delay)
+        payload = json.dumps(answer).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Length", str(len(payload)))
+            for name, value in extra.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. timed out on a slow answer)
+
+    def _api(self, method: str, query: str, body: bytes, headers: dict[str, str]) -> Answer:
+        if self.latency:
+            time.sleep(self.latency)
+        try:
+            params = parse_params(query, body, headers.get("Content-Type", ""))
+            bad_body = False
+        except ValueError:
+            params, bad_body = {}, True
+        with self._changed:
+            if bad_body:
+                answer: Answer = (200, {}, {"ok": False, "error": "invalid_json"}, 0.0)
+            else:
+                answer = self._dispatch(method, params, headers)
+            self._record(Call(method, params, headers, time.monotonic(), answer[0],
+                              answer[2], answer[1], delay=answer[3]))
+        return answer
+
+    def _dispatch(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer:
+        handler = METHODS.get(method)
+        if handler is None:
+            return 200, {}, {"ok": False, "error": "unknown_method"}, 0.0
+        auth_error = self._auth_error(headers, params)
+        if auth_error:
+            return 200, {}, {"ok": False, "error": auth_error}, 0.0
+        fault = self._faults.take(method)
+        if fault is not None and not fault.delay:
+            return (*fault.answer(), 0.0)
+        now = time.monotonic()
+        rate_channel = self._rate_channel(method, params)
+        if self._rate and rate_channel and not self._rate.allows(rate_channel, now):
+            return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}, 0.0
+        try:
+            answer = handler(self._ws, params)
+        except SlackError as exc:
+            answer = {"ok": False, "error": exc.error, **exc.extra}
+        if self._rate and rate_channel and answer.get("ok"):
+            self._rate.record(rate_channel, now)
+        return 200, {}, answer, fault.delay if fault is not None else 0.0
+
+    def _auth_error(self, headers: dict[str, str], params: dict[str, Any]) -> str | None:
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
+        if not token:
+            return "not_authed"
+        return None if token == self.token else "invalid_auth"
+
+    def _rate_channel(self, method: str, params: dict[str, Any]) -> str | None:
+        if self._rate is None or method != "chat.postMessage":
+            return None
+        try:
+            return self._ws.resolve(params.get("channel")).id
+        except SlackError:
+            return None
+
+    def _response_url(self, url_id: str, body: bytes, headers: dict[str, str]) -> Answer:
+        url = f"{self.base_url}/response/{url_id}"
+        try:
+            payload: Any = parse_params("", body, headers.get("Content-Type", "application/json"))
+            payload = payload.get("payload", payload)
+        except ValueError:
+            payload = None
+        with self._changed:
+            fault = self._faults.take("response_url")
+            if fault is not None and not fault.delay:
+                answer: Answer = (*fault.answer(), 0.0)
+            else:
+                status, result = respond(self._ws, url_id, url, payload)
+                answer = (status, {}, result, fault.delay if fault is not None else 0.0)
+            target = self._ws.response_urls.get(url_id)
+            posts = self._ws.response_posts
+            context = {"url": url, "channel": target.channel_id if target else None,
+                       "user": target.user_id if target else None,
+                       "ts": posts[-1].ts if answer[0] == 200 and posts else None}
+            params = payload if isinstance(payload, dict) else {}
+            self._record(Call("response_url", params, headers, time.monotonic(), answer[0],
+                              answer[2], answer[1], context=context, delay=answer[3]))
+        return answer
+
+    def _record(self, call: Call) -> None:
+        self._calls.append(call)
+        self._changed.notify_all()
