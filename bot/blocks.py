@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from bot.core.calendar import PlanSnapshot
+from bot.core.phases import PilotStatus
+from bot.core.plan import Plan
 
 SECTION_LIMIT = 3000
 
@@ -80,3 +85,61 @@ def no_pilot_reply() -> Reply:
         "(or see `/pilot help`)."
     )
     return Reply(text=text, blocks=[section(text)])
+
+
+def _day(d: date) -> str:
+    return f"{d:%a} {d:%b} {d.day}, {d.year}"
+
+
+def _where_in_pilot(snap: PlanSnapshot) -> str:
+    if snap.status is PilotStatus.NOT_STARTED:
+        days = snap.days_to_start or 0
+        return f"Not started: starts in {days} day{'s' if days != 1 else ''}"
+    if snap.status is PilotStatus.COMPLETE:
+        return "Complete: the evaluation is over"
+    assert snap.phase is not None
+    week = f"week {snap.week}" if snap.week is not None else ""
+    if snap.status is PilotStatus.EVALUATION:
+        return f"{snap.phase.display_name}, {week} (after the hard end date)"
+    return f"{snap.phase.display_name}, {week} of {snap.pilot_weeks}, day {snap.day}"
+
+
+def _next_ramp(snap: PlanSnapshot) -> str:
+    change = snap.next_ramp_change
+    if change is None:
+        return "None: traffic holds at this level"
+    return f"{change.from_pct}% → {change.to_pct}% on {_day(change.on)} (week {change.week})"
+
+
+def _days_left(plan: Plan, snap: PlanSnapshot) -> str:
+    end = _day(plan.hard_end_date)
+    if snap.days_left is None:
+        return f"Passed ({end})"
+    if snap.days_left == 0:
+        return f"Today is the last day ({end})"
+    return f"{snap.days_left} day{'s' if snap.days_left != 1 else ''} (hard end {end})"
+
+
+def status_reply(plan: Plan, snap: PlanSnapshot, *, state: str = "active") -> Reply:
+    """`/pilot status`: where the pilot stands at ``snap.now``."""
+    where = _where_in_pilot(snap)
+    title = f"{plan.name} · {plan.customer}"
+    state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
+    pairs = [
+        ("Type", f"{plan.pilot_type.guide.title} ({plan.weeks} weeks, {plan.ramp.label})"),
+        ("Phase", where),
+        ("Traffic today (planned)", f"{snap.traffic_pct}%"),
+        ("Next ramp change", _next_ramp(snap)),
+        ("Days left", _days_left(plan, snap)),
+    ]
+    if state in state_note:
+        pairs.insert(0, ("State", state_note[state]))
+    blocks: list[dict[str, Any]] = [header(title), fields(pairs)]
+    notes = [f":warning: {w}" for w in snap.warnings]
+    if notes:
+        blocks.append(context(*notes))
+    blocks.append(context(f"As of {snap.now:%a %b %d, %H:%M %Z} ({plan.tz})"))
+    text = f"{title}: " + "; ".join(f"{k}: {v}" for k, v in pairs)
+    if notes:
+        text += " " + " ".join(notes)
+    return Reply(text=text, blocks=blocks)

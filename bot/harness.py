@@ -16,7 +16,7 @@ from bot.web import PilotWsgi, ServerThread, make_server
 from slack_emulator.client import SlackSender
 from slack_emulator.server import SlackEmulator
 
-SIGNING_SECRET = "emulator-signing-secret"
+SIGNING_SECRET = "emulator-signing-secret"  # noqa: S105 - the emulator is not Slack
 
 
 @dataclass

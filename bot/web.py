@@ -79,6 +79,10 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown()
+        # Close the sockets from inside the server's own loop (closing them from
+        # here races its select()); the loop ends once nothing is left open.
+        from waitress import wasyncore
+
+        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
         self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()

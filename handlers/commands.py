@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.app import Services
+from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import status
-from bot.blocks import Reply
 from handlers.reply import guarded
 from storage.scope import Workspace
 
@@ -73,9 +73,9 @@ def pilot_command(
     )
     # Each route either answers (ephemerally, in the HTTP response: no extra call to
     # Slack) or has already acked and posted for itself, returning None.
-    reply = ROUTES[parsed.spec.path](request)
-    if reply is not None:
-        ack(response_type="ephemeral", **reply.message())
+    answer = ROUTES[parsed.spec.path](request)
+    if answer is not None:
+        ack(response_type="ephemeral", **answer.message())
 
 
 def register(app: App) -> None:

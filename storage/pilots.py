@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlmodel import Session, col, select
 
+from bot.core.plan import Plan
 from storage.models import Pilot
 from storage.scope import Workspace
 
@@ -37,3 +39,51 @@ def pilots_in_workspace(*, session: Session, workspace: Workspace) -> Sequence[P
         .where(Pilot.team_id == workspace.team_id, Pilot.enterprise_id == workspace.enterprise_id)
         .order_by(col(Pilot.start_date), col(Pilot.id))
     ).all()
+
+
+def plan_of(pilot: Pilot) -> Plan:
+    """The domain plan a stored pilot describes."""
+    return Plan.create(
+        name=pilot.name,
+        customer=pilot.customer,
+        pilot_type=pilot.pilot_type,
+        start=pilot.start_date,
+        weeks=pilot.weeks,
+        ramp=pilot.ramp,
+        tz=pilot.tz,
+        checkin=pilot.checkin_time,
+        review_weekday=pilot.review_weekday,
+        review_time=pilot.review_time,
+        holiday_country=pilot.holiday_country,
+        skip_dates=[date.fromisoformat(d) for d in pilot.skip_dates.split(",") if d],
+        checkins_from=pilot.checkins_from,
+        reminder=pilot.reminder_time,
+        evaluation_weeks=pilot.evaluation_weeks,
+        override=pilot.override,
+    )
+
+
+def pilot_from_plan(plan: Plan, *, workspace: Workspace, channel_id: str, owner_id: str) -> Pilot:
+    """A new row for ``plan`` in ``channel_id``, owned by ``owner_id``."""
+    return Pilot(
+        team_id=workspace.team_id,
+        enterprise_id=workspace.enterprise_id,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        name=plan.name,
+        customer=plan.customer,
+        pilot_type=str(plan.pilot_type),
+        start_date=plan.start,
+        weeks=plan.weeks,
+        ramp=plan.ramp.name,
+        tz=plan.tz,
+        checkin_time=plan.checkin,
+        review_weekday=plan.review_weekday,
+        review_time=plan.review_time,
+        holiday_country=plan.holiday_country,
+        skip_dates=",".join(sorted(d.isoformat() for d in plan.skip_dates)),
+        checkins_from=str(plan.checkins_from),
+        reminder_time=plan.reminder,
+        evaluation_weeks=plan.evaluation_weeks,
+        override=plan.override,
+    )

@@ -3,13 +3,20 @@ import pytest
 from bot.core.grammar import CommandSpec, UsageError, parse, parse_user_id, tokenize
 
 FLAG = CommandSpec(
-    ("flag",), "/pilot flag <severity> [category=...] <description>", "Raise a flag.",
-    positionals=("severity",), options=frozenset({"category"}), rest="description",
+    ("flag",),
+    "/pilot flag <severity> [category=...] <description>",
+    "Raise a flag.",
+    positionals=("severity",),
+    options=frozenset({"category"}),
+    rest="description",
     rest_required=True,
 )
 CRITERIA_ADD = CommandSpec(
-    ("criteria", "add"), '/pilot criteria add "<name>" target="<target>"', "Add a criterion.",
-    positionals=("name",), options=frozenset({"target"}),
+    ("criteria", "add"),
+    '/pilot criteria add "<name>" target="<target>"',
+    "Add a criterion.",
+    positionals=("name",),
+    options=frozenset({"target"}),
 )
 CRITERIA = CommandSpec(("criteria",), "/pilot criteria", "List criteria.")
 STATUS = CommandSpec(("status",), "/pilot status [public]", "Status.", positionals=("visibility?",))
@@ -24,7 +31,7 @@ def test_free_text_is_the_rest_of_the_line_equals_signs_included():
 
 
 def test_straight_and_curly_quotes_group_words_and_slack_escapes_are_undone():
-    parsed = parse("criteria add “Containment rate” target=\"&gt;= 60%\"", SPECS)
+    parsed = parse('criteria add “Containment rate” target="&gt;= 60%"', SPECS)
     assert parsed.spec is CRITERIA_ADD
     assert parsed.args == {"name": "Containment rate"}
     assert parsed.options == {"target": ">= 60%"}

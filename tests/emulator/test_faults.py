@@ -23,8 +23,11 @@ def test_429_surfaces_with_retry_after(client: WebClient, emulator: SlackEmulato
     assert response["error"] == "ratelimited"
     assert emulator.messages("C0001") == []  # a failed post is not stored
     call = emulator.calls_to("chat.postMessage")[0]
-    assert (call.status, call.error, call.response_headers["Retry-After"]) == \
-        (429, "ratelimited", "7")
+    assert (call.status, call.error, call.response_headers["Retry-After"]) == (
+        429,
+        "ratelimited",
+        "7",
+    )
     assert client.chat_postMessage(channel="C0001", text="x")["ok"]  # times=1: used up
 
 
@@ -41,8 +44,10 @@ def test_server_errors_and_ok_false(client: WebClient, emulator: SlackEmulator) 
     emulator.fail("chat.postMessage", error="channel_not_found")
     with pytest.raises(SlackApiError) as info:
         client.chat_postMessage(channel="C0001", text="x")
-    assert (info.value.response.status_code, info.value.response["error"]) == \
-        (200, "channel_not_found")
+    assert (info.value.response.status_code, info.value.response["error"]) == (
+        200,
+        "channel_not_found",
+    )
     assert [c.status for c in emulator.calls] == [503, 503, 500, 200]
     assert emulator.messages("C0001") == []
 
@@ -57,8 +62,12 @@ def test_fail_until_cleared(client: WebClient, emulator: SlackEmulator) -> None:
 
 
 def test_slow_answer_leaves_an_unknown_outcome(emulator: SlackEmulator) -> None:
-    impatient = WebClient(token=TOKEN, base_url=emulator.api_url, timeout=0.2,  # type: ignore[arg-type]
-                          retry_handlers=[])
+    impatient = WebClient(
+        token=TOKEN,
+        base_url=emulator.api_url,
+        timeout=0.2,  # type: ignore[arg-type]
+        retry_handlers=[],
+    )
     emulator.slow("chat.postMessage", 0.6)
     started = time.monotonic()
     with pytest.raises((TimeoutError, URLError)):
@@ -70,7 +79,8 @@ def test_slow_answer_leaves_an_unknown_outcome(emulator: SlackEmulator) -> None:
 
 
 def test_offline_refuses_connections_then_serves_on_same_port(
-        client: WebClient, emulator: SlackEmulator) -> None:
+    client: WebClient, emulator: SlackEmulator
+) -> None:
     port = emulator.port
     emulator.go_offline()
     with pytest.raises(URLError) as info:

@@ -8,30 +8,68 @@ from slack_emulator.render import resolve_mentions
 
 STATUS_BLOCKS = [
     {"type": "header", "text": {"type": "plain_text", "text": "Acme pilot: week 3"}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": "Owner: <@U0001>\nOn track"},
-     "accessory": {"type": "button", "action_id": "edit",
-                   "text": {"type": "plain_text", "text": "Edit"}}},
-    {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Health*"},
-                                   {"type": "mrkdwn", "text": "green"}]},
+    {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "Owner: <@U0001>\nOn track"},
+        "accessory": {
+            "type": "button",
+            "action_id": "edit",
+            "text": {"type": "plain_text", "text": "Edit"},
+        },
+    },
+    {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": "*Health*"}, {"type": "mrkdwn", "text": "green"}],
+    },
     {"type": "divider"},
-    {"type": "context", "elements": [{"type": "mrkdwn", "text": "Due <!date^1|Friday>"},
-                                     {"type": "image", "alt_text": "logo", "image_url": "x"}]},
-    {"type": "actions", "elements": [
-        {"type": "button", "action_id": "post", "text": {"type": "plain_text",
-                                                         "text": "Post status"}},
-        {"type": "static_select", "action_id": "who",
-         "placeholder": {"type": "plain_text", "text": "Assign"}}]},
-    {"type": "rich_text", "elements": [
-        {"type": "rich_text_section", "elements": [
-            {"type": "text", "text": "Ping "}, {"type": "user", "user_id": "U0002"}]},
-        {"type": "rich_text_list", "style": "bullet", "elements": [
-            {"type": "rich_text_section", "elements": [{"type": "text", "text": "one"}]}]}]},
+    {
+        "type": "context",
+        "elements": [
+            {"type": "mrkdwn", "text": "Due <!date^1|Friday>"},
+            {"type": "image", "alt_text": "logo", "image_url": "x"},
+        ],
+    },
+    {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "post",
+                "text": {"type": "plain_text", "text": "Post status"},
+            },
+            {
+                "type": "static_select",
+                "action_id": "who",
+                "placeholder": {"type": "plain_text", "text": "Assign"},
+            },
+        ],
+    },
+    {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [
+                    {"type": "text", "text": "Ping "},
+                    {"type": "user", "user_id": "U0002"},
+                ],
+            },
+            {
+                "type": "rich_text_list",
+                "style": "bullet",
+                "elements": [
+                    {"type": "rich_text_section", "elements": [{"type": "text", "text": "one"}]}
+                ],
+            },
+        ],
+    },
 ]
 
 
 def test_render_message_blocks() -> None:
-    text = render_message({"text": "fallback", "blocks": STATUS_BLOCKS},
-                          {"U0001": "alice", "U0002": "dana"})
+    text = render_message(
+        {"text": "fallback", "blocks": STATUS_BLOCKS}, {"U0001": "alice", "U0002": "dana"}
+    )
     assert text.split("\n") == [
         "== Acme pilot: week 3 ==",
         "Owner: @alice",
@@ -43,8 +81,10 @@ def test_render_message_blocks() -> None:
         "Ping @dana",
         "• one",
     ]
-    assert render_message({"text": "plain <@U1|bob> &amp; <https://x.io|site>"}) == \
-        "plain @bob & site (https://x.io)"
+    assert (
+        render_message({"text": "plain <@U1|bob> &amp; <https://x.io|site>"})
+        == "plain @bob & site (https://x.io)"
+    )
 
 
 def test_resolve_mentions() -> None:
@@ -61,7 +101,8 @@ def test_render_call_transcript(client: WebClient, emulator: SlackEmulator) -> N
     client.chat_postEphemeral(channel="C0001", user="U0001", text="only you")
     client.chat_update(channel="C0001", ts=posted["ts"], text="Hi again")
     WebhookClient(emulator.new_response_url(channel_id="C0001", user_id="U0001")).send(
-        text="ephemeral reply")
+        text="ephemeral reply"
+    )
     client.auth_test()
 
     names = emulator.names()

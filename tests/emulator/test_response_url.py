@@ -18,8 +18,7 @@ def test_posts_are_recorded(emulator: SlackEmulator) -> None:
     assert first.ephemeral and first.ts is None and first.payload["text"] == "only you"
     assert not second.ephemeral and second.ts
     history = emulator.messages("C0001")
-    assert [(m["text"], m["ts"], m["user"]) for m in history] == \
-        [("everyone", second.ts, "UBOT")]
+    assert [(m["text"], m["ts"], m["user"]) for m in history] == [("everyone", second.ts, "UBOT")]
     calls = emulator.calls_to("response_url")
     assert [c.context["user"] for c in calls] == ["U0001", "U0001"]
 
@@ -34,8 +33,7 @@ def test_five_uses_then_refused(emulator: SlackEmulator) -> None:
 
 def test_replace_and_delete_original(client: WebClient, emulator: SlackEmulator) -> None:
     posted = client.chat_postMessage(channel="C0001", text="Approve?")
-    url = emulator.new_response_url(channel_id="C0001", user_id="U0001",
-                                    message_ts=posted["ts"])
+    url = emulator.new_response_url(channel_id="C0001", user_id="U0001", message_ts=posted["ts"])
     WebhookClient(url).send(text="Approved", replace_original=True)
     (message,) = emulator.messages("C0001")
     assert (message["ts"], message["text"]) == (posted["ts"], "Approved")

@@ -81,8 +81,10 @@ def test_official_signature_vector() -> None:
         b"commands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id="
         b"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
     )
-    assert sender.sign(body, 1531420618) == \
-        "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+    assert (
+        sender.sign(body, 1531420618)
+        == "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+    )
 
 
 def test_command_is_signed_form(bot: FakeBot, emulator: SlackEmulator) -> None:
@@ -105,8 +107,11 @@ def test_command_is_signed_form(bot: FakeBot, emulator: SlackEmulator) -> None:
 def test_event_envelope_and_send_options(bot: FakeBot) -> None:
     sender = SlackSender(bot.url, SECRET, enterprise_id="E0001")
     event = sender.message_event("C0001", "U0001", "hello")
-    sender.event(event, event_id="Ev01", headers={"X-Slack-Retry-Num": "1",
-                                                  "X-Slack-Retry-Reason": "http_timeout"})
+    sender.event(
+        event,
+        event_id="Ev01",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
     received = bot.requests[-1]
     assert verified(received)
     assert received.headers["X-Slack-Retry-Num"] == "1"
@@ -114,9 +119,13 @@ def test_event_envelope_and_send_options(bot: FakeBot) -> None:
     assert body["type"] == "event_callback" and body["event_id"] == "Ev01"
     assert body["event"]["text"] == "hello" and body["event"]["channel_type"] == "channel"
     assert body["enterprise_id"] == "E0001"
-    assert body["authorizations"][0] == {"enterprise_id": "E0001", "team_id": "T0001",
-                                         "user_id": "UBOT", "is_bot": True,
-                                         "is_enterprise_install": False}
+    assert body["authorizations"][0] == {
+        "enterprise_id": "E0001",
+        "team_id": "T0001",
+        "user_id": "UBOT",
+        "is_bot": True,
+        "is_enterprise_install": False,
+    }
     sender.url_verification("abc", timestamp=1)  # stale timestamp: must not verify
     assert not verified(bot.requests[-1])
     sender.url_verification("abc", signature="v0=forged")
@@ -130,15 +139,26 @@ def test_error_status_is_a_response(bot: FakeBot) -> None:
     assert (response.status, response.text) == (401, "invalid request")
 
 
-def test_interactive_payloads(bot: FakeBot, client: WebClient,
-                              emulator: SlackEmulator) -> None:
-    blocks = [{"type": "actions", "block_id": "b1", "elements": [
-        {"type": "button", "action_id": "approve", "value": "yes",
-         "text": {"type": "plain_text", "text": "Approve"}}]}]
+def test_interactive_payloads(bot: FakeBot, client: WebClient, emulator: SlackEmulator) -> None:
+    blocks = [
+        {
+            "type": "actions",
+            "block_id": "b1",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "approve",
+                    "value": "yes",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                }
+            ],
+        }
+    ]
     posted = client.chat_postMessage(channel="C0001", text="Approve?", blocks=blocks)
     sender = SlackSender(bot.url, SECRET, emulator=emulator)
-    payload = sender.block_actions("approve", "yes", user_id="U0001", channel_id="C0001",
-                                   message_ts=posted["ts"])
+    payload = sender.block_actions(
+        "approve", "yes", user_id="U0001", channel_id="C0001", message_ts=posted["ts"]
+    )
     sender.interactive(payload)
     received = bot.requests[-1]
     assert verified(received)
@@ -146,17 +166,24 @@ def test_interactive_payloads(bot: FakeBot, client: WebClient,
     assert sent["type"] == "block_actions" and sent["message"]["ts"] == posted["ts"]
     assert sent["actions"][0]["block_id"] == "b1"
     assert sent["actions"][0]["text"]["text"] == "Approve"
-    assert sent["container"] == {"type": "message", "message_ts": posted["ts"],
-                                 "channel_id": "C0001", "is_ephemeral": False}
+    assert sent["container"] == {
+        "type": "message",
+        "message_ts": posted["ts"],
+        "channel_id": "C0001",
+        "is_ephemeral": False,
+    }
     assert sent["user"]["id"] == "U0001" and sent["team"]["id"] == "T0001"
     # The trigger_id and response_url are live in the emulator.
     view = {"type": "modal", "callback_id": "why", "title": {"type": "plain_text", "text": "Why"}}
     opened = client.views_open(trigger_id=sent["trigger_id"], view=view)["view"]
     assert sent["response_url"].startswith(emulator.base_url)
 
-    submission = sender.view_submission("why", {"b": {"a": {"type": "plain_text_input",
-                                                            "value": "ok"}}},
-                                        user_id="U0001", view_id=opened["id"])
+    submission = sender.view_submission(
+        "why",
+        {"b": {"a": {"type": "plain_text_input", "value": "ok"}}},
+        user_id="U0001",
+        view_id=opened["id"],
+    )
     assert submission["view"]["id"] == opened["id"]
     assert submission["view"]["title"]["text"] == "Why"
     assert submission["view"]["state"]["values"]["b"]["a"]["value"] == "ok"

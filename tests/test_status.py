@@ -1,0 +1,96 @@
+"""`/pilot status` end to end: signed HTTP in, what the bot answered and what Slack received."""
+
+from datetime import UTC, datetime
+
+from slack_emulator.client import SlackSender
+from storage.scope import Workspace
+from tests.helpers import CHANNEL, acme_plan, store_pilot
+
+
+def test_status_in_a_pilot_channel_answers_ephemerally(bot, clock):
+    store_pilot(bot.engine)
+    # Tuesday 2026-12-15 10:00 in New York: week 2 (Soft Launch), day 9.
+    clock.set(datetime(2026, 12, 15, 15, 0, tzinfo=UTC))
+    response = bot.sender.command("status", channel_id=CHANNEL)
+    assert response.status == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    text = body["text"]
+    assert "Acme POC · Acme" in text
+    assert "Business Validation" in text
+    assert "Soft Launch, week 2 of 6, day 9" in text
+    assert "Traffic today (planned): 25%" in text
+    assert "25% → 40% on Mon Dec 21, 2026 (week 3)" in text
+    assert "33 days (hard end Sun Jan 17, 2027)" in text
+    assert body["blocks"][0]["type"] == "header"
+    # Answered in the HTTP response: nothing posted to the channel.
+    assert bot.emulator.calls_to("chat.postMessage") == []
+
+
+def test_status_before_the_start_and_on_the_last_day(bot, clock):
+    store_pilot(bot.engine)
+    clock.set(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
+    assert "Not started: starts in 5 days" in bot.sender.command("status").json()["text"]
+    clock.set(datetime(2027, 1, 17, 15, 0, tzinfo=UTC))
+    text = bot.sender.command("status").json()["text"]
+    assert "Today is the last day" in text
+    assert "None: traffic holds at this level" in text
+
+
+def test_status_shows_band_warnings_for_an_overridden_plan(bot, clock):
+    store_pilot(
+        bot.engine, acme_plan(pilot_type="technical", weeks=4, ramp="conservative", override=True)
+    )
+    text = bot.sender.command("status").json()["text"]
+    assert ":warning:" in text and "30%" in text
+
+
+def test_status_in_a_channel_without_a_pilot_says_how_to_create_one(bot):
+    store_pilot(bot.engine)
+    body = bot.sender.command("status", channel_id="C0OTHER").json()
+    assert body["response_type"] == "ephemeral"
+    assert "no pilot in this channel" in body["text"]
+    assert "/pilot create" in body["text"]
+
+
+def test_another_workspace_never_sees_the_pilot(bot):
+    store_pilot(bot.engine)
+    store_pilot(
+        bot.engine,
+        acme_plan(name="Globex trial", customer="Globex"),
+        workspace=Workspace(team_id="T0002"),
+    )
+    other = SlackSender(
+        f"{bot.url}/slack/events",
+        bot.settings.signing_secret,
+        team_id="T0002",
+        emulator=bot.emulator,
+    )
+    assert "Globex trial" in other.command("status", channel_id=CHANNEL).json()["text"]
+    assert "Acme POC" in bot.sender.command("status", channel_id=CHANNEL).json()["text"]
+
+
+def test_status_public_posts_in_the_channel_with_text_beside_blocks(bot):
+    store_pilot(bot.engine)
+    response = bot.sender.command("status public", channel_id=CHANNEL)
+    assert response.status == 200
+    post = bot.emulator.wait_for_calls("chat.postMessage")[0]
+    assert post.params["channel"] == CHANNEL
+    assert "Acme POC" in post.params["text"]
+    assert post.params["blocks"][0]["type"] == "header"
+    assert [m["text"] for m in bot.emulator.messages(CHANNEL)] == [post.params["text"]]
+
+
+def test_a_slack_5xx_while_posting_gets_an_apology_and_the_bot_carries_on(bot):
+    store_pilot(bot.engine)
+    bot.emulator.fail("chat.postMessage", status=500, times=1)
+    response = bot.sender.command("status public", channel_id=CHANNEL)
+    assert response.status == 200
+    apology = bot.emulator.wait_for(lambda e: e.response_posts(channel=CHANNEL))[0]
+    assert apology.ephemeral
+    assert "Sorry, something went wrong" in apology.payload["text"]
+    assert "Traceback" not in apology.payload["text"]
+    assert bot.emulator.messages(CHANNEL) == []
+    # The next request works as usual.
+    bot.sender.command("status public", channel_id=CHANNEL)
+    assert bot.emulator.wait_for(lambda e: e.messages(CHANNEL))
