@@ -72,3 +72,31 @@ class ProcessedEvent(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     event_id: str = Field(max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+
+
+class TeamMember(SQLModel, table=True):
+    """A user holding one framework role in one pilot (a user may hold several)."""
+
+    __tablename__ = "team_member"
+    __table_args__ = (UniqueConstraint("pilot_id", "user_id", "role", name="uq_team_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    user_id: str = Field(max_length=32)
+    role: str = Field(max_length=32)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+
+
+class ChangeLogEntry(SQLModel, table=True):
+    """The framework's change log: every change and decision, with who, when and why."""
+
+    __tablename__ = "change_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    user_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)  # created, setting, team, scope, change, pause, ...
+    summary: str = Field(max_length=2000)
+    reason: str = Field(default="", max_length=2000)

@@ -1,4 +1,4 @@
-"""The one place that builds Block Kit: pure functions of domain values.
+"""Building blocks shared by every message, and the help, error and status replies.
 
 Every message carries plain ``text`` beside its blocks, for notifications and
 screen readers, and stays inside Slack's limits (3,000 characters a section).

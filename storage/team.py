@@ -1,0 +1,47 @@
+"""Team members and the change log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from bot.core.roles import Role
+from storage.models import ChangeLogEntry, TeamMember
+
+
+def team_of(*, session: Session, pilot_id: int) -> Sequence[TeamMember]:
+    return session.exec(
+        select(TeamMember).where(TeamMember.pilot_id == pilot_id).order_by(col(TeamMember.id))
+    ).all()
+
+
+def roles_of(*, session: Session, pilot_id: int, user_id: str) -> set[Role]:
+    rows = session.exec(
+        select(TeamMember.role).where(
+            TeamMember.pilot_id == pilot_id, TeamMember.user_id == user_id
+        )
+    ).all()
+    return {Role(role) for role in rows}
+
+
+def holders(*, session: Session, pilot_id: int) -> list[tuple[str, Role]]:
+    return [(m.user_id, Role(m.role)) for m in team_of(session=session, pilot_id=pilot_id)]
+
+
+def log_change(
+    *, session: Session, pilot_id: int, user_id: str, kind: str, summary: str, reason: str = ""
+) -> ChangeLogEntry:
+    entry = ChangeLogEntry(
+        pilot_id=pilot_id, user_id=user_id, kind=kind, summary=summary, reason=reason
+    )
+    session.add(entry)
+    return entry
+
+
+def change_log(*, session: Session, pilot_id: int) -> Sequence[ChangeLogEntry]:
+    return session.exec(
+        select(ChangeLogEntry)
+        .where(ChangeLogEntry.pilot_id == pilot_id)
+        .order_by(col(ChangeLogEntry.at), col(ChangeLogEntry.id))
+    ).all()
