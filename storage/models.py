@@ -100,3 +100,96 @@ class ChangeLogEntry(SQLModel, table=True):
     kind: str = Field(max_length=32)  # created, setting, team, scope, change, pause, ...
     summary: str = Field(max_length=2000)
     reason: str = Field(default="", max_length=2000)
+
+
+class PilotRisk(SQLModel, table=True):
+    """One entry of the framework's risk register, numbered R-1, R-2, ... per pilot.
+
+    Removed risks stay as rows (``removed_at`` set) so a number is never reused.
+    """
+
+    __tablename__ = "pilot_risk"
+    __table_args__ = (UniqueConstraint("pilot_id", "number", name="uq_pilot_risk_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    number: int
+    category: str = Field(max_length=16)  # technical, business, timeline, scope
+    risk: str = Field(max_length=500)
+    mitigation: str = Field(default="", max_length=1000)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    removed_by: str = Field(default="", max_length=32)
+    removed_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+
+
+class ScopeBoundary(SQLModel, table=True):
+    """One hard scope boundary (use cases, channels, users, geographies, languages)."""
+
+    __tablename__ = "scope_boundary"
+    __table_args__ = (UniqueConstraint("pilot_id", "key", name="uq_scope_boundary"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    key: str = Field(max_length=16)
+    value: str = Field(max_length=2000)
+    set_by: str = Field(max_length=32)
+    set_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+
+
+class DeferredRequest(SQLModel, table=True):
+    """An out-of-scope request parked in the Phase 2 bucket (framework, Scope Creep Risks)."""
+
+    __tablename__ = "deferred_request"
+    __table_args__ = (UniqueConstraint("pilot_id", "number", name="uq_deferred_request_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    number: int
+    request: str = Field(max_length=2000)
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+
+
+class SuccessCriterion(SQLModel, table=True):
+    """A success criterion, numbered C-1, C-2, ... per pilot; removed rows keep their number."""
+
+    __tablename__ = "success_criterion"
+    __table_args__ = (
+        UniqueConstraint("pilot_id", "number", name="uq_success_criterion_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    number: int
+    name: str = Field(max_length=200)
+    target: str = Field(default="", max_length=200)  # as typed; parsed by bot.core.targets
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    removed_by: str = Field(default="", max_length=32)
+    removed_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+
+
+class ChangeRequest(SQLModel, table=True):
+    """A change to ramp, end date or scope going through the framework's change process:
+    the request, its impact, and who decided when (CH-1, CH-2, ... per pilot)."""
+
+    __tablename__ = "change_request"
+    __table_args__ = (UniqueConstraint("pilot_id", "number", name="uq_change_request_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    number: int
+    kind: str = Field(max_length=16)  # ramp, end, scope
+    proposal: str = Field(max_length=2000)  # canonical value: a ramp, weeks, or scope JSON
+    summary: str = Field(max_length=2000)  # the request in words
+    reason: str = Field(default="", max_length=2000)
+    impact: str = Field(default="", max_length=4000)  # one sentence per line
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    status: str = Field(default="pending", max_length=16)  # pending, approved, rejected
+    decider_role: str = Field(default="", max_length=32)
+    decided_by: str = Field(default="", max_length=32)
+    decided_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    dm_channel: str = Field(default="", max_length=32)  # the decision maker's DM, to update it
+    dm_ts: str = Field(default="", max_length=32)

@@ -1,0 +1,80 @@
+"""The risk register: R-1, R-2, ... per pilot, numbers never reused."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.core.risks import STARTER_RISKS, RiskCategory
+from storage.models import PilotRisk
+
+STARTER_AUTHOR = "framework"  # added_by of the seeded risks: no Slack user added them
+
+
+def add_starter_risks(*, session: Session, pilot_id: int) -> None:
+    """Seed a new pilot's register with the framework's four example risks (R-1..R-4)."""
+    for risk in STARTER_RISKS:
+        add_risk(
+            session=session,
+            pilot_id=pilot_id,
+            category=risk.category,
+            risk=risk.risk,
+            mitigation=risk.mitigation,
+            added_by=STARTER_AUTHOR,
+        )
+
+
+def add_risk(
+    *,
+    session: Session,
+    pilot_id: int,
+    category: RiskCategory,
+    risk: str,
+    mitigation: str,
+    added_by: str,
+) -> PilotRisk:
+    row = PilotRisk(
+        pilot_id=pilot_id,
+        number=_next_number(session=session, pilot_id=pilot_id),
+        category=str(category),
+        risk=risk,
+        mitigation=mitigation,
+        added_by=added_by,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def risks_of(*, session: Session, pilot_id: int) -> Sequence[PilotRisk]:
+    """The open risks, in number order."""
+    return session.exec(
+        select(PilotRisk)
+        .where(PilotRisk.pilot_id == pilot_id, col(PilotRisk.removed_at).is_(None))
+        .order_by(col(PilotRisk.number))
+    ).all()
+
+
+def risk_by_number(*, session: Session, pilot_id: int, number: int) -> PilotRisk | None:
+    """The risk R-<number>, removed or not."""
+    return session.exec(
+        select(PilotRisk).where(PilotRisk.pilot_id == pilot_id, PilotRisk.number == number)
+    ).first()
+
+
+def remove_risk(*, session: Session, risk: PilotRisk, removed_by: str, at: datetime) -> None:
+    risk.removed_by = removed_by
+    risk.removed_at = at
+    session.add(risk)
+    session.flush()
+
+
+def _next_number(*, session: Session, pilot_id: int) -> int:
+    # Removed rows stay, so the maximum only grows and a number is never handed out twice.
+    highest = session.exec(
+        select(func.max(PilotRisk.number)).where(PilotRisk.pilot_id == pilot_id)
+    ).one()
+    return (highest or 0) + 1
