@@ -84,12 +84,24 @@ def _app(settings: Settings, engine: Any) -> Any:
     from bot.app import build_app
     from bot.clock import SystemClock
 
+    # Bolt checks the token with auth.test while it builds the app; a failure there
+    # is reported below in one line, so keep the SDK's own retry chatter out of it.
+    sdk_log = logging.getLogger("slack_sdk")
+    level = sdk_log.level
+    sdk_log.setLevel(logging.CRITICAL)
     try:
         return build_app(settings=settings, engine=engine, clock=SystemClock())
     except BoltError as error:
         raise StartupError(
             f"Slack did not accept SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL."
         ) from error
+    except OSError as error:  # URLError, refused connections, DNS failures
+        reason = getattr(error, "reason", None) or error
+        raise StartupError(
+            f"cannot reach the Slack Web API at SLACK_API_URL {settings.slack_api_url} ({reason})."
+        ) from error
+    finally:
+        sdk_log.setLevel(level)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -129,3 +129,5 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic narrates every plugin and step at INFO; its warnings are what matter.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands
+from handlers import commands, home
 
 
 def register_all(app: App) -> None:
     commands.register(app)
+    home.register(app)
