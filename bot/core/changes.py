@@ -1,0 +1,111 @@
+"""The framework's Change Process for a plan: what a proposed change makes of the plan.
+
+Each function takes the current plan and the proposal and returns the new plan,
+or raises DomainError with one sentence saying what is wrong and the right form.
+Whether the change needs approval is `needs_approval` (after the start date it
+does); who approves is `bot.core.authority.decision_maker`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from enum import StrEnum
+
+from bot.core.errors import DomainError, PlanError
+from bot.core.plan import MAX_WEEKS, Plan, validate_plan
+from bot.core.ramps import Ramp
+from bot.core.timeline import week_number
+
+
+class ChangeKind(StrEnum):
+    RAMP = "ramp"
+    END = "end"
+    SCOPE = "scope"
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def needs_approval(plan: Plan, today: date) -> bool:
+    """From the start date on, ramp, end date and scope change only with approval."""
+    return today >= plan.start
+
+
+def change_ref(number: int) -> str:
+    return f"CH-{number}"
+
+
+def with_ramp(plan: Plan, text: str, *, override: bool = False) -> Plan:
+    ramp = Ramp.parse(text)
+    if ramp == plan.ramp:
+        raise DomainError(f"The pilot is already on the {ramp.label}.")
+    return _checked(replace(plan, ramp=ramp, override=plan.override or override))
+
+
+def with_end_date(plan: Plan, day: date, *, today: date, override: bool = False) -> Plan:
+    """The plan ending on ``day``, which must be the last day of a pilot week."""
+    days = (day - plan.start).days + 1
+    if days < 7:
+        raise DomainError(
+            f"The end date must be after the first pilot week, which ends on"
+            f" {plan.week_end(1).isoformat()}."
+        )
+    if days % 7:
+        shorter, longer = days // 7, days // 7 + 1
+        raise DomainError(
+            f"{day.isoformat()} is not the last day of a pilot week (weeks run"
+            f" {plan.start:%A} to {plan.week_end(1):%A}): end on"
+            f" {plan.week_end(shorter).isoformat()} ({shorter} weeks) or"
+            f" {plan.week_end(longer).isoformat()} ({longer} weeks)."
+        )
+    return with_weeks(plan, days // 7, today=today, override=override)
+
+
+def with_weeks(plan: Plan, weeks: int, *, today: date, override: bool = False) -> Plan:
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise DomainError(f"A pilot runs 1 to {MAX_WEEKS} weeks; got {weeks}.")
+    if weeks == plan.weeks:
+        raise DomainError(
+            f"The pilot already ends on {plan.hard_end_date.isoformat()} ({weeks} weeks)."
+        )
+    new = replace(plan, weeks=weeks, override=plan.override or override)
+    if new.hard_end_date < today:
+        current = week_number(plan, today) or weeks
+        raise DomainError(
+            f"The pilot is already in week {current}, so it cannot end before"
+            f" {plan.week_end(current).isoformat()} (week {current})."
+        )
+    return _checked(new)
+
+
+def ramp_history_note(old: Plan, new: Plan, today: date) -> list[str]:
+    """A sentence when a new ramp rewrites weeks that already ran (history stays as it was)."""
+    current = week_number(old, today)
+    if current is None or today > old.hard_end_date:
+        return []
+    changed = [
+        f"week {w}: {old.ramp.percent_in_week(w)}% → {new.ramp.percent_in_week(w)}%"
+        for w in range(1, current)
+        if old.ramp.percent_in_week(w) != new.ramp.percent_in_week(w)
+    ]
+    if not changed:
+        return []
+    return [
+        "The new ramp also lists different values for weeks that already ran"
+        f" ({'; '.join(changed)})."
+    ]
+
+
+def _checked(plan: Plan) -> Plan:
+    try:
+        validate_plan(plan)
+    except PlanError as error:
+        raise PlanError(
+            " ".join(error.problems) + " Add override=yes to propose it anyway.",
+            problems=error.problems,
+        ) from error
+    return plan
