@@ -1,0 +1,15 @@
+"""The README's command table is the command table."""
+
+from bot.readme import README, render
+
+
+def test_the_command_table_is_current():
+    text = README.read_text()
+    assert render(text) == text, "the README is stale: run `python -m bot.readme`"
+
+
+def test_every_setting_is_in_the_configuration_table():
+    text = README.read_text()
+    for variable in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL",
+                     "SLACK_API_URL", "HOST", "PORT", "LOG_LEVEL"):
+        assert f"| `{variable}` |" in text
