@@ -30,6 +30,7 @@ class CommandRequest:
     services: Services
     client: WebClient
     ack: Ack  # routes that post for themselves ack first, then return None
+    trigger_id: str = ""  # opens a modal; valid once, for 3 s after Slack sent the command
 
 
 Route = Callable[[CommandRequest], Reply | None]
@@ -70,6 +71,7 @@ def pilot_command(
         services=context["services"],
         client=client,
         ack=ack,
+        trigger_id=command.get("trigger_id", ""),
     )
     # Each route either answers (ephemerally, in the HTTP response: no extra call to
     # Slack) or has already acked and posted for itself, returning None.
