@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -193,3 +193,45 @@ class ChangeRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
     dm_channel: str = Field(default="", max_length=32)  # the decision maker's DM, to update it
     dm_ts: str = Field(default="", max_length=32)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One communication the bot owes, from the moment it is due until Slack takes it.
+
+    ``key`` names it within its pilot (``checkin:2026-12-08``): the unique constraint
+    is what makes a second scheduler, a retried job or a restart unable to owe (and
+    so send) it twice. Rows are never deleted: a skipped or failed one says why.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("pilot_id", "key", name="uq_outbox_pilot_key"),
+        # Delivery reads owed rows by next attempt; replies find their thread by ts.
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbox_channel_status", "team_id", "channel_id", "status"),
+        Index("ix_outbox_channel_sent_ts", "channel_id", "sent_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id")
+    key: str = Field(max_length=100)
+    kind: str = Field(max_length=32)  # a DueKind value
+    team_id: str = Field(max_length=32)
+    enterprise_id: str = Field(default="", max_length=32)
+    channel_id: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    due_at: datetime = Field(sa_column=instant())
+    # After this instant the message is pointless (a check-in's local day is over).
+    useful_until: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    status: str = Field(default="pending", max_length=16)  # pending unknown sent skipped failed
+    next_attempt_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+    sent_ts: str | None = Field(default=None, max_length=32)
+    skipped_reason: str = Field(default="", max_length=500)
+    # A lease: the delivery worker holding the row until claimed_until ("" when free).
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    sent_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))

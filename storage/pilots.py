@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from bot.core.cadence import next_due
 from bot.core.plan import Plan
 from storage.models import Pilot
 from storage.scope import Workspace
@@ -87,3 +89,45 @@ def pilot_from_plan(plan: Plan, *, workspace: Workspace, channel_id: str, owner_
         evaluation_weeks=plan.evaluation_weeks,
         override=plan.override,
     )
+
+
+# ----- the scheduler's view of pilots --------------------------------------------------------
+
+# next_due_at of a pilot whose cadence is over: far in the future, so the tick's
+# indexed query never reads it again (NULL means "not scheduled yet": see due_pilot_ids).
+NOTHING_OWED = datetime(9999, 12, 31, tzinfo=UTC)
+SCHEDULED_STATES = ("active", "paused")  # paused pilots are read too, to record what they skip
+
+
+def refresh_next_due(session: Session, pilot: Pilot, now: datetime) -> datetime | None:
+    """Reschedule a pilot after it was created or changed (plan, settings, pause, resume).
+
+    Nothing due before ``now`` is owed because of the change, but what was already
+    due and not yet picked up by the tick stays owed. Call it in the same unit of
+    work as the change; the tick also schedules pilots whose ``next_due_at`` is NULL.
+    """
+    if pilot.state not in SCHEDULED_STATES:
+        pilot.next_due_at = None
+    else:
+        since = now if pilot.next_due_at is None else min(pilot.next_due_at, now)
+        due = next_due(plan_of(pilot), since)
+        pilot.next_due_at = due.due_at_utc if due is not None else NOTHING_OWED
+    session.add(pilot)
+    return pilot.next_due_at
+
+
+def due_pilots_statement(now: datetime) -> SelectOfScalar[int] | SelectOfScalar[None]:
+    """The tick's query. No ORDER BY: that would make the database walk the whole index."""
+    return select(Pilot.id).where(
+        or_(col(Pilot.next_due_at) <= now, col(Pilot.next_due_at).is_(None)),
+        col(Pilot.state).in_(SCHEDULED_STATES),
+    )
+
+
+def due_pilot_ids(*, session: Session, now: datetime) -> list[int]:
+    """Pilots the tick must look at: scheduled ones whose next communication is due.
+
+    Searches the ``next_due_at`` index only (plus the few never-scheduled NULL rows),
+    so a tick with nothing due costs the same at 100 pilots or 10,000.
+    """
+    return sorted(i for i in session.exec(due_pilots_statement(now)).all() if i is not None)
