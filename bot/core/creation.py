@@ -27,7 +27,7 @@ from bot.core.inputs import (
 from bot.core.pilot_types import PilotType
 from bot.core.plan import DEFAULT_CHECKIN, Plan, plan_warnings
 from bot.core.ramps import USE_WHEN, Ramp, RampKind
-from bot.core.suggestion import suggest_ramp, suggestion_note
+from bot.core.suggestion import fitting_ramp, suggest_ramp, suggestion_note
 
 DEFAULT_TZ = "America/New_York"
 DEFAULT_REVIEW = "mon 10:00"
@@ -201,8 +201,13 @@ def _refuse_outside_bands(plan: Plan, suggested: bool, override_hint: str) -> No
         problems[PlanField.WEEKS] = f"{length} {override_hint}"
     traffic = traffic_warning(plan.pilot_type, plan.weeks, plan.ramp)
     if traffic is not None:
-        note = suggestion_note(plan.ramp, plan.pilot_type, plan.weeks) if suggested else None
-        problems[PlanField.RAMP] = f"{note or traffic} {override_hint}"
+        if suggested:
+            explained = suggestion_note(plan.ramp, plan.pilot_type, plan.weeks) or traffic
+        else:
+            alternative = fitting_ramp(plan.ramp, plan.pilot_type, plan.weeks)
+            fits = f" The {alternative.label} fits." if alternative is not None else ""
+            explained = f"{traffic}{fits}"
+        problems[PlanField.RAMP] = f"{explained} {override_hint}"
     if problems:
         raise PlanRequestError(problems)
 

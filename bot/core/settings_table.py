@@ -10,13 +10,14 @@ change process.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.core.errors import DomainError, PlanError
-from bot.core.grammar import UsageError
+from bot.core.grammar import UsageError, tokenize
 from bot.core.inputs import (
     COUNTRY_FORM,
     DATE_FORM,
@@ -38,6 +39,10 @@ from bot.core.roles import Role
 
 DEFAULT_REMINDER_ROLES: tuple[Role, ...] = (Role.PROJECT_LEAD, Role.IMPLEMENTATION_LEAD)
 SET_USAGE = "/pilot set key=value [key=value ...]"
+# The plan itself, not settings: `/pilot change` handles these.
+PLAN_KEYS = frozenset({"ramp", "weeks", "end", "start", "type", "name", "customer", "override"})
+CHANGE_USAGE = '/pilot change ramp|end ... reason="..."'
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]+)=(.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,11 @@ def apply_settings(
     updates: dict[str, Any] = {}
     for key, text in assignments.items():
         setting = SETTINGS_BY_KEY.get(key)
+        if setting is None and key in PLAN_KEYS:
+            raise UsageError(
+                f"`{key}` is part of the plan, not a setting: propose it with `/pilot change`.",
+                CHANGE_USAGE,
+            )
         if setting is None:
             known = ", ".join(SETTINGS_BY_KEY)
             raise UsageError(f"Unknown setting `{key}` (settings: {known}).", SET_USAGE)
@@ -109,6 +119,24 @@ def apply_settings(
         if row.show(current) != row.show(new)
     ]
     return new, changes
+
+
+def parse_assignments(text: str) -> dict[str, str]:
+    """`checkin=10:00 review="thu 15:00"` -> {"checkin": "10:00", "review": "thu 15:00"}."""
+    assignments: dict[str, str] = {}
+    for token in tokenize(text):
+        match = None if token.quoted else _ASSIGNMENT.match(token.value)
+        if match is None:
+            raise UsageError(
+                f"`{token.value}` is not key=value; quote values with spaces.", SET_USAGE
+            )
+        key, value = match.group(1).lower(), match.group(2)
+        if key in assignments:
+            raise UsageError(f"`{key}` is given twice; give each key once.", SET_USAGE)
+        assignments[key] = value
+    if not assignments:
+        raise UsageError("Give at least one key=value.", SET_USAGE)
+    return assignments
 
 
 def _with_updates(current: PilotSettings, updates: Updates) -> PilotSettings:
@@ -186,7 +214,7 @@ def _checkins_from(text: str, _current: PilotSettings) -> Updates:
 
 
 def _reminder(text: str, _current: PilotSettings) -> Updates:
-    if text.strip().lower() in ("default", "auto"):
+    if text.strip().lower().startswith(("default", "auto")):  # also the shown "default (...)"
         return {"reminder": None}
     return {"reminder": parse_time(text)}
 

@@ -37,6 +37,11 @@ def suggestion_note(ramp: Ramp, pilot_type: PilotType, weeks: int) -> str | None
     return f"The suggestion does not fit the band: {_lower_first(warning)}{hint}"
 
 
+def fitting_ramp(ramp: Ramp, pilot_type: PilotType, weeks: int) -> Ramp | None:
+    """For a ramp outside the type's traffic band: the nearest preset (or capped ramp) inside."""
+    return _fitting_alternative(ramp, pilot_type, weeks)
+
+
 def _fitting_alternative(ramp: Ramp, pilot_type: PilotType, weeks: int) -> Ramp | None:
     guide = pilot_type.guide
     too_high = ramp.peak(weeks) > guide.max_pct

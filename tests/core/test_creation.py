@@ -119,12 +119,22 @@ def test_a_ramp_outside_the_band_says_the_band():
         )
     assert caught.value.problems == {
         PlanField.RAMP: "A 4-week technical pilot on the conservative ramp peaks at 30%, above"
-        " the technical band of 10-20%. Add override=yes to keep it anyway."
+        " the technical band of 10-20%. The custom ramp 0,10,20,20 fits."
+        " Add override=yes to keep it anyway."
     }
     fits = plan_from_request(
         request(pilot_type="technical", weeks="4", ramp="0,10,20,20"), override_hint=HINT
     )
     assert fits.warnings == ()
+
+
+def test_the_default_ramp_on_a_technical_pilot_points_to_one_that_fits():
+    with pytest.raises(PlanRequestError) as caught:
+        plan_from_request(request(pilot_type="technical"), override_hint=HINT)
+    assert caught.value.message == (
+        "A 2-week technical pilot on the standard ramp peaks at 25%, above the technical band"
+        " of 10-20%. The conservative ramp fits. Add override=yes to keep it anyway."
+    )
 
 
 def test_a_suggested_ramp_is_explained():

@@ -12,6 +12,7 @@ from bot.core.settings_table import (
     SETTINGS_BY_KEY,
     PilotSettings,
     apply_settings,
+    parse_assignments,
     parse_skip_dates,
 )
 from tests.core.plans import make_plan
@@ -41,9 +42,10 @@ def test_the_table_has_every_key_of_the_issue_in_order():
 def test_every_example_parses_and_every_shown_value_parses_back(current):
     for setting in SETTINGS:
         new, _ = apply_settings(current, {setting.key: setting.example})
-        if setting.key != "reminder":  # shown as "default (13:30, ...)" only when unset
-            again, changes = apply_settings(new, {setting.key: setting.show(new)})
-            assert changes == [] and again == new, setting.key
+        again, changes = apply_settings(new, {setting.key: setting.show(new)})
+        assert changes == [] and again == new, setting.key
+        shown_default = apply_settings(current, {setting.key: setting.show(current)})
+        assert shown_default == (current, []), setting.key
         assert setting.description.endswith(".")
         assert setting.usage.startswith(f"/pilot set {setting.key}=")
 
@@ -158,8 +160,12 @@ def test_reminder_default_follows_the_checkin(current):
 
 def test_unknown_and_empty():
     current = PilotSettings(plan=make_plan())
-    with pytest.raises(UsageError, match="Unknown setting `ramp`"):
+    with pytest.raises(UsageError, match="Unknown setting `colour`") as caught:
+        apply_settings(current, {"colour": "blue"})
+    assert "checkin" in caught.value.message
+    with pytest.raises(UsageError, match="`ramp` is part of the plan, not a setting") as caught:
         apply_settings(current, {"ramp": "aggressive"})
+    assert caught.value.usage.startswith("/pilot change")
     with pytest.raises(UsageError, match="at least one key=value"):
         apply_settings(current, {})
 
@@ -171,3 +177,20 @@ def test_skip_date_edits():
     assert parse_skip_dates("-2026-12-24", frozenset({xmas, nye})) == {nye}
     assert parse_skip_dates("2026-12-31", frozenset({xmas})) == {nye}
     assert parse_skip_dates("none", frozenset({xmas})) == frozenset()
+
+
+def test_assignments_from_a_line():
+    assert parse_assignments('checkin=10:00 review="thu 15:00"  Skip=+2026-12-24') == {
+        "checkin": "10:00",
+        "review": "thu 15:00",
+        "skip": "+2026-12-24",
+    }
+    assert parse_assignments("reminder=") == {"reminder": ""}
+    for bad, words in (
+        ("checkin 10:00", "`checkin` is not key=value"),
+        ('"checkin=10:00"', "is not key=value"),
+        ("checkin=10:00 checkin=11:00", "given twice"),
+        ("", "at least one"),
+    ):
+        with pytest.raises(UsageError, match=words):
+            parse_assignments(bad)
