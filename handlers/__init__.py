@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, home
+from handlers import change, commands, home
 
 
 def register_all(app: App) -> None:
     commands.register(app)
     home.register(app)
+    change.register(app)

@@ -14,7 +14,7 @@ from bot.app import Services
 from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
-from handlers import status
+from handlers import change, criteria, risks, scope, status, team
 from handlers.reply import guarded
 from storage.scope import Workspace
 
@@ -38,6 +38,22 @@ Route = Callable[[CommandRequest], Reply | None]
 ROUTES: dict[tuple[str, ...], Route] = {
     catalog.HELP.path: lambda _request: blocks.help_reply(catalog.usage_lines()),
     catalog.STATUS.path: status.status_command,
+    catalog.TEAM.path: team.team_command,
+    catalog.TEAM_ADD.path: team.team_add,
+    catalog.TEAM_REMOVE.path: team.team_remove,
+    catalog.SCOPE.path: scope.scope_command,
+    catalog.SCOPE_SET.path: scope.scope_set,
+    catalog.SCOPE_DEFER.path: scope.scope_defer,
+    catalog.RISKS.path: risks.risks_command,
+    catalog.RISKS_ADD.path: risks.risks_add,
+    catalog.RISKS_REMOVE.path: risks.risks_remove,
+    catalog.CRITERIA.path: criteria.criteria_command,
+    catalog.CRITERIA_ADD.path: criteria.criteria_add,
+    catalog.CRITERIA_REMOVE.path: criteria.criteria_remove,
+    catalog.CHANGE.path: change.change_command,
+    catalog.CHANGE_RAMP.path: change.change_ramp,
+    catalog.CHANGE_END.path: change.change_end,
+    catalog.CHANGE_SCOPE.path: change.change_scope,
 }
 
 

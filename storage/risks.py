@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.core.risks import STARTER_RISKS, RiskCategory
 from storage.models import PilotRisk
+from storage.record import next_number
 
 STARTER_AUTHOR = "framework"  # added_by of the seeded risks: no Slack user added them
 
@@ -38,7 +38,7 @@ def add_risk(
 ) -> PilotRisk:
     row = PilotRisk(
         pilot_id=pilot_id,
-        number=_next_number(session=session, pilot_id=pilot_id),
+        number=next_number(session, PilotRisk, pilot_id),
         category=str(category),
         risk=risk,
         mitigation=mitigation,
@@ -70,11 +70,3 @@ def remove_risk(*, session: Session, risk: PilotRisk, removed_by: str, at: datet
     risk.removed_at = at
     session.add(risk)
     session.flush()
-
-
-def _next_number(*, session: Session, pilot_id: int) -> int:
-    # Removed rows stay, so the maximum only grows and a number is never handed out twice.
-    highest = session.exec(
-        select(func.max(PilotRisk.number)).where(PilotRisk.pilot_id == pilot_id)
-    ).one()
-    return (highest or 0) + 1

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.plan import Plan
 from storage.db import unit_of_work
-from storage.models import Pilot
+from storage.models import Pilot, TeamMember
 from storage.pilots import add_pilot, pilot_from_plan
 from storage.scope import Workspace
 
@@ -45,3 +45,10 @@ def store_pilot(
             plan or acme_plan(), workspace=workspace, channel_id=channel_id, owner_id=owner_id
         )
         return add_pilot(session=session, pilot=pilot)
+
+
+def store_member(engine: Engine, pilot: Pilot, user_id: str, role: str) -> None:
+    """Put someone on a pilot's team straight into the database."""
+    with unit_of_work(engine) as session:
+        assert pilot.id is not None
+        session.add(TeamMember(pilot_id=pilot.id, user_id=user_id, role=role, added_by="U0001"))

@@ -35,10 +35,6 @@ def needs_approval(plan: Plan, today: date) -> bool:
     return today >= plan.start
 
 
-def change_ref(number: int) -> str:
-    return f"CH-{number}"
-
-
 def with_ramp(plan: Plan, text: str, *, override: bool = False) -> Plan:
     ramp = Ramp.parse(text)
     if ramp == plan.ramp:

@@ -1,0 +1,103 @@
+"""`/pilot criteria`, `/pilot criteria add "<name>" target="..."`, `/pilot criteria remove C-2`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.blocks import Reply
+from bot.blocks.record import (
+    CriterionLine,
+    confirmation,
+    criteria_reply,
+    criterion_ref,
+    target_note,
+)
+from bot.core import commands as catalog
+from bot.core.errors import DomainError
+from bot.core.refs import CRITERION, parse_ref
+from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from storage.db import unit_of_work
+from storage.record import add_criterion, criteria_of, criterion_by_number, remove_criterion
+from storage.team import log_change
+
+if TYPE_CHECKING:
+    from handlers.commands import CommandRequest
+
+MAX_NAME_LENGTH = 200
+MAX_TARGET_LENGTH = 200
+
+
+@answers_with_usage(catalog.CRITERIA)
+def criteria_command(request: CommandRequest) -> Reply | None:
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        assert pilot.id is not None
+        lines = [
+            CriterionLine(c.number, c.name, c.target)
+            for c in criteria_of(session=session, pilot_id=pilot.id)
+        ]
+        return criteria_reply(pilot.name, lines)
+
+
+@answers_with_usage(catalog.CRITERIA_ADD)
+def criteria_add(request: CommandRequest) -> Reply | None:
+    name = " ".join(request.parsed.args["name"].split())
+    target = " ".join(request.parsed.options.get("target", "").split())
+    if not name:
+        raise DomainError("Name the criterion.")
+    if not target:
+        raise DomainError("Give the criterion a target.")
+    if len(name) > MAX_NAME_LENGTH or len(target) > MAX_TARGET_LENGTH:
+        raise DomainError(f"Keep the name and the target under {MAX_NAME_LENGTH} characters each.")
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "change the success criteria")
+        assert pilot.id is not None
+        if any(
+            c.name.casefold() == name.casefold()
+            for c in criteria_of(session=session, pilot_id=pilot.id)
+        ):
+            raise DomainError(f"There is already a criterion named {name}.")
+        row = add_criterion(
+            session=session, pilot_id=pilot.id, name=name, target=target, user_id=request.user_id
+        )
+        ref = criterion_ref(row.number)
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="criteria",
+            summary=f"Added {ref}: {name}, target {target}",
+        )
+    return confirmation(f"Added {ref}: {name}, target {target}.{target_note(target)}")
+
+
+@answers_with_usage(catalog.CRITERIA_REMOVE)
+def criteria_remove(request: CommandRequest) -> Reply | None:
+    number = parse_ref(request.parsed.args["criterion"], CRITERION)
+    ref = criterion_ref(number)
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "change the success criteria")
+        assert pilot.id is not None
+        row = criterion_by_number(session=session, pilot_id=pilot.id, number=number)
+        if row is None or row.removed_at is not None:
+            current = [
+                criterion_ref(c.number) for c in criteria_of(session=session, pilot_id=pilot.id)
+            ]
+            listed = (
+                f"Current criteria: {', '.join(current)}." if current else "There are no criteria."
+            )
+            gone = "was already removed" if row is not None else "does not exist"
+            return confirmation(f"{ref} {gone}. {listed}")
+        remove_criterion(
+            session=session, criterion=row, user_id=request.user_id, at=request.services.clock.now()
+        )
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="criteria",
+            summary=f"Removed {ref}: {row.name}",
+        )
+        return confirmation(f"Removed {ref}: {row.name}. Its id is not reused.")

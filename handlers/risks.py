@@ -1,0 +1,106 @@
+"""The risk register: `/pilot risks`, `/pilot risks add ...`, `/pilot risks remove R-2`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.blocks import Reply
+from bot.blocks.record import RiskLine, confirmation, risk_ref, risks_reply
+from bot.core import commands as catalog
+from bot.core.errors import DomainError
+from bot.core.refs import RISK, parse_ref
+from bot.core.risks import RiskCategory
+from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from storage.db import unit_of_work
+from storage.risks import add_risk, remove_risk, risk_by_number, risks_of
+from storage.team import log_change
+
+if TYPE_CHECKING:
+    from handlers.commands import CommandRequest
+
+MAX_RISK_LENGTH = 500
+MAX_MITIGATION_LENGTH = 1000
+
+
+@answers_with_usage(catalog.RISKS)
+def risks_command(request: CommandRequest) -> Reply | None:
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        assert pilot.id is not None
+        lines = [
+            RiskLine(r.number, RiskCategory(r.category), r.risk, r.mitigation)
+            for r in risks_of(session=session, pilot_id=pilot.id)
+        ]
+        return risks_reply(pilot.name, lines)
+
+
+@answers_with_usage(catalog.RISKS_ADD)
+def risks_add(request: CommandRequest) -> Reply | None:
+    category = _category(request.parsed.args["category"])
+    risk = " ".join(request.parsed.args["risk"].split())
+    mitigation = " ".join(request.parsed.options.get("mitigation", "").split())
+    if not risk:
+        raise DomainError("Describe the risk.")
+    if not mitigation:
+        raise DomainError("Every risk on the register needs a mitigation.")
+    if len(risk) > MAX_RISK_LENGTH or len(mitigation) > MAX_MITIGATION_LENGTH:
+        raise DomainError(
+            f"Keep the risk under {MAX_RISK_LENGTH} characters and the mitigation under"
+            f" {MAX_MITIGATION_LENGTH}."
+        )
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "change the risk register")
+        assert pilot.id is not None
+        row = add_risk(
+            session=session,
+            pilot_id=pilot.id,
+            category=category,
+            risk=risk,
+            mitigation=mitigation,
+            added_by=request.user_id,
+        )
+        ref = risk_ref(row.number)
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="risk",
+            summary=f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}",
+        )
+    return confirmation(f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}.")
+
+
+@answers_with_usage(catalog.RISKS_REMOVE)
+def risks_remove(request: CommandRequest) -> Reply | None:
+    number = parse_ref(request.parsed.args["risk"], RISK)
+    ref = risk_ref(number)
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "change the risk register")
+        assert pilot.id is not None
+        row = risk_by_number(session=session, pilot_id=pilot.id, number=number)
+        if row is None or row.removed_at is not None:
+            open_refs = [risk_ref(r.number) for r in risks_of(session=session, pilot_id=pilot.id)]
+            listed = f"Open risks: {', '.join(open_refs)}." if open_refs else "No risks are open."
+            gone = "was already removed" if row is not None else "is not on the register"
+            return confirmation(f"{ref} {gone}. {listed}")
+        remove_risk(
+            session=session, risk=row, removed_by=request.user_id, at=request.services.clock.now()
+        )
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="risk",
+            summary=f"Removed {ref}: {row.risk}",
+        )
+        return confirmation(f"Removed {ref}: {row.risk}. Its id is not reused.")
+
+
+def _category(text: str) -> RiskCategory:
+    try:
+        return RiskCategory(text.strip().lower())
+    except ValueError:
+        names = ", ".join(c.value for c in RiskCategory)
+        raise DomainError(f"Unknown risk category '{text.strip()}'. Use one of: {names}.") from None

@@ -1,0 +1,96 @@
+"""`/pilot scope`, `/pilot scope set key="..." ...`, `/pilot scope defer "<request>"`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.blocks import Reply
+from bot.blocks.record import Deferred, confirmation, scope_reply
+from bot.core import commands as catalog
+from bot.core.boundaries import boundary_values
+from bot.core.changes import needs_approval
+from bot.core.errors import DomainError
+from bot.core.localtime import local_date
+from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from storage.db import unit_of_work
+from storage.pilots import plan_of
+from storage.record import defer_request, deferred_of, scope_of, set_scope
+from storage.team import log_change
+
+if TYPE_CHECKING:
+    from handlers.commands import CommandRequest
+
+MAX_REQUEST_LENGTH = 2000
+
+
+@answers_with_usage(catalog.SCOPE)
+def scope_command(request: CommandRequest) -> Reply | None:
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        assert pilot.id is not None
+        plan = plan_of(pilot)
+        deferred = [
+            Deferred(d.number, d.request, d.requested_by, local_date(d.requested_at, plan.zone))
+            for d in deferred_of(session=session, pilot_id=pilot.id)
+        ]
+        scope = scope_of(session=session, pilot_id=pilot.id)
+    today = local_date(request.services.clock.now(), plan.zone)
+    return scope_reply(plan.name, scope, deferred, started=needs_approval(plan, today))
+
+
+@answers_with_usage(catalog.SCOPE_SET)
+def scope_set(request: CommandRequest) -> Reply | None:
+    values = boundary_values(request.parsed.options)
+    if not values:
+        raise DomainError("Name at least one boundary to set.")
+    now = request.services.clock.now()
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "change the scope")
+        assert pilot.id is not None
+        plan = plan_of(pilot)
+        if needs_approval(plan, local_date(now, plan.zone)):
+            return confirmation(
+                f"The pilot started on {plan.start.isoformat()}, so scope changes go through"
+                ' the change process now: use `/pilot change scope use_cases="..."'
+                ' reason="..."` and the decision maker approves it.'
+            )
+        set_scope(
+            session=session, pilot_id=pilot.id, values=values, user_id=request.user_id, at=now
+        )
+        said = "; ".join(
+            f"{b.label}: {v}" if v else f"{b.label}: cleared" for b, v in values.items()
+        )
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="scope",
+            summary=f"Scope set. {said}.",
+        )
+    return confirmation(f"Scope updated. {said}. `/pilot scope` shows all of it.")
+
+
+@answers_with_usage(catalog.SCOPE_DEFER)
+def scope_defer(request: CommandRequest) -> Reply | None:
+    text = " ".join(request.parsed.rest.split())
+    if len(text) > MAX_REQUEST_LENGTH:
+        raise DomainError(f"Keep the request under {MAX_REQUEST_LENGTH} characters.")
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "change the scope")
+        assert pilot.id is not None
+        row = defer_request(
+            session=session, pilot_id=pilot.id, request=text, user_id=request.user_id
+        )
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="scope",
+            summary=f"Deferred to Phase 2 (item {row.number}): {text}",
+        )
+    return confirmation(
+        f"Parked in the Phase 2 bucket as item {row.number}: {text}. It stays out of this"
+        " pilot's scope; `/pilot scope` lists the bucket."
+    )
