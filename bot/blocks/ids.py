@@ -25,3 +25,7 @@ CREATE_REVIEW_DAY: Final = "create_review_day"
 CREATE_REVIEW_TIME: Final = "create_review_time"
 CREATE_HOLIDAYS: Final = "create_holidays"
 CREATE_OVERRIDE: Final = "create_override"
+
+# The daily check-in thread's buttons; their value is "<pilot id>:<check-in date>".
+CHECKIN_POST_STATUS: Final = "checkin_post_status"
+CHECKIN_FLAG_ISSUE: Final = "checkin_flag_issue"

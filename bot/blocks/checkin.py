@@ -1,0 +1,88 @@
+"""The daily check-in thread: the day's heading, the previous workday in one line, buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.blocks import ids
+from bot.blocks.common import Reply, context, header, section
+from bot.core.calendar import PlanSnapshot
+from bot.core.checkins import DaySummary
+from bot.core.plan import Plan
+
+
+def checkin_title(snap: PlanSnapshot) -> str:
+    """ "Daily check-in · Day 8 · Soft Launch · 25% traffic" for the snapshot's day."""
+    parts = ["Daily check-in"]
+    if snap.day is not None:
+        parts.append(f"Day {snap.day}")
+    if snap.phase is not None:
+        parts.append(snap.phase.display_name)
+    parts.append(f"{snap.traffic_pct}% traffic")
+    return " · ".join(parts)
+
+
+def previous_day_line(previous: DaySummary | None) -> str:
+    """The previous workday in one line: who checked in, flags raised and resolved."""
+    if previous is None:
+        return "First check-in of the pilot."
+    people = (
+        "checked in: " + ", ".join(f"<@{u}>" for u in previous.checked_in)
+        if previous.checked_in
+        else "no check-ins recorded"
+    )
+    flags = []
+    if previous.flags_raised:
+        flags.append("flags raised: " + ", ".join(previous.flags_raised))
+    if previous.flags_resolved:
+        flags.append("resolved: " + ", ".join(previous.flags_resolved))
+    return f"Previous workday ({_short_day(previous.day)}): {people} · " + (
+        " · ".join(flags) if flags else "no flags"
+    )
+
+
+def checkin_message(
+    plan: Plan, snap: PlanSnapshot, *, pilot_id: int, previous: DaySummary | None
+) -> Reply:
+    """The thread the bot opens on each check-in day; replies to it are the check-ins."""
+    title = checkin_title(snap)
+    day = snap.local_date
+    value = f"{pilot_id}:{day.isoformat()}"
+    intro = (
+        f"*{plan.name}* · {plan.customer} · {_short_day(day)}, {day.year}\n"
+        "Reply in this thread with how today is going, or use *Post status*. "
+        "Something wrong? *Flag an issue* logs it in the issue log."
+    )
+    recap = previous_day_line(previous)
+    blocks: list[dict[str, Any]] = [
+        header(title),
+        section(intro),
+        context(recap),
+        {
+            "type": "actions",
+            "block_id": "checkin_actions",
+            "elements": [
+                _button("Post status", ids.CHECKIN_POST_STATUS, value, primary=True),
+                _button("Flag an issue", ids.CHECKIN_FLAG_ISSUE, value),
+            ],
+        },
+    ]
+    text = f"{title} · {plan.name}: reply in this thread with your status. {recap}"
+    return Reply(text=text, blocks=blocks)
+
+
+def _button(label: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _short_day(d: date) -> str:
+    return f"{d:%a %b} {d.day}"

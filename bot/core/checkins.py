@@ -1,0 +1,43 @@
+"""Daily check-ins (framework, Communication Cadence, "Daily (During Launch)").
+
+Which days get a check-in is the cadence's business (`bot.core.cadence`); this
+module holds what a check-in thread says about its day and the one before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bot.core.cadence import first_checkin_date
+from bot.core.localtime import local_instant
+from bot.core.plan import Plan
+from bot.core.workdays import is_workday
+
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """One check-in day, as the next day's thread recalls it."""
+
+    day: date
+    checked_in: tuple[str, ...] = ()  # user ids, in the order they checked in
+    flags_raised: tuple[str, ...] = ()  # flag ids such as "F-3"
+    flags_resolved: tuple[str, ...] = ()
+
+
+def previous_checkin_day(plan: Plan, day: date) -> date | None:
+    """The check-in day before ``day``; None for the pilot's first check-in."""
+    first = first_checkin_date(plan)
+    candidate = day - _ONE_DAY
+    while candidate >= first:
+        if is_workday(plan, candidate):
+            return candidate
+        candidate -= _ONE_DAY
+    return None
+
+
+def checkin_day_end(plan: Plan, day: date) -> datetime:
+    """The instant ``day`` ends in the pilot's zone: after it, that day's check-in is pointless."""
+    return local_instant(day + _ONE_DAY, time(0, 0), plan.zone)

@@ -1,0 +1,436 @@
+"""Delivery: drains the outbox into Slack, each message once, in order per channel.
+
+A round (``deliver``) skips, with the reason, the owed messages that became
+pointless; leases the ones whose next attempt has come, channel by channel and
+earliest first; then sends each channel's messages in order on a small thread
+pool (channels in parallel, one channel's posts one after another, about one a
+second). Every outcome is stored on the row:
+
+- Slack took it: ``sent`` with its ``ts``.
+- HTTP 429: still owed, next attempt after ``Retry-After``.
+- No connection, or a 502/503: still owed, with exponential backoff.
+- A timeout after the request left (or a 500/504, ``internal_error``,
+  ``fatal_error``): ``unknown``. Before trying again the sender looks for the
+  message's key in the channel's history (the thread's replies for a thread
+  post); if Slack has it, it is marked sent without posting again.
+- Any other ``ok: false`` (``channel_not_found``, ``not_in_channel``, ...): ``failed``,
+  with the error, and logged.
+
+Nobody sleeps through a retry: the next attempt time is stored and a later round
+picks it up. A channel's later messages wait while an earlier one is owed, so
+messages owed while Slack was unreachable go out in order once it answers. The
+Slack client must have no retry handlers of its own: retries are ours, stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from bot.core.localtime import require_aware
+from bot.settings import Settings
+from storage import outbox
+from storage.db import unit_of_work
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "pilot_bot_message"  # the metadata event type every post carries
+DEFAULT_LIMIT = 1000  # rows leased per round
+DEFAULT_WORKERS = 12  # channels sent to at once (stays inside the engine's 15 connections)
+CHANNEL_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: ~1 per second)
+PER_CHANNEL = 10  # a channel's messages leased per round: keeps a round short
+LEASE = timedelta(minutes=5)
+BACKOFF_FIRST = timedelta(seconds=5)
+BACKOFF_MAX = timedelta(minutes=10)
+HISTORY_PAGES = 3  # x 100 messages looked through for an unknown send's key
+
+# ok:false answers after which Slack may or may not have posted the message.
+_MAYBE_POSTED = frozenset({"internal_error", "fatal_error", "request_timeout"})
+# ok:false answers that will pass: try again later, as for a 5xx.
+_TRANSIENT = frozenset({"ratelimited", "service_unavailable", "team_added_to_org"})
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[str] = field(default_factory=list)  # keys Slack took this round
+    found_in_history: list[str] = field(default_factory=list)  # unknown sends Slack had
+    retrying: list[str] = field(default_factory=list)  # still owed, next attempt stored
+    unknown: list[str] = field(default_factory=list)  # timed out: history is checked first
+    failed: list[str] = field(default_factory=list)  # refused for good
+    skipped: list[str] = field(default_factory=list)  # pointless before Slack took them
+    waiting_channels: int = 0  # channels held back behind an earlier owed message
+
+    def merge(self, other: DeliveryReport) -> None:
+        for name in ("sent", "found_in_history", "retrying", "unknown", "failed", "skipped"):
+            getattr(self, name).extend(getattr(other, name))
+        self.waiting_channels += other.waiting_channels
+
+    @property
+    def leased(self) -> int:
+        """Rows this round attempted (anything but skipped)."""
+        return sum(
+            len(x) for x in (self.sent, self.found_in_history, self.retrying, self.unknown,
+                             self.failed)
+        )
+
+
+@dataclass(frozen=True)
+class _Owed:
+    """A leased row, detached from the session that read it."""
+
+    id: int
+    pilot_id: int
+    key: str
+    channel_id: str
+    thread_ts: str | None
+    payload: dict[str, Any]
+    attempts: int
+    # Slack may already have it: the last send timed out, or a worker holding the
+    # row died mid-send (its lease ran out with no outcome).
+    suspect: bool
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> _Owed:
+        assert row.id is not None
+        return cls(
+            id=row.id, pilot_id=row.pilot_id, key=row.key, channel_id=row.channel_id,
+            thread_ts=row.thread_ts, payload=outbox.payload_of(row), attempts=row.attempts,
+            suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
+        )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    kind: str  # sent, history, retry, unknown, failed
+    ts: str = ""
+    error: str = ""
+    retry_at: datetime | None = None
+
+    @property
+    def holds_channel(self) -> bool:
+        """The channel's later messages must wait for this one."""
+        return self.kind in ("retry", "unknown")
+
+
+def make_delivery_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+    """The Web API client for delivery: no retry handlers (retries are stored), short timeout."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=[],
+    )
+
+
+def deliver(
+    *,
+    engine: Engine,
+    client: WebClient,
+    now: datetime,
+    limit: int = DEFAULT_LIMIT,
+    workers: int = DEFAULT_WORKERS,
+    channel_interval: float = CHANNEL_INTERVAL,
+    worker_id: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    """One delivery round at ``now``; see the module docstring."""
+    require_aware(now, "now")
+    me = worker_id or _worker_name()
+    report = DeliveryReport()
+    _skip_pointless(engine, now, limit, report)
+    batches = _lease(engine, now, limit, me, report)
+    if not batches:
+        return report
+
+    def send(batch: list[_Owed]) -> DeliveryReport:
+        return _send_channel(
+            batch, engine=engine, client=client, now=now, me=me,
+            interval=channel_interval, sleep=sleep,
+        )
+
+    if len(batches) == 1:
+        report.merge(send(batches[0]))
+    else:
+        with ThreadPoolExecutor(
+            max_workers=min(workers, len(batches)), thread_name_prefix="delivery"
+        ) as pool:
+            for result in pool.map(send, batches):
+                report.merge(result)
+    if report.leased or report.skipped:
+        log.info(
+            "delivery: %d sent, %d found already posted, %d retrying, %d unknown, "
+            "%d failed, %d skipped",
+            len(report.sent), len(report.found_in_history), len(report.retrying),
+            len(report.unknown), len(report.failed), len(report.skipped),
+        )
+    return report
+
+
+def _worker_name() -> str:
+    name = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+    return name[-64:]
+
+
+def _skip_pointless(engine: Engine, now: datetime, limit: int, report: DeliveryReport) -> None:
+    with unit_of_work(engine) as session:
+        for row in outbox.expired_owed(session=session, now=now, limit=limit):
+            assert row.id is not None
+            last = f" (last error: {row.last_error})" if row.last_error else ""
+            reason = (
+                f"Slack had not taken it by {row.useful_until:%Y-%m-%d %H:%M} UTC, "
+                f"when it stopped being useful{last}"
+            )
+            if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
+                log.warning("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
+                report.skipped.append(row.key)
+
+
+def _lease(
+    engine: Engine, now: datetime, limit: int, me: str, report: DeliveryReport
+) -> list[list[_Owed]]:
+    """Lease, per channel, the owed rows from the head of its queue whose time has come."""
+    with unit_of_work(engine) as session:
+        channels = outbox.ready_channels(session=session, now=now, limit=limit)
+        queues = outbox.owed_in_channels(session=session, channels=channels)
+        wanted: list[list[OutboxMessage]] = []
+        budget = limit
+        for queue in queues.values():
+            ready = _ready_prefix(queue[:PER_CHANNEL], now)[:budget]
+            if not ready:
+                report.waiting_channels += 1
+                continue
+            wanted.append(ready)
+            budget -= len(ready)
+            if budget <= 0:
+                break
+        got = outbox.claim(
+            session=session,
+            ids=[row.id for rows in wanted for row in rows if row.id is not None],
+            worker=me,
+            now=now,
+            until=now + LEASE,
+        )
+        batches, unused = [], []
+        for rows in wanted:
+            # Keep a channel's leased rows only up to the first one someone else holds:
+            # sending a later one before it would break the channel's order.
+            kept: list[_Owed] = []
+            for index, row in enumerate(rows):
+                if row.id not in got:
+                    unused += [r.id for r in rows[index:] if r.id in got]
+                    break
+                kept.append(_Owed.of(row))
+            if kept:
+                batches.append(kept)
+        outbox.release(session=session, ids=[i for i in unused if i is not None], worker=me)
+    return batches
+
+
+def _ready_prefix(queue: Sequence[OutboxMessage], now: datetime) -> list[OutboxMessage]:
+    ready = []
+    for row in queue:
+        waiting = row.next_attempt_at is None or row.next_attempt_at > now
+        held = row.claimed_until is not None and row.claimed_until > now
+        if waiting or held:
+            break  # the channel's earlier message is owed: later ones wait for it
+        ready.append(row)
+    return ready
+
+
+def _send_channel(
+    batch: list[_Owed],
+    *,
+    engine: Engine,
+    client: WebClient,
+    now: datetime,
+    me: str,
+    interval: float,
+    sleep: Callable[[float], None],
+) -> DeliveryReport:
+    report = DeliveryReport()
+    last_post: float | None = None
+    for index, owed in enumerate(batch):
+        if last_post is not None and interval > 0:
+            wait = last_post + interval - time.monotonic()
+            if wait > 0:
+                sleep(wait)
+        try:
+            outcome = _deliver_one(client, owed, now)
+        except Exception:  # a bug, not Slack: keep the row owed and the batch going
+            log.exception("delivery: sending %s (pilot %s) failed", owed.key, owed.pilot_id)
+            outcome = _Outcome("retry", error="internal error", retry_at=_backoff(owed, now))
+        if outcome.kind in ("sent", "retry", "unknown", "failed"):
+            last_post = time.monotonic()
+        _record(engine, owed, outcome, me, now, report)
+        if outcome.holds_channel:
+            rest = [o.id for o in batch[index + 1 :]]
+            with unit_of_work(engine) as session:
+                outbox.release(session=session, ids=rest, worker=me)
+            break
+    return report
+
+
+def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
+    if owed.suspect:
+        try:
+            found = _find_posted(client, owed)
+        except SlackApiError as error:
+            status, code = _status_and_code(error)
+            if status == 429 or status >= 500 or code in _MAYBE_POSTED | _TRANSIENT:
+                return _Outcome("unknown", error=code, retry_at=_retry_at(error, owed, now))
+            # History is out of reach (missing_scope, say): post rather than never.
+            log.warning(
+                "delivery: cannot look for %s in %s's history (%s); posting it again",
+                owed.key, owed.channel_id, code,
+            )
+            found = None
+        except Exception as error:
+            return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
+        if found is not None:
+            return _Outcome("history", ts=found)
+    try:
+        answer = client.chat_postMessage(
+            channel=owed.channel_id,
+            thread_ts=owed.thread_ts,
+            metadata={
+                "event_type": EVENT_TYPE,
+                "event_payload": {"key": owed.key, "pilot_id": owed.pilot_id},
+            },
+            unfurl_links=False,
+            unfurl_media=False,
+            **owed.payload,
+        )
+    except SlackApiError as error:
+        status, code = _status_and_code(error)
+        if status in (500, 504) or code in _MAYBE_POSTED:
+            return _Outcome("unknown", error=code, retry_at=_backoff(owed, now))
+        if status == 429 or status >= 500 or code in _TRANSIENT:
+            return _Outcome("retry", error=code, retry_at=_retry_at(error, owed, now))
+        return _Outcome("failed", error=code)
+    except URLError as error:
+        # urllib raises URLError while connecting and sending: Slack did not get it.
+        return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+    except Exception as error:
+        # A timeout or a dropped connection while waiting for the answer: it may be posted.
+        return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
+    return _Outcome("sent", ts=str(answer.get("ts") or ""))
+
+
+def _status_and_code(error: SlackApiError) -> tuple[int, str]:
+    status = int(error.response.status_code)
+    return status, str(error.response.get("error") or f"http_{status}")
+
+
+def _retry_at(error: SlackApiError, owed: _Owed, now: datetime) -> datetime:
+    if error.response.status_code == 429:
+        return now + timedelta(seconds=_retry_after(error.response.headers))
+    return _backoff(owed, now)
+
+
+def _find_posted(client: WebClient, owed: _Owed) -> str | None:
+    """The ts of the bot's message carrying ``owed``'s key, if Slack has it."""
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        if owed.thread_ts:
+            page = client.conversations_replies(
+                channel=owed.channel_id, ts=owed.thread_ts, include_all_metadata=True,
+                limit=100, cursor=cursor,
+            )
+        else:
+            page = client.conversations_history(
+                channel=owed.channel_id, include_all_metadata=True, limit=100, cursor=cursor,
+            )
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == EVENT_TYPE
+                and payload.get("key") == owed.key
+                and payload.get("pilot_id") == owed.pilot_id
+            ):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            break
+    return None
+
+
+def _record(
+    engine: Engine, owed: _Owed, outcome: _Outcome, me: str, now: datetime,
+    report: DeliveryReport,
+) -> None:
+    with unit_of_work(engine) as session:
+        if outcome.kind in ("sent", "history"):
+            held = outbox.mark_sent(
+                session=session, message_id=owed.id, worker=me, ts=outcome.ts, now=now,
+                attempted=outcome.kind == "sent",
+            )
+            (report.sent if outcome.kind == "sent" else report.found_in_history).append(owed.key)
+        elif outcome.kind == "failed":
+            held = outbox.mark_failed(
+                session=session, message_id=owed.id, worker=me, error=outcome.error
+            )
+            report.failed.append(owed.key)
+            log.warning(
+                "delivery: Slack refused %s for pilot %s in %s: %s%s",
+                owed.key, owed.pilot_id, owed.channel_id, outcome.error,
+                _REMEDY.get(outcome.error, ""),
+            )
+        else:
+            assert outcome.retry_at is not None
+            held = outbox.mark_retry(
+                session=session, message_id=owed.id, worker=me, at=outcome.retry_at,
+                error=outcome.error, unknown=outcome.kind == "unknown",
+            )
+            (report.unknown if outcome.kind == "unknown" else report.retrying).append(owed.key)
+            log.info(
+                "delivery: %s for pilot %s not sent yet (%s); next attempt at %s",
+                owed.key, owed.pilot_id, outcome.error, outcome.retry_at.isoformat(),
+            )
+    if not held:
+        log.warning("delivery: lost the lease on %s before recording %s", owed.key, outcome.kind)
+
+
+_REMEDY = {
+    "not_in_channel": " (invite the bot to the channel: /invite @pilot-bot)",
+    "channel_not_found": " (the channel was deleted, or the bot cannot see it)",
+    "is_archived": " (the channel is archived)",
+}
+
+
+def _backoff(owed: _Owed, now: datetime) -> datetime:
+    delay = BACKOFF_FIRST * (2 ** min(owed.attempts, 10))
+    return now + min(delay, BACKOFF_MAX)
+
+
+def _retry_after(headers: Any) -> int:
+    value = None
+    if headers:
+        value = next((v for k, v in dict(headers).items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1, int(str(value)))
+    except (TypeError, ValueError):
+        return 30  # Slack's usual Retry-After when the header is missing
+
+
+def _describe(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)
+    text = str(reason if reason is not None else error) or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:500]

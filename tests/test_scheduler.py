@@ -1,0 +1,204 @@
+"""The scheduler tick against a real database, with an injected clock (no sleeps)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import text
+
+from bot.core.cadence import next_due
+from schedules.tick import tick
+from storage.db import unit_of_work
+from storage.models import Pilot
+from storage.outbox import PENDING, SKIPPED, payload_of
+from storage.pilots import (
+    NOTHING_OWED,
+    due_pilot_ids,
+    due_pilots_statement,
+    plan_of,
+    refresh_next_due,
+)
+from tests.cadence_helpers import FIRST_CHECKIN, keys, rows, schedule_pilot, set_state
+from tests.helpers import acme_plan, store_pilot
+
+MINUTE = timedelta(minutes=1)
+
+
+def test_the_tick_query_searches_the_next_due_index(engine):
+    statement = due_pilots_statement(FIRST_CHECKIN)
+    compiled = statement.compile(engine, compile_kwargs={"render_postcompile": True})
+    sql = str(compiled)
+    assert "pilot.next_due_at <=" in sql
+    assert "ORDER BY" not in sql  # an ORDER BY would walk the whole index
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            params: object = tuple(str(compiled.params[k]) for k in compiled.positiontup or ())
+            explain = "EXPLAIN QUERY PLAN "
+        else:
+            # An empty table is cheapest to scan: forbid that, and see the index is usable.
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            params, explain = compiled.params, "EXPLAIN "
+        plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(explain + sql, params))
+    assert "ix_pilot_next_due_at" in plan
+    assert "SCAN pilot" not in plan and "Seq Scan" not in plan
+
+
+def test_a_new_pilot_is_scheduled_from_now_and_owes_nothing_before(engine):
+    now = datetime(2026, 12, 14, 15, 5, tzinfo=UTC)  # 10:05 Monday, after the 09:30 check-in
+    pilot = schedule_pilot(engine, now)
+    # Next: the check-in reminder at 13:30 (the check-in + 4 hours).
+    assert pilot.next_due_at == datetime(2026, 12, 14, 18, 30, tzinfo=UTC)
+    report = tick(engine=engine, now=now)
+    assert report.looked_at == 0 and rows(engine) == []
+
+
+def test_a_pilot_never_scheduled_is_picked_up_from_its_last_change(engine):
+    pilot = store_pilot(engine)  # next_due_at NULL: /pilot create did not schedule it
+    with unit_of_work(engine) as session:
+        row = session.get(Pilot, pilot.id)
+        assert row is not None
+        row.updated_at = datetime(2026, 12, 14, 14, 0, tzinfo=UTC)
+    report = tick(engine=engine, now=FIRST_CHECKIN + MINUTE)
+    assert report.enqueued == [f"{pilot.id}/checkin:2026-12-14"]
+    with unit_of_work(engine) as session:
+        row = session.get(Pilot, pilot.id)
+        assert row is not None and row.next_due_at is not None
+        assert row.next_due_at > FIRST_CHECKIN
+
+
+def test_the_checkin_is_owed_at_the_local_checkin_time(engine):
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    assert tick(engine=engine, now=FIRST_CHECKIN - MINUTE).enqueued == []
+    report = tick(engine=engine, now=FIRST_CHECKIN + timedelta(seconds=20))
+    assert report.enqueued == ["1/checkin:2026-12-14"]
+    [row] = rows(engine)
+    assert row.status == PENDING
+    assert row.due_at == FIRST_CHECKIN
+    assert row.next_attempt_at == FIRST_CHECKIN + timedelta(seconds=20)
+    # The check-in is useful until midnight in New York.
+    assert row.useful_until == datetime(2026, 12, 15, 5, 0, tzinfo=UTC)
+    assert row.channel_id == "C0001" and row.team_id == "T0001" and row.thread_ts is None
+    body = payload_of(row)
+    assert body["text"].startswith("Daily check-in · Day 8 · Soft Launch · 25% traffic")
+    # The same instant again, or a second scheduler: nothing more is owed.
+    assert tick(engine=engine, now=FIRST_CHECKIN + timedelta(seconds=20)).enqueued == []
+
+
+def test_checkins_fall_on_workdays_only_over_two_weeks(engine):
+    start = datetime(2026, 12, 12, 5, 0, tzinfo=UTC)  # Saturday, midnight in New York
+    schedule_pilot(engine, start)
+    now, owed = start, []
+    while now < datetime(2026, 12, 28, 5, 0, tzinfo=UTC):
+        owed += tick(engine=engine, now=now).enqueued
+        now += timedelta(minutes=30)
+    days = [key.split(":")[1] for key in owed]
+    # Weekends and Christmas Day (Friday Dec 25, a US holiday) get no check-in.
+    assert days == [
+        "2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17", "2026-12-18",
+        "2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24",
+    ]
+    assert all(r.due_at.astimezone(plan_of_first(engine).zone).hour == 9 for r in rows(engine))
+
+
+def plan_of_first(engine):
+    with unit_of_work(engine) as session:
+        pilot = session.get(Pilot, 1)
+        assert pilot is not None
+        return plan_of(pilot)
+
+
+def test_skip_dates_and_setup_week_follow_the_plan(engine):
+    plan = acme_plan(checkins_from="setup", skip_dates=[date(2026, 12, 8)])
+    schedule_pilot(engine, datetime(2026, 12, 7, 5, 0, tzinfo=UTC), plan)
+    for hour in range(5, 24 * 4, 1):
+        tick(engine=engine, now=datetime(2026, 12, 7, 0, 0, tzinfo=UTC) + timedelta(hours=hour))
+    assert keys(rows(engine)) == ["checkin:2026-12-07", "checkin:2026-12-09", "checkin:2026-12-10"]
+
+
+def test_a_paused_pilot_gets_no_checkin_and_the_skip_is_recorded(engine):
+    pilot = schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    set_state(engine, pilot.id, "paused")
+    tick(engine=engine, now=FIRST_CHECKIN + MINUTE)
+    [row] = rows(engine)
+    assert row.status == SKIPPED and "paused" in row.skipped_reason
+    # Resumed the next morning: Tuesday's check-in is owed, Monday's is not sent late.
+    set_state(engine, pilot.id, "active")
+    tick(engine=engine, now=FIRST_CHECKIN + timedelta(days=1, minutes=1))
+    assert [(r.key, r.status) for r in rows(engine)] == [
+        ("checkin:2026-12-14", SKIPPED),
+        ("checkin:2026-12-15", PENDING),
+    ]
+
+
+def test_ended_pilots_are_never_read(engine):
+    pilot = schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    set_state(engine, pilot.id, "ended")
+    report = tick(engine=engine, now=FIRST_CHECKIN + MINUTE)
+    assert report.looked_at == 0 and rows(engine) == []
+
+
+def test_a_restart_after_a_missed_checkin_posts_it_the_same_day(engine):
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    # Down from 09:00 to 15:00 New York time: the 09:30 check-in is still owed.
+    report = tick(engine=engine, now=datetime(2026, 12, 14, 20, 0, tzinfo=UTC))
+    assert report.enqueued == ["1/checkin:2026-12-14"]
+
+
+def test_a_checkin_whose_day_ended_during_downtime_is_skipped_with_the_reason(engine):
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    # Down from Monday 00:00 until Tuesday 10:00 in New York.
+    report = tick(engine=engine, now=datetime(2026, 12, 15, 15, 0, tzinfo=UTC))
+    assert report.enqueued == ["1/checkin:2026-12-15"]
+    assert report.skipped == ["1/checkin:2026-12-14"]
+    skipped = rows(engine, status=SKIPPED)[0]
+    assert skipped.skipped_reason == (
+        "the bot was down from 09:30 EST Mon Dec 14 until 10:00 EST Tue Dec 15; "
+        "the check-in's day was over"
+    )
+
+
+def test_other_kinds_are_passed_over_but_next_due_moves_past_them(engine):
+    # Monday Dec 14: check-in 09:30, weekly review 10:00 (week 2), ramp change 09:30.
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    tick(engine=engine, now=datetime(2026, 12, 14, 15, 30, tzinfo=UTC))  # 10:30 local
+    assert keys(rows(engine)) == ["checkin:2026-12-14"]
+    with unit_of_work(engine) as session:
+        pilot = session.get(Pilot, 1)
+        assert pilot is not None
+        expected = next_due(plan_of(pilot), datetime(2026, 12, 14, 15, 30, tzinfo=UTC))
+        assert expected is not None and pilot.next_due_at == expected.due_at_utc
+
+
+def test_a_pilot_whose_cadence_is_over_is_not_read_again(engine):
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    after = datetime(2027, 3, 1, tzinfo=UTC)
+    tick(engine=engine, now=after)
+    with unit_of_work(engine) as session:
+        pilot = session.get(Pilot, 1)
+        assert pilot is not None and pilot.next_due_at == NOTHING_OWED
+        assert due_pilot_ids(session=session, now=after + timedelta(days=365)) == []
+
+
+def test_one_failing_pilot_does_not_stop_the_batch(engine, caplog):
+    broken = schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC), channel_id="C0BAD")
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC), channel_id="C0GOOD")
+    with unit_of_work(engine) as session:
+        row = session.get(Pilot, broken.id)
+        assert row is not None
+        row.ramp = "not a ramp"  # a stored plan that no longer loads
+    report = tick(engine=engine, now=FIRST_CHECKIN + MINUTE)
+    assert report.failed == [broken.id]
+    assert [r.channel_id for r in rows(engine)] == ["C0GOOD"]
+    assert f"pilot {broken.id} failed" in caplog.text
+
+
+def test_refresh_next_due_keeps_what_is_already_due(engine):
+    pilot = schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    with unit_of_work(engine) as session:
+        row = session.get(Pilot, pilot.id)
+        assert row is not None
+        # A setting changed 10 s after the check-in time, before the tick saw it.
+        refresh_next_due(session, row, FIRST_CHECKIN + timedelta(seconds=10))
+        assert row.next_due_at == FIRST_CHECKIN
+        row.state = "ended"
+        assert refresh_next_due(session, row, FIRST_CHECKIN) is None
