@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import change, commands, home
+from handlers import change, commands, create, home
 
 
 def register_all(app: App) -> None:
     commands.register(app)
     home.register(app)
     change.register(app)
+    create.register(app)

@@ -15,6 +15,9 @@ from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, risks, scope, status, team
+from handlers.create import create_command
+from handlers.lifecycle import end_command, list_command, pause_command, resume_command
+from handlers.plan import plan_command, set_command, settings_command
 from handlers.reply import guarded
 from storage.scope import Workspace
 
@@ -38,6 +41,14 @@ Route = Callable[[CommandRequest], Reply | None]
 ROUTES: dict[tuple[str, ...], Route] = {
     catalog.HELP.path: lambda _request: blocks.help_reply(catalog.usage_lines()),
     catalog.STATUS.path: status.status_command,
+    catalog.CREATE.path: create_command,
+    catalog.PLAN.path: plan_command,
+    catalog.SETTINGS.path: settings_command,
+    catalog.SET.path: set_command,
+    catalog.PAUSE.path: pause_command,
+    catalog.RESUME.path: resume_command,
+    catalog.END.path: end_command,
+    catalog.LIST.path: list_command,
     catalog.TEAM.path: team.team_command,
     catalog.TEAM_ADD.path: team.team_add,
     catalog.TEAM_REMOVE.path: team.team_remove,

@@ -13,6 +13,56 @@ STATUS = CommandSpec(
     positionals=("visibility?",),
 )
 
+# ----- the plan: create, calendar, settings, pause/resume/end, list (handlers/create.py ...)
+CREATE_OPTIONS = frozenset(
+    {"customer", "type", "ramp", "start", "weeks", "tz", "checkin", "review", "holidays"}
+) | {"override"}
+CREATE = CommandSpec(
+    ("create",),
+    '/pilot create ["<name>" customer=<customer> type=technical|business|full'
+    " start=YYYY-MM-DD [ramp=standard] [weeks=<n>] [tz=America/New_York] [checkin=09:30]"
+    ' [review="mon 10:00"] [holidays=US] [override=yes]]',
+    "Create this channel's pilot (you own it); with no arguments it opens a form.",
+    positionals=("name?",),
+    options=CREATE_OPTIONS,
+)
+PLAN = CommandSpec(
+    ("plan",),
+    "/pilot plan",
+    "The whole calendar, week by week: phase, traffic, reviews, ramp changes, hard end date.",
+)
+SETTINGS = CommandSpec(
+    ("settings",), "/pilot settings", "Every per-pilot setting (check-in, review, holidays, ...)."
+)
+SET = CommandSpec(
+    ("set",),
+    "/pilot set key=value [key=value ...]",
+    "Change settings, several at once, all or nothing (keys: `/pilot settings`).",
+    rest="settings",
+    rest_required=True,
+)
+PAUSE = CommandSpec(
+    ("pause",),
+    '/pilot pause reason="..."',
+    "Pause the cadence: no check-ins, reviews or ramp posts until resumed; flags still escalate.",
+    options=frozenset({"reason"}),
+    rest="reason",
+)
+RESUME = CommandSpec(
+    ("resume",), "/pilot resume", "Resume a paused pilot (what was missed is not sent later)."
+)
+END = CommandSpec(
+    ("end",),
+    '/pilot end reason="..."',
+    "End the pilot for good: no more posts.",
+    options=frozenset({"reason"}),
+    rest="reason",
+)
+LIST = CommandSpec(
+    ("list",), "/pilot list", "The workspace's pilots: channel, phase, end date and state."
+)
+PLAN_COMMANDS = (CREATE, PLAN, SETTINGS, SET, PAUSE, RESUME, END, LIST)
+
 # ----- team, scope, risks, success criteria, change process (handlers/team.py ... change.py)
 TEAM = CommandSpec(("team",), "/pilot team", "The team by side and role, and who decides.")
 TEAM_ADD = CommandSpec(
@@ -119,7 +169,7 @@ PLAN_RECORD_COMMANDS = (
     CHANGE_SCOPE,
 )
 
-COMMANDS: tuple[CommandSpec, ...] = (HELP, STATUS, *PLAN_RECORD_COMMANDS)
+COMMANDS: tuple[CommandSpec, ...] = (HELP, STATUS, *PLAN_COMMANDS, *PLAN_RECORD_COMMANDS)
 
 
 def usage_lines() -> list[str]:

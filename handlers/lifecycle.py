@@ -1,0 +1,167 @@
+"""`/pilot pause`, `/pilot resume`, `/pilot end` and `/pilot list`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.blocks import Reply
+from bot.blocks.plan import (
+    ListedPilot,
+    ended_notice,
+    list_reply,
+    paused_notice,
+    refusal_for_ended,
+    resumed_notice,
+    say,
+)
+from bot.core import commands as catalog
+from bot.core.calendar import next_due, snapshot
+from bot.core.errors import DomainError
+from bot.core.localtime import local_date
+from handlers.announce import announce
+from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from storage.db import unit_of_work
+from storage.pilots import pilots_in_workspace, plan_of, refresh_next_due
+from storage.team import log_change
+
+if TYPE_CHECKING:
+    from handlers.commands import CommandRequest
+
+MAX_REASON = 2000  # what the change log keeps
+
+
+def _reason(request: CommandRequest, example: str) -> str:
+    parsed = request.parsed
+    reason = " ".join((parsed.options.get("reason") or parsed.rest).split())
+    if not reason:
+        raise DomainError(
+            f'Say why, for the change log: `/pilot {parsed.spec.name} reason="{example}"`.'
+        )
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
+    return reason
+
+
+@answers_with_usage(catalog.PAUSE)
+def pause_command(request: CommandRequest) -> Reply | None:
+    reason = _reason(request, "customer code freeze")
+    now = request.services.clock.now()
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "pause this pilot")
+        if pilot.state == "ended":
+            return say(refusal_for_ended(pilot.name, pilot.state_reason))
+        if pilot.state == "paused":
+            return say(
+                f"*{pilot.name}* is already paused ({pilot.state_reason}). Resume it with"
+                " `/pilot resume`."
+            )
+        pilot.state, pilot.state_reason, pilot.updated_at = "paused", reason, now
+        assert pilot.id is not None
+        entry = log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="pause",
+            summary=f"Paused {pilot.name}.",
+            reason=reason,
+        )
+        entry.at = now
+        refresh_next_due(session, pilot, now)
+        plan, channel_id = plan_of(pilot), pilot.channel_id
+    request.ack()
+    announce(
+        request.client,
+        channel_id=channel_id,
+        user_id=request.user_id,
+        message=paused_notice(plan, user_id=request.user_id, reason=reason),
+        done=f"Paused *{plan.name}*",
+    )
+    return None
+
+
+@answers_with_usage(catalog.RESUME)
+def resume_command(request: CommandRequest) -> Reply | None:
+    now = request.services.clock.now()
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "resume this pilot")
+        if pilot.state == "ended":
+            return say(refusal_for_ended(pilot.name, pilot.state_reason))
+        if pilot.state != "paused":
+            return say(f"*{pilot.name}* is not paused: its cadence is running.")
+        was = pilot.state_reason
+        pilot.state, pilot.state_reason, pilot.updated_at = "active", "", now
+        assert pilot.id is not None
+        entry = log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="resume",
+            summary=f"Resumed {pilot.name} (paused for: {was}).",
+        )
+        entry.at = now
+        # Schedule from now: what fell due while paused is not owed any more.
+        pilot.next_due_at = None
+        refresh_next_due(session, pilot, now)
+        plan, channel_id = plan_of(pilot), pilot.channel_id
+    request.ack()
+    announce(
+        request.client,
+        channel_id=channel_id,
+        user_id=request.user_id,
+        message=resumed_notice(plan, user_id=request.user_id, next_due=next_due(plan, now)),
+        done=f"Resumed *{plan.name}*",
+    )
+    return None
+
+
+@answers_with_usage(catalog.END)
+def end_command(request: CommandRequest) -> Reply | None:
+    now = request.services.clock.now()
+    with unit_of_work(request.services.engine) as session:
+        pilot = channel_pilot(session, request)
+        require_editor(session, pilot, request.user_id, "end this pilot")
+        if pilot.state == "ended":
+            plan = plan_of(pilot)
+            on = local_date(pilot.updated_at, plan.zone)
+            why = f": {pilot.state_reason}" if pilot.state_reason else ""
+            return say(
+                f"*{pilot.name}* already ended on {on.isoformat()}{why}. Ending is final;"
+                " start a new pilot here with `/pilot create`."
+            )
+        reason = _reason(request, "customer chose another vendor")
+        pilot.state, pilot.state_reason, pilot.updated_at = "ended", reason, now
+        assert pilot.id is not None
+        entry = log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=request.user_id,
+            kind="end",
+            summary=f"Ended {pilot.name}.",
+            reason=reason,
+        )
+        entry.at = now
+        refresh_next_due(session, pilot, now)
+        plan, channel_id = plan_of(pilot), pilot.channel_id
+    request.ack()
+    announce(
+        request.client,
+        channel_id=channel_id,
+        user_id=request.user_id,
+        message=ended_notice(plan, user_id=request.user_id, reason=reason),
+        done=f"Ended *{plan.name}*",
+    )
+    return None
+
+
+def list_command(request: CommandRequest) -> Reply | None:
+    now = request.services.clock.now()
+    with unit_of_work(request.services.engine) as session:
+        rows = [
+            (plan_of(p), p.channel_id, p.state)
+            for p in pilots_in_workspace(session=session, workspace=request.workspace)
+        ]
+    return list_reply(
+        [ListedPilot(plan, channel, state, snapshot(plan, now)) for plan, channel, state in rows]
+    )

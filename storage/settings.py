@@ -1,0 +1,47 @@
+"""A pilot's settings (`bot.core.settings_table.PilotSettings`) to and from its row."""
+
+from __future__ import annotations
+
+from bot.core.roles import Role
+from bot.core.settings_table import PilotSettings
+from storage.models import Pilot
+from storage.pilots import pilot_from_plan, plan_of
+from storage.scope import Workspace
+
+# The columns that hold a Plan's fields (see pilot_from_plan).
+PLAN_COLUMNS = (
+    "name",
+    "customer",
+    "pilot_type",
+    "start_date",
+    "weeks",
+    "ramp",
+    "tz",
+    "checkin_time",
+    "review_weekday",
+    "review_time",
+    "holiday_country",
+    "skip_dates",
+    "checkins_from",
+    "reminder_time",
+    "evaluation_weeks",
+    "override",
+)
+
+
+def settings_of(pilot: Pilot) -> PilotSettings:
+    roles = tuple(Role(role) for role in pilot.reminder_roles.split(",") if role)
+    return PilotSettings(plan=plan_of(pilot), reminder_roles=roles)
+
+
+def write_settings(*, pilot: Pilot, settings: PilotSettings) -> None:
+    """Copy `settings` onto the row; the caller's unit of work saves it."""
+    fresh = pilot_from_plan(
+        settings.plan,
+        workspace=Workspace(team_id=pilot.team_id, enterprise_id=pilot.enterprise_id),
+        channel_id=pilot.channel_id,
+        owner_id=pilot.owner_id,
+    )
+    for column in PLAN_COLUMNS:
+        setattr(pilot, column, getattr(fresh, column))
+    pilot.reminder_roles = ",".join(settings.reminder_roles)
