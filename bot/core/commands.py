@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.boundaries import BOUNDARY_KEYS
 from bot.core.grammar import CommandSpec
+from bot.core.settings_table import SETTINGS_BY_KEY
 
 HELP = CommandSpec(("help",), "/pilot help", "List every subcommand.")
 STATUS = CommandSpec(
@@ -19,7 +20,7 @@ CREATE_OPTIONS = frozenset(
 ) | {"override"}
 CREATE = CommandSpec(
     ("create",),
-    '/pilot create ["<name>" customer=<customer> type=technical|business|full'
+    '/pilot create ["<name>" customer=<customer> type=<technical/business/full>'
     " start=YYYY-MM-DD [ramp=standard] [weeks=<n>] [tz=America/New_York] [checkin=09:30]"
     ' [review="mon 10:00"] [holidays=US] [override=yes]]',
     "Create this channel's pilot (you own it); with no arguments it opens a form.",
@@ -37,7 +38,7 @@ SETTINGS = CommandSpec(
 SET = CommandSpec(
     ("set",),
     "/pilot set key=value [key=value ...]",
-    "Change settings, several at once, all or nothing (keys: `/pilot settings`).",
+    f"Change settings, several at once, all or nothing: {', '.join(SETTINGS_BY_KEY)}.",
     rest="settings",
     rest_required=True,
 )
