@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 # The kinds this version records in the outbox; the tick passes over the others.
 SENT_KINDS = frozenset({DueKind.CHECKIN})
+_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass
@@ -100,15 +101,17 @@ def _tick_pilot(session: Session, pilot_id: int, now: datetime) -> _PilotResult 
     plan = plan_of(pilot)
     # NULL: never scheduled (refresh_next_due was not called): owed from its last change.
     since = pilot.next_due_at if pilot.next_due_at is not None else min(pilot.updated_at, now)
+    # Inclusive of `now`: a message due at 09:30:00 is owed by a tick at 09:30:00.
+    horizon = now + _INSTANT
     result = _PilotResult()
-    for due in cadence_between(plan, since, now):
+    for due in cadence_between(plan, since, horizon):
         if due.kind not in SENT_KINDS:
             continue
         message = _checkin(pilot, plan, due, now)
         if enqueue(session=session, message=message):
             target = result.enqueued if message.status == PENDING else result.skipped
             target.append(f"{pilot_id}/{due.key}")
-    upcoming = next_due(plan, now)
+    upcoming = next_due(plan, horizon)
     pilot.next_due_at = upcoming.due_at_utc if upcoming is not None else NOTHING_OWED
     session.add(pilot)
     return result

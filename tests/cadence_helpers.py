@@ -83,11 +83,12 @@ def play(
     return reports
 
 
-def posted_keys(emulator: SlackEmulator, channel: str = CHANNEL) -> list[str]:
-    """The outbox keys of the bot's posts in a channel, oldest first (from message metadata)."""
+def posted(emulator: SlackEmulator, channel: str = CHANNEL) -> list[str]:
+    """The bot's posts in a channel as "<pilot id>/<key>", oldest first (from their metadata)."""
     found = []
     for message in emulator.messages(channel, include_replies=True):
         metadata = message.get("metadata") or {}
         if metadata.get("event_type") == "pilot_bot_message":
-            found.append(metadata["event_payload"]["key"])
+            payload = metadata["event_payload"]
+            found.append(f"{payload['pilot_id']}/{payload['key']}")
     return found
