@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from sqlmodel import Session
 
 from bot.blocks import Reply
 from bot.blocks.plan import (
@@ -21,6 +24,7 @@ from bot.core.localtime import local_date
 from handlers.announce import announce
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
+from storage.models import Pilot
 from storage.pilots import pilots_in_workspace, plan_of, refresh_next_due
 from storage.team import log_change
 
@@ -56,25 +60,22 @@ def pause_command(request: CommandRequest) -> Reply | None:
                 f"*{pilot.name}* is already paused ({pilot.state_reason}). Resume it with"
                 " `/pilot resume`."
             )
-        pilot.state, pilot.state_reason, pilot.updated_at = "paused", reason, now
-        assert pilot.id is not None
-        entry = log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
+        _move(
+            session,
+            pilot,
+            request,
+            now,
+            state="paused",
+            reason=reason,
             kind="pause",
             summary=f"Paused {pilot.name}.",
-            reason=reason,
+            why=reason,
         )
-        entry.at = now
-        refresh_next_due(session, pilot, now)
         plan, channel_id = plan_of(pilot), pilot.channel_id
-    request.ack()
-    announce(
-        request.client,
-        channel_id=channel_id,
-        user_id=request.user_id,
-        message=paused_notice(plan, user_id=request.user_id, reason=reason),
+    _post(
+        request,
+        channel_id,
+        paused_notice(plan, user_id=request.user_id, reason=reason),
         done=f"Paused *{plan.name}*",
     )
     return None
@@ -91,28 +92,21 @@ def resume_command(request: CommandRequest) -> Reply | None:
         if pilot.state != "paused":
             return say(f"*{pilot.name}* is not paused: its cadence is running.")
         was = pilot.state_reason
-        pilot.state, pilot.state_reason, pilot.updated_at = "active", "", now
-        assert pilot.id is not None
-        entry = log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
+        # Schedule from now: what fell due while paused is not owed any more.
+        pilot.next_due_at = None
+        _move(
+            session,
+            pilot,
+            request,
+            now,
+            state="active",
+            reason="",
             kind="resume",
             summary=f"Resumed {pilot.name} (paused for: {was}).",
         )
-        entry.at = now
-        # Schedule from now: what fell due while paused is not owed any more.
-        pilot.next_due_at = None
-        refresh_next_due(session, pilot, now)
         plan, channel_id = plan_of(pilot), pilot.channel_id
-    request.ack()
-    announce(
-        request.client,
-        channel_id=channel_id,
-        user_id=request.user_id,
-        message=resumed_notice(plan, user_id=request.user_id, next_due=next_due(plan, now)),
-        done=f"Resumed *{plan.name}*",
-    )
+    notice = resumed_notice(plan, user_id=request.user_id, next_due=next_due(plan, now))
+    _post(request, channel_id, notice, done=f"Resumed *{plan.name}*")
     return None
 
 
@@ -131,28 +125,59 @@ def end_command(request: CommandRequest) -> Reply | None:
                 " start a new pilot here with `/pilot create`."
             )
         reason = _reason(request, "customer chose another vendor")
-        pilot.state, pilot.state_reason, pilot.updated_at = "ended", reason, now
-        assert pilot.id is not None
-        entry = log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
+        _move(
+            session,
+            pilot,
+            request,
+            now,
+            state="ended",
+            reason=reason,
             kind="end",
             summary=f"Ended {pilot.name}.",
-            reason=reason,
+            why=reason,
         )
-        entry.at = now
-        refresh_next_due(session, pilot, now)
         plan, channel_id = plan_of(pilot), pilot.channel_id
-    request.ack()
-    announce(
-        request.client,
-        channel_id=channel_id,
-        user_id=request.user_id,
-        message=ended_notice(plan, user_id=request.user_id, reason=reason),
+    _post(
+        request,
+        channel_id,
+        ended_notice(plan, user_id=request.user_id, reason=reason),
         done=f"Ended *{plan.name}*",
     )
     return None
+
+
+def _move(
+    session: Session,
+    pilot: Pilot,
+    request: CommandRequest,
+    now: datetime,
+    *,
+    state: str,
+    reason: str,
+    kind: str,
+    summary: str,
+    why: str = "",
+) -> None:
+    """Put the pilot in `state`, log it, and reschedule it, in the caller's unit of work."""
+    pilot.state, pilot.state_reason, pilot.updated_at = state, reason, now
+    assert pilot.id is not None
+    entry = log_change(
+        session=session,
+        pilot_id=pilot.id,
+        user_id=request.user_id,
+        kind=kind,
+        summary=summary,
+        reason=why,
+    )
+    entry.at = now
+    refresh_next_due(session, pilot, now)
+
+
+def _post(request: CommandRequest, channel_id: str, notice: Reply, *, done: str) -> None:
+    request.ack()  # the notice in the channel is the answer
+    announce(
+        request.client, channel_id=channel_id, user_id=request.user_id, message=notice, done=done
+    )
 
 
 def list_command(request: CommandRequest) -> Reply | None:

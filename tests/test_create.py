@@ -10,25 +10,12 @@ from storage.models import ChangeLogEntry, Pilot
 from storage.risks import risks_of
 from storage.team import change_log
 from tests.helpers import CHANNEL, acme_plan, store_pilot
+from tests.plan_helpers import answer, pilots
 
 ONE_LINE = (
     'create "Acme POC" customer=Acme type=business ramp=standard start=2026-12-07 weeks=6'
     ' tz=America/New_York checkin=09:30 review="mon 10:00" holidays=US'
 )
-
-
-def pilots(engine):
-    with unit_of_work(engine) as session:
-        return list(session.exec(select(Pilot)).all())
-
-
-def answer(bot, text, **kwargs):
-    response = bot.sender.command(text, **kwargs)
-    assert response.status == 200
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    assert "\n" not in body["text"].split(" Usage: ")[0]
-    return body["text"]
 
 
 # ----- the one-line form --------------------------------------------------------------------
@@ -143,6 +130,7 @@ def test_bad_inputs_get_one_line_with_the_correct_form(bot):
         text = answer(bot, line)
         assert expected in text, (line, text)
         assert "Usage: `/pilot create" in text, line
+        assert "\n" not in text, line
     assert pilots(bot.engine) == []
     assert bot.emulator.calls_to("chat.postMessage") == []
 

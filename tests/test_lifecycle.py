@@ -8,16 +8,8 @@ from slack_emulator.client import SlackSender
 from storage.db import unit_of_work
 from storage.models import Pilot
 from storage.scope import Workspace
-from storage.team import change_log
-from tests.helpers import CHANNEL, acme_plan, store_pilot
-
-
-def answer(bot, text, *, user_id="U0001", channel_id=CHANNEL):
-    response = bot.sender.command(text, user_id=user_id, channel_id=channel_id)
-    assert response.status == 200
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    return body["text"]
+from tests.helpers import acme_plan, store_pilot
+from tests.plan_helpers import answer, logged, the_pilot
 
 
 def silent(bot, text, *, user_id="U0001"):
@@ -28,19 +20,6 @@ def silent(bot, text, *, user_id="U0001"):
 
 def posts(bot, count):
     return [c.params["text"] for c in bot.emulator.wait_for_calls("chat.postMessage", count)]
-
-
-def the_pilot(engine):
-    with unit_of_work(engine) as session:
-        return session.exec(select(Pilot)).one()
-
-
-def logged(engine):
-    pilot = the_pilot(engine)
-    with unit_of_work(engine) as session:
-        return [
-            (e.kind, e.summary, e.reason) for e in change_log(session=session, pilot_id=pilot.id)
-        ]
 
 
 def test_pause_and_resume(bot, clock):
@@ -67,7 +46,7 @@ def test_pause_and_resume(bot, clock):
     assert pilot.next_due_at == datetime(2026, 12, 15, 14, 30, tzinfo=UTC)
     assert "State" not in answer(bot, "status")
     assert "is not paused" in answer(bot, "resume")
-    assert logged(bot.engine) == [
+    assert [(k, s, r) for k, _, s, r in logged(bot.engine)] == [
         ("pause", "Paused Acme POC.", "customer code freeze"),
         ("resume", "Resumed Acme POC (paused for: customer code freeze).", ""),
     ]
@@ -107,7 +86,7 @@ def test_end_is_final(bot):
     for line in ("pause reason=x", "resume", "set checkin=10:00"):
         assert "has ended (customer chose another vendor)" in answer(bot, line), line
     assert "Ended" in answer(bot, "status")
-    assert [kind for kind, _, _ in logged(bot.engine)] == ["pause", "end"]
+    assert [entry[0] for entry in logged(bot.engine)] == ["pause", "end"]
 
 
 def test_only_plan_editors_may_pause_resume_or_end(bot):

@@ -6,29 +6,8 @@ from sqlmodel import select
 
 from storage.db import unit_of_work
 from storage.models import Pilot, TeamMember
-from storage.team import change_log
-from tests.helpers import CHANNEL, acme_plan, store_pilot
-
-
-def answer(bot, text, *, user_id="U0001", channel_id=CHANNEL):
-    response = bot.sender.command(text, user_id=user_id, channel_id=channel_id)
-    assert response.status == 200
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    return body["text"]
-
-
-def the_pilot(engine):
-    with unit_of_work(engine) as session:
-        return session.exec(select(Pilot)).one()
-
-
-def logged(engine):
-    pilot = the_pilot(engine)
-    with unit_of_work(engine) as session:
-        return [
-            (e.kind, e.user_id, e.summary) for e in change_log(session=session, pilot_id=pilot.id)
-        ]
+from tests.helpers import acme_plan, store_pilot
+from tests.plan_helpers import answer, logged, the_pilot
 
 
 def add_member(engine, user_id, role):
@@ -150,7 +129,7 @@ def test_set_changes_several_keys_at_once_and_logs_each(bot):
     assert pilot.updated_at == bot.clock.now()
     # Plan fields are untouched.
     assert (pilot.start_date, pilot.weeks, pilot.ramp) == (date(2026, 12, 7), 6, "standard")
-    assert logged(bot.engine) == [
+    assert [entry[:3] for entry in logged(bot.engine)] == [
         ("setting", "U0001", "checkin: 09:30 -> 10:00"),
         ("setting", "U0001", "review: mon 10:00 -> thu 15:00"),
         ("setting", "U0001", "tz: America/New_York -> Europe/Berlin"),
