@@ -1,0 +1,90 @@
+"""Serve the real bot and a bare Bolt app side by side, for the latency benchmark.
+
+Both go through `bot.harness.running_bot`: the same waitress server, middleware and
+request signing, on the same Slack emulator and database. The real app has every
+listener; the bare one answers `/pilot` with a constant, so the gap between them is
+what the product's own work costs.
+
+Started by `bench.status_latency` in a process of its own (the load generator's
+threads would otherwise share this process's GIL). Prints one JSON line with the two
+URLs, then serves until its standard input closes. Run it by hand to profile::
+
+    python -m bench.serve --database-url sqlite:////tmp/bench.db  # then py-spy record --pid
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from contextlib import ExitStack
+
+from slack_bolt import Ack, App
+
+from bot.clock import SystemClock
+from bot.harness import SIGNING_SECRET, running_bot
+from slack_emulator.server import SlackEmulator
+from storage.db import make_engine
+
+BARE_ANSWER = "constant"
+
+
+def register_bare(app: App) -> None:
+    def constant(ack: Ack) -> None:
+        ack(BARE_ANSWER)
+
+    app.command("/pilot")(constant)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve", description=__doc__)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--schema", default=None, help="PostgreSQL schema (search_path)")
+    parser.add_argument("--threads", type=int, default=16, help="waitress threads per app")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
+    logging.basicConfig(level=logging.WARNING)
+    # "Task queue depth is 1" on every burst: expected when clients match threads.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    engine = make_engine(args.database_url, schema=args.schema)
+    clock = SystemClock()
+    with ExitStack() as stack:
+        emulator = stack.enter_context(SlackEmulator())
+        real = stack.enter_context(
+            running_bot(
+                emulator=emulator,
+                engine=engine,
+                clock=clock,
+                database_url=args.database_url,
+                threads=args.threads,
+            )
+        )
+        bare = stack.enter_context(
+            running_bot(
+                emulator=emulator,
+                engine=engine,
+                clock=clock,
+                database_url=args.database_url,
+                threads=args.threads,
+                register=register_bare,
+            )
+        )
+        ready = {
+            "real": real.sender.bot_url,
+            "bare": bare.sender.bot_url,
+            "signing_secret": SIGNING_SECRET,
+            "team_id": emulator.team_id,
+            "pid": os.getpid(),
+            "pool": engine.pool.status(),
+        }
+        print(json.dumps(ready), flush=True)
+        sys.stdin.read()  # serve until the parent closes our stdin (or dies)
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
