@@ -79,10 +79,14 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
-        # Close the sockets from inside the server's own loop (closing them from
-        # here races its select()); the loop ends once nothing is left open.
+        # Everything that touches the server's sockets runs inside its own loop (via
+        # the trigger); doing it from here races its select(). First stop accepting,
+        # then let in-flight requests finish (their workers still wake the loop
+        # through the trigger), then close what is left, which ends the loop.
         from waitress import wasyncore
 
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        server = self._server
+        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        server.task_dispatcher.shutdown(timeout=5)
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         self._thread.join(timeout=5)
-        self._server.task_dispatcher.shutdown()
