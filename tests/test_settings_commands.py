@@ -231,3 +231,20 @@ def test_an_ended_pilot_takes_no_settings(bot):
 
 def test_set_in_a_channel_without_a_pilot(bot):
     assert "no pilot in this channel" in answer(bot, "set checkin=10:00")
+
+
+def test_help_lists_the_plan_commands(bot):
+    text = answer(bot, "help")
+    for usage in (
+        '/pilot create ["<name>" customer=<customer>',
+        "/pilot plan",
+        "/pilot settings",
+        "/pilot set key=value [key=value ...]`: Change settings, several at once, all or nothing:"
+        " tz, checkin, review, holidays, skip, checkins_from, reminder, reminder_roles,"
+        " evaluation_weeks.",
+        '/pilot pause reason="..."',
+        "/pilot resume",
+        '/pilot end reason="..."',
+        "/pilot list",
+    ):
+        assert usage in text
