@@ -26,6 +26,7 @@ from bot.blocks.plan import (
     say,
 )
 from bot.core import commands as catalog
+from bot.core.calendar import snapshot
 from bot.core.creation import (
     DEFAULT_TZ,
     SUGGESTED,
@@ -82,7 +83,11 @@ def create_command(request: CommandRequest) -> Reply | None:
     if not parsed.args and not parsed.options:
         _open_form(request)
         return None
-    new = plan_from_request(_request_from_line(parsed), override_hint=COMMAND_OVERRIDE_HINT)
+    new = plan_from_request(
+        _request_from_line(parsed),
+        now=request.services.clock.now(),
+        override_hint=COMMAND_OVERRIDE_HINT,
+    )
     try:
         _store(
             request.services,
@@ -94,7 +99,13 @@ def create_command(request: CommandRequest) -> Reply | None:
     except ChannelTaken as taken:
         return say(taken.message)
     request.ack()  # the announcement in the channel is the answer
-    _announce(request.client, channel_id=request.channel_id, owner_id=request.user_id, new=new)
+    _announce(
+        request.client,
+        request.services,
+        channel_id=request.channel_id,
+        owner_id=request.user_id,
+        new=new,
+    )
     return None
 
 
@@ -180,7 +191,11 @@ def create_submission(
     owner_id = body["user"]["id"]
     custom = _selected(values, ids.CREATE_RAMP) == CUSTOM
     try:
-        new = plan_from_request(_request_from_form(values), override_hint=MODAL_OVERRIDE_HINT)
+        new = plan_from_request(
+            _request_from_form(values),
+            now=services.clock.now(),
+            override_hint=MODAL_OVERRIDE_HINT,
+        )
     except PlanRequestError as error:
         ack(response_action="errors", errors=_block_errors(error.problems, custom=custom))
         return
@@ -196,7 +211,7 @@ def create_submission(
         ack(response_action="errors", errors={ids.CREATE_NAME: taken.message})
         return
     ack()  # closes the modal; the announcement follows in the channel
-    _announce(client, channel_id=channel_id, owner_id=owner_id, new=new)
+    _announce(client, services, channel_id=channel_id, owner_id=owner_id, new=new)
 
 
 def _request_from_form(values: dict[str, Any]) -> PlanRequest:
@@ -294,9 +309,15 @@ def _created_summary(new: NewPlan) -> str:
     return summary
 
 
-def _announce(client: WebClient, *, channel_id: str, owner_id: str, new: NewPlan) -> None:
+def _announce(
+    client: WebClient, services: Services, *, channel_id: str, owner_id: str, new: NewPlan
+) -> None:
     announcement = created_announcement(
-        new.plan, owner_id=owner_id, warnings=new.warnings, suggestion=new.suggestion
+        new.plan,
+        snapshot(new.plan, services.clock.now()),
+        owner_id=owner_id,
+        warnings=new.warnings,
+        suggestion=new.suggestion,
     )
     done = f"Created *{new.plan.name}*"
     announce(client, channel_id=channel_id, user_id=owner_id, message=announcement, done=done)

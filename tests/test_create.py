@@ -34,6 +34,7 @@ def test_one_line_create_stores_the_plan_and_announces_it(bot):
     assert "Mon Dec 7, 2026 → hard end Sun Jan 17, 2027" in text
     assert "Week 1: 10% · Week 2: 25% · Week 3: 40% · Weeks 4-6: 50%" in text
     assert "Owner: <@U0002>" in text
+    assert "Now: Setup, week 1 of 6, day 4." in text  # the clock: Thursday 2026-12-10
     assert ":warning:" not in text
     assert post.params["blocks"][0]["type"] == "header"
 
@@ -123,6 +124,8 @@ def test_bad_inputs_get_one_line_with_the_correct_form(bot):
         "create X type=business": "`/pilot create` needs `customer=`, `start=` too.",
         f"{base} colour=blue": "Unknown option `colour`",
         "create Acme POC customer=Acme": "Unexpected `POC`",
+        "create X customer=Acme type=business start=2025-12-08": "A pilot starting 2025-12-08"
+        " would already be over (its evaluation ended 2026-01-11); check the start date.",
         "create X customer=Acme start=2026-12-07 type=technical": "peaks at 25%, above the"
         " technical band of 10-20%. The conservative ramp fits. Add override=yes",
     }
@@ -286,6 +289,7 @@ def test_a_valid_submission_creates_the_pilot_and_explains_the_suggested_ramp(bo
     text = post.params["text"]
     assert "New pilot: Acme POC · Acme" in text
     assert "Suggested the conservative ramp because: complex integration." in text
+    assert "Now: Not started: starts in 4 days." in text
     assert "Week 1: 0% · Week 2: 10% · Week 3: 20% · Weeks 4-6: 30%" in text
     (pilot,) = pilots(bot.engine)
     assert (pilot.ramp, pilot.owner_id, pilot.start_date) == (

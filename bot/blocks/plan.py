@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, _day, context, fields, header, section
+from bot.blocks.common import Reply, _day, _where_in_pilot, context, fields, header, section
 from bot.core.cadence import Due, DueKind, first_checkin_date
 from bot.core.calendar import PlanSnapshot, WeekPlan
 from bot.core.creation import RAMP_QUESTIONS, SUGGESTED, PlanField
@@ -293,12 +293,18 @@ def _warning_notes(warnings: Sequence[str]) -> list[str]:
 
 
 def created_announcement(
-    plan: Plan, *, owner_id: str, warnings: Sequence[str], suggestion: str | None
+    plan: Plan,
+    snap: PlanSnapshot,
+    *,
+    owner_id: str,
+    warnings: Sequence[str],
+    suggestion: str | None,
 ) -> Reply:
     title = f":rocket: New pilot: {plan.name} · {plan.customer}"
     pairs = [
         ("Type", _type_line(plan)),
         ("Dates", _dates_line(plan)),
+        ("Now", _where_in_pilot(snap)),
         ("Ramp", f"{plan.ramp.label}: {ramp_by_week(plan)}"),
         ("Owner", f"<@{owner_id}>"),
         ("Schedule", _schedule_line(plan)),

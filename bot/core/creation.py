@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,7 @@ from bot.core.inputs import (
     parse_timezone,
     parse_weeks,
 )
+from bot.core.localtime import local_date
 from bot.core.pilot_types import PilotType
 from bot.core.plan import DEFAULT_CHECKIN, Plan, plan_warnings
 from bot.core.ramps import USE_WHEN, Ramp, RampKind
@@ -129,10 +130,11 @@ class PlanRequestError(DomainError):
         super().__init__(first)
 
 
-def plan_from_request(request: PlanRequest, *, override_hint: str) -> NewPlan:
+def plan_from_request(request: PlanRequest, *, now: datetime, override_hint: str) -> NewPlan:
     """The checked plan, or PlanRequestError naming every bad field.
 
-    `override_hint` ends a band problem, in the words of the surface (a flag or a checkbox).
+    `now` refuses a plan that would already be over; `override_hint` ends a band problem,
+    in the words of the surface (a flag or a checkbox).
     """
     problems: dict[PlanField, str] = {}
 
@@ -179,6 +181,15 @@ def plan_from_request(request: PlanRequest, *, override_hint: str) -> NewPlan:
         holiday_country=country,
         override=request.override,
     )
+    today = local_date(now, plan.zone)
+    if plan.evaluation_end_date < today:
+        raise PlanRequestError(
+            {
+                PlanField.START: f"A pilot starting {plan.start.isoformat()} would already be"
+                f" over (its evaluation ended {plan.evaluation_end_date.isoformat()});"
+                " check the start date."
+            }
+        )
     suggestion = _explain(request.answers, plan) if suggested else None
     if not request.override:
         _refuse_outside_bands(plan, suggested, override_hint)
