@@ -43,7 +43,7 @@ from bot.core.localtime import local_date
 from bot.core.plan import Plan
 from bot.core.refs import CHANGE, ref
 from bot.core.roles import Role
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
 from handlers.reply import guarded, slack_error_code
 from storage.db import unit_of_work
 from storage.models import ChangeRequest, Pilot
@@ -54,7 +54,6 @@ from storage.record import (
     change_request_in,
     decide_change,
     scope_of,
-    set_dm,
 )
 from storage.scope import Workspace
 from storage.team import holders, log_change, team_of
@@ -110,7 +109,7 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
         require_editor(session, pilot, request.user_id, "change the plan")
         assert pilot.id is not None
         if pilot.state == "ended":
-            raise DomainError("This pilot has ended; its plan no longer changes.")
+            raise Refusal("This pilot has ended; its plan no longer changes.")
         plan = plan_of(pilot)
         today = local_date(now, plan.zone)
         proposal = _propose(session, request, kind, pilot, plan, today)
@@ -133,6 +132,7 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
                     f" Impact: {' '.join(proposal.impact) or change_blocks.NO_IMPACT}"
                 ),
                 reason=reason,
+                at=now,
             )
             return change_blocks.applied_reply(
                 proposal.summary, proposal.impact, plan.start.isoformat()
@@ -167,6 +167,7 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
                 f" Sent to {', '.join(f'<@{u}>' for u in deciders)} ({_role_name(role)})."
             ),
             reason=reason,
+            at=now,
         )
 
     # Recorded: answer now, then message the decision maker and the channel.
@@ -241,22 +242,18 @@ def _send_for_decision(
 ) -> None:
     client = request.client
     failed: list[tuple[str, str]] = []
-    dm = change_blocks.decision_request(view, role_name)
-    for user_id in deciders:
-        try:
-            channel, ts = _dm(client, user_id, dm)
-        except SlackApiError as error:
-            failed.append((user_id, slack_error_code(error)))
-            continue
-        with unit_of_work(request.services.engine) as session:
-            row = session.get(ChangeRequest, view.change_id)
-            if row is not None and not row.dm_ts:
-                set_dm(session=session, request=row, channel=channel, ts=ts)
+    # The channel first: by the time the decision maker can click, the request is public.
     try:
         notice = change_blocks.channel_requested(view, deciders, role_name)
         client.chat_postMessage(channel=view.channel_id, **notice.message())
     except SlackApiError as error:
         failed.append((view.channel_id, slack_error_code(error)))
+    dm = change_blocks.decision_request(view, role_name)
+    for user_id in deciders:
+        try:
+            _dm(client, user_id, dm)
+        except SlackApiError as error:
+            failed.append((user_id, slack_error_code(error)))
     if failed:
         log.error("change request %s: could not message %s", view.ref, failed)
         _tell_ephemerally(client, request.channel_id, request.user_id, view.ref, failed)
@@ -353,6 +350,7 @@ def _decide(
                 f" Impact: {' '.join(view.impact) or change_blocks.NO_IMPACT}"
             ),
             reason=row.reason,
+            at=now,
         )
         stakeholders = _stakeholders(
             [m.user_id for m in team_of(session=session, pilot_id=pilot.id)],
@@ -437,11 +435,9 @@ def _stakeholders(members: Iterable[str], *, requester: str, owner: str, decider
     return list(ordered)
 
 
-def _dm(client: WebClient, user_id: str, reply: Reply) -> tuple[str, str]:
+def _dm(client: WebClient, user_id: str, reply: Reply) -> None:
     opened = client.conversations_open(users=user_id)
-    channel = opened["channel"]["id"]
-    posted = client.chat_postMessage(channel=channel, **reply.message())
-    return channel, str(posted["ts"])
+    client.chat_postMessage(channel=opened["channel"]["id"], **reply.message())
 
 
 def _ephemeral(respond: Respond, reply: Reply) -> None:

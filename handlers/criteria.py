@@ -58,8 +58,14 @@ def criteria_add(request: CommandRequest) -> Reply | None:
             for c in criteria_of(session=session, pilot_id=pilot.id)
         ):
             raise DomainError(f"There is already a criterion named {name}.")
+        now = request.services.clock.now()
         row = add_criterion(
-            session=session, pilot_id=pilot.id, name=name, target=target, user_id=request.user_id
+            session=session,
+            pilot_id=pilot.id,
+            name=name,
+            target=target,
+            user_id=request.user_id,
+            at=now,
         )
         ref = criterion_ref(row.number)
         log_change(
@@ -68,6 +74,7 @@ def criteria_add(request: CommandRequest) -> Reply | None:
             user_id=request.user_id,
             kind="criteria",
             summary=f"Added {ref}: {name}, target {target}",
+            at=now,
         )
     return confirmation(f"Added {ref}: {name}, target {target}.{target_note(target)}")
 
@@ -90,14 +97,14 @@ def criteria_remove(request: CommandRequest) -> Reply | None:
             )
             gone = "was already removed" if row is not None else "does not exist"
             return confirmation(f"{ref} {gone}. {listed}")
-        remove_criterion(
-            session=session, criterion=row, user_id=request.user_id, at=request.services.clock.now()
-        )
+        now = request.services.clock.now()
+        remove_criterion(session=session, criterion=row, user_id=request.user_id, at=now)
         log_change(
             session=session,
             pilot_id=pilot.id,
             user_id=request.user_id,
             kind="criteria",
             summary=f"Removed {ref}: {row.name}",
+            at=now,
         )
         return confirmation(f"Removed {ref}: {row.name}. Its id is not reused.")

@@ -24,14 +24,18 @@ if TYPE_CHECKING:
 Route = Callable[["CommandRequest"], Reply | None]
 
 
-class NoPilot(DomainError):
+class Refusal(DomainError):
+    """Well-formed input that is refused: answered without the command's usage."""
+
+
+class NoPilot(Refusal):
     """The channel has no pilot: answered with how to create one."""
 
     def __init__(self) -> None:
         super().__init__(blocks.no_pilot_reply().text)
 
 
-class NotAllowed(DomainError):
+class NotAllowed(Refusal):
     """The user may read but not change this pilot's plan."""
 
     def __init__(self, action: str) -> None:
@@ -66,7 +70,7 @@ def answers_with_usage(spec: CommandSpec) -> Callable[[Route], Route]:
         def answer(request: CommandRequest) -> Reply | None:
             try:
                 return route(request)
-            except (NoPilot, NotAllowed) as error:
+            except Refusal as error:
                 return Reply(error.message, [blocks.section(error.message)])
             except DomainError as error:
                 return blocks.usage_reply(error.message, spec.usage)

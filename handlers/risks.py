@@ -48,6 +48,7 @@ def risks_add(request: CommandRequest) -> Reply | None:
             f"Keep the risk under {MAX_RISK_LENGTH} characters and the mitigation under"
             f" {MAX_MITIGATION_LENGTH}."
         )
+    now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "change the risk register")
@@ -59,6 +60,7 @@ def risks_add(request: CommandRequest) -> Reply | None:
             risk=risk,
             mitigation=mitigation,
             added_by=request.user_id,
+            at=now,
         )
         ref = risk_ref(row.number)
         log_change(
@@ -67,6 +69,7 @@ def risks_add(request: CommandRequest) -> Reply | None:
             user_id=request.user_id,
             kind="risk",
             summary=f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}",
+            at=now,
         )
     return confirmation(f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}.")
 
@@ -85,15 +88,15 @@ def risks_remove(request: CommandRequest) -> Reply | None:
             listed = f"Open risks: {', '.join(open_refs)}." if open_refs else "No risks are open."
             gone = "was already removed" if row is not None else "is not on the register"
             return confirmation(f"{ref} {gone}. {listed}")
-        remove_risk(
-            session=session, risk=row, removed_by=request.user_id, at=request.services.clock.now()
-        )
+        now = request.services.clock.now()
+        remove_risk(session=session, risk=row, removed_by=request.user_id, at=now)
         log_change(
             session=session,
             pilot_id=pilot.id,
             user_id=request.user_id,
             kind="risk",
             summary=f"Removed {ref}: {row.risk}",
+            at=now,
         )
         return confirmation(f"Removed {ref}: {row.risk}. Its id is not reused.")
 

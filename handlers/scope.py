@@ -67,6 +67,7 @@ def scope_set(request: CommandRequest) -> Reply | None:
             user_id=request.user_id,
             kind="scope",
             summary=f"Scope set. {said}.",
+            at=now,
         )
     return confirmation(f"Scope updated. {said}. `/pilot scope` shows all of it.")
 
@@ -76,12 +77,13 @@ def scope_defer(request: CommandRequest) -> Reply | None:
     text = " ".join(request.parsed.rest.split())
     if len(text) > MAX_REQUEST_LENGTH:
         raise DomainError(f"Keep the request under {MAX_REQUEST_LENGTH} characters.")
+    now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "change the scope")
         assert pilot.id is not None
         row = defer_request(
-            session=session, pilot_id=pilot.id, request=text, user_id=request.user_id
+            session=session, pilot_id=pilot.id, request=text, user_id=request.user_id, at=now
         )
         log_change(
             session=session,
@@ -89,6 +91,7 @@ def scope_defer(request: CommandRequest) -> Reply | None:
             user_id=request.user_id,
             kind="scope",
             summary=f"Deferred to Phase 2 (item {row.number}): {text}",
+            at=now,
         )
     return confirmation(
         f"Parked in the Phase 2 bucket as item {row.number}: {text}. It stays out of this"

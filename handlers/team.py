@@ -50,13 +50,18 @@ def team_add(request: CommandRequest) -> Reply | None:
             raise DomainError(f"<@{user_id}> is already {role.display_name.lower()}.")
     # Checked after the cheap refusals: one Web API call, well inside the 3 s ack window.
     _check_is_person(request, user_id)
+    now = request.services.clock.now()
     try:
         with unit_of_work(request.services.engine) as session:
             pilot = channel_pilot(session, request)
             assert pilot.id is not None
             session.add(
                 TeamMember(
-                    pilot_id=pilot.id, user_id=user_id, role=role.value, added_by=request.user_id
+                    pilot_id=pilot.id,
+                    user_id=user_id,
+                    role=role.value,
+                    added_by=request.user_id,
+                    added_at=now,
                 )
             )
             log_change(
@@ -65,6 +70,7 @@ def team_add(request: CommandRequest) -> Reply | None:
                 user_id=request.user_id,
                 kind="team",
                 summary=f"Added <@{user_id}> as {role.display_name.lower()}.",
+                at=now,
             )
             session.flush()
             return member_added_reply(user_id, role, holders(session=session, pilot_id=pilot.id))
@@ -93,6 +99,7 @@ def team_remove(request: CommandRequest) -> Reply | None:
             user_id=request.user_id,
             kind="team",
             summary=f"Removed <@{user_id}> as {role.display_name.lower()}.",
+            at=request.services.clock.now(),
         )
         session.flush()
         return member_removed_reply(user_id, role, holders(session=session, pilot_id=pilot.id))

@@ -191,8 +191,6 @@ class ChangeRequest(SQLModel, table=True):
     decider_role: str = Field(default="", max_length=32)
     decided_by: str = Field(default="", max_length=32)
     decided_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
-    dm_channel: str = Field(default="", max_length=32)  # the decision maker's DM, to update it
-    dm_ts: str = Field(default="", max_length=32)
 
 
 class OutboxMessage(SQLModel, table=True):

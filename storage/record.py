@@ -61,13 +61,14 @@ def deferred_of(*, session: Session, pilot_id: int) -> Sequence[DeferredRequest]
 
 
 def defer_request(
-    *, session: Session, pilot_id: int, request: str, user_id: str
+    *, session: Session, pilot_id: int, request: str, user_id: str, at: datetime
 ) -> DeferredRequest:
     row = DeferredRequest(
         pilot_id=pilot_id,
         number=next_number(session, DeferredRequest, pilot_id),
         request=request,
         requested_by=user_id,
+        requested_at=at,
     )
     session.add(row)
     session.flush()
@@ -87,7 +88,7 @@ def criteria_of(*, session: Session, pilot_id: int) -> Sequence[SuccessCriterion
 
 
 def add_criterion(
-    *, session: Session, pilot_id: int, name: str, target: str, user_id: str
+    *, session: Session, pilot_id: int, name: str, target: str, user_id: str, at: datetime
 ) -> SuccessCriterion:
     row = SuccessCriterion(
         pilot_id=pilot_id,
@@ -95,6 +96,7 @@ def add_criterion(
         name=name,
         target=target,
         added_by=user_id,
+        added_at=at,
     )
     session.add(row)
     session.flush()
@@ -174,11 +176,6 @@ def decide_change(
     )
     session.refresh(request)
     return bool(getattr(result, "rowcount", 0) == 1)
-
-
-def set_dm(*, session: Session, request: ChangeRequest, channel: str, ts: str) -> None:
-    request.dm_channel, request.dm_ts = channel, ts
-    session.add(request)
 
 
 # ----- numbering -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from storage.record import next_number
 STARTER_AUTHOR = "framework"  # added_by of the seeded risks: no Slack user added them
 
 
-def add_starter_risks(*, session: Session, pilot_id: int) -> None:
+def add_starter_risks(*, session: Session, pilot_id: int, at: datetime | None = None) -> None:
     """Seed a new pilot's register with the framework's four example risks (R-1..R-4)."""
     for risk in STARTER_RISKS:
         add_risk(
@@ -24,6 +24,7 @@ def add_starter_risks(*, session: Session, pilot_id: int) -> None:
             risk=risk.risk,
             mitigation=risk.mitigation,
             added_by=STARTER_AUTHOR,
+            at=at,
         )
 
 
@@ -35,6 +36,7 @@ def add_risk(
     risk: str,
     mitigation: str,
     added_by: str,
+    at: datetime | None = None,
 ) -> PilotRisk:
     row = PilotRisk(
         pilot_id=pilot_id,
@@ -44,6 +46,8 @@ def add_risk(
         mitigation=mitigation,
         added_by=added_by,
     )
+    if at is not None:
+        row.added_at = at
     session.add(row)
     session.flush()
     return row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -30,11 +31,21 @@ def holders(*, session: Session, pilot_id: int) -> list[tuple[str, Role]]:
 
 
 def log_change(
-    *, session: Session, pilot_id: int, user_id: str, kind: str, summary: str, reason: str = ""
+    *,
+    session: Session,
+    pilot_id: int,
+    user_id: str,
+    kind: str,
+    summary: str,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> ChangeLogEntry:
+    """Append to the change log; ``at`` is the service clock's now (default: the wall clock)."""
     entry = ChangeLogEntry(
         pilot_id=pilot_id, user_id=user_id, kind=kind, summary=summary, reason=reason
     )
+    if at is not None:
+        entry.at = at
     session.add(entry)
     return entry
 

@@ -47,7 +47,7 @@ def test_an_empty_team_lists_every_role_and_says_who_is_missing(bot, pilot):
     assert "_nobody yet_" in shown
 
 
-def test_the_owner_adds_people_by_escaped_and_plain_mentions(bot, pilot):
+def test_the_owner_adds_people_by_escaped_and_plain_mentions(bot, pilot, clock):
     text = answer(bot, "team add <@U0002|bob> executive_sponsor")
     assert text.startswith("Added <@U0002> as executive sponsor (customer side")
     text = answer(bot, "team add <@U0003> Implementation lead")
@@ -65,6 +65,9 @@ def test_the_owner_adds_people_by_escaped_and_plain_mentions(bot, pilot):
         "U0003",
         "U0003",
     ]
+    with unit_of_work(bot.engine) as session:
+        entries = change_log(session=session, pilot_id=pilot.id)
+        assert {e.at for e in entries} == {clock.now()}  # the service clock, not the wall
     assert log_of(bot, pilot) == [
         ("team", "U0001", "Added <@U0002> as executive sponsor."),
         ("team", "U0001", "Added <@U0003> as implementation lead."),

@@ -36,8 +36,6 @@ def upgrade() -> None:
     sa.Column('decider_role', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('decided_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('dm_channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('dm_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('pilot_id', 'number', name='uq_change_request_number')
