@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.settings import Settings, SettingsError, configure_logging, load_settings, redact_url
@@ -44,12 +47,33 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="Interface to listen on (default: $HOST or 0.0.0.0).")
     serve.add_argument("--port", type=int, help="Port to listen on (default: $PORT or 3000).")
     serve.add_argument("--threads", type=int, default=16, help="Worker threads (default: 16).")
+    serve.add_argument("--no-scheduler", action="store_true", help=_NO_SCHEDULER)
     serve.set_defaults(run=_serve)
 
     socket = commands.add_parser(
         "socket", help="Connect to Slack over Socket Mode (no public URL; needs SLACK_APP_TOKEN)."
     )
+    socket.add_argument("--no-scheduler", action="store_true", help=_NO_SCHEDULER)
     socket.set_defaults(run=_socket)
+
+    scheduler = commands.add_parser(
+        "scheduler",
+        help="Run only the scheduler: check-ins and other posts, no Slack requests served.",
+        description="Runs the scheduler alone, for deployments whose web workers run "
+        "`pilot-bot serve --no-scheduler`. Several may run at once: each message is sent once.",
+    )
+    scheduler.set_defaults(run=_scheduler)
+
+    agenda = commands.add_parser(
+        "agenda",
+        help="List what each pilot owes next, when, and why not (paused, holiday, skipped).",
+    )
+    agenda.add_argument(
+        "--at",
+        type=_instant,
+        help="Ask as of this instant, e.g. 2026-12-14T09:30-05:00 (default: now).",
+    )
+    agenda.set_defaults(run=_agenda)
 
     migrate = commands.add_parser("migrate", help="Create or upgrade the database schema.")
     migrate.set_defaults(run=_migrate)
@@ -61,6 +85,25 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="Print only the summary.")
     demo.set_defaults(run=_demo)
     return parser
+
+
+_NO_SCHEDULER = (
+    "Do not run the scheduler in this process (run `pilot-bot scheduler` elsewhere)."
+)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date and time such as 2026-12-14T09:30-05:00"
+        ) from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset: add one, as in 2026-12-14T09:30-05:00 or ...Z"
+        )
+    return value
 
 
 def _engine(settings: Settings) -> Any:
@@ -119,14 +162,17 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as error:
         raise StartupError(f"cannot listen on {host}:{port}: {error.strerror}") from error
     log.info("pilot-bot serving on http://%s:%s/slack/events", host, server.effective_port)
+    scheduler = None if args.no_scheduler else _start_scheduler(settings, engine)
     try:
         server.run()
     finally:
         server.close()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return 0
 
 
-def _socket(_args: argparse.Namespace) -> int:
+def _socket(args: argparse.Namespace) -> int:
     settings = load_settings(need_signing_secret=False, need_app_token=True)
     configure_logging(settings.log_level)
     engine = _engine(settings)
@@ -135,7 +181,51 @@ def _socket(_args: argparse.Namespace) -> int:
     from bot.socket import socket_handler
 
     log.info("pilot-bot connecting to Slack over Socket Mode")
-    socket_handler(app, settings).start()
+    scheduler = None if args.no_scheduler else _start_scheduler(settings, engine)
+    try:
+        socket_handler(app, settings).start()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def _start_scheduler(settings: Settings, engine: Any) -> Any:
+    from bot.app import Services
+    from bot.clock import SystemClock
+    from schedules.delivery import make_delivery_client
+    from schedules.jobs import start_scheduler
+
+    services = Services(engine=engine, clock=SystemClock(), settings=settings)
+    return start_scheduler(services, make_delivery_client(settings))
+
+
+def _scheduler(_args: argparse.Namespace) -> int:
+    settings = load_settings(need_signing_secret=False)
+    configure_logging(settings.log_level)
+    engine = _engine(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler = _start_scheduler(settings, engine)
+    log.info("pilot-bot scheduler running; Ctrl-C or SIGTERM stops it")
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)  # let a round in progress record its outcomes
+    return 0
+
+
+def _agenda(args: argparse.Namespace) -> int:
+    settings = load_settings(need_signing_secret=False)
+    configure_logging("WARNING")
+    engine = _engine(settings)
+
+    from bot.clock import SystemClock
+    from schedules.agenda import agenda, render_agenda
+
+    now = (args.at or SystemClock().now()).astimezone(UTC)
+    print(render_agenda(agenda(engine=engine, now=now), now))
     return 0
 
 

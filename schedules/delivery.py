@@ -41,6 +41,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
+from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
 from storage import outbox
@@ -63,6 +64,7 @@ HISTORY_PAGES = 3  # x 100 messages looked through for an unknown send's key
 _MAYBE_POSTED = frozenset({"internal_error", "fatal_error", "request_timeout"})
 # ok:false answers that will pass: try again later, as for a 5xx.
 _TRANSIENT = frozenset({"ratelimited", "service_unavailable", "team_added_to_org"})
+_CADENCE_KINDS = tuple(kind.value for kind in DueKind)
 
 
 @dataclass
@@ -84,8 +86,8 @@ class DeliveryReport:
     def leased(self) -> int:
         """Rows this round attempted (anything but skipped)."""
         return sum(
-            len(x) for x in (self.sent, self.found_in_history, self.retrying, self.unknown,
-                             self.failed)
+            len(x)
+            for x in (self.sent, self.found_in_history, self.retrying, self.unknown, self.failed)
         )
 
 
@@ -108,8 +110,13 @@ class _Owed:
     def of(cls, row: OutboxMessage) -> _Owed:
         assert row.id is not None
         return cls(
-            id=row.id, pilot_id=row.pilot_id, key=row.key, channel_id=row.channel_id,
-            thread_ts=row.thread_ts, payload=outbox.payload_of(row), attempts=row.attempts,
+            id=row.id,
+            pilot_id=row.pilot_id,
+            key=row.key,
+            channel_id=row.channel_id,
+            thread_ts=row.thread_ts,
+            payload=outbox.payload_of(row),
+            attempts=row.attempts,
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
         )
 
@@ -159,8 +166,13 @@ def deliver(
 
     def send(batch: list[_Owed]) -> DeliveryReport:
         return _send_channel(
-            batch, engine=engine, client=client, now=now, me=me,
-            interval=channel_interval, sleep=sleep,
+            batch,
+            engine=engine,
+            client=client,
+            now=now,
+            me=me,
+            interval=channel_interval,
+            sleep=sleep,
         )
 
     if len(batches) == 1:
@@ -175,8 +187,12 @@ def deliver(
         log.info(
             "delivery: %d sent, %d found already posted, %d retrying, %d unknown, "
             "%d failed, %d skipped",
-            len(report.sent), len(report.found_in_history), len(report.retrying),
-            len(report.unknown), len(report.failed), len(report.skipped),
+            len(report.sent),
+            len(report.found_in_history),
+            len(report.retrying),
+            len(report.unknown),
+            len(report.failed),
+            len(report.skipped),
         )
     return report
 
@@ -188,6 +204,17 @@ def _worker_name() -> str:
 
 def _skip_pointless(engine: Engine, now: datetime, limit: int, report: DeliveryReport) -> None:
     with unit_of_work(engine) as session:
+        # Paused or ended after the message was owed: the cadence stops at once.
+        # (Flag escalations are not cadence kinds: they go on while a pilot is paused.)
+        stopped = outbox.owed_of_stopped_pilots(
+            session=session, kinds=_CADENCE_KINDS, now=now, limit=limit
+        )
+        for row, state in stopped:
+            assert row.id is not None
+            reason = f"the pilot was {state} before Slack took it"
+            if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
+                log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
+                report.skipped.append(row.key)
         for row in outbox.expired_owed(session=session, now=now, limit=limit):
             assert row.id is not None
             last = f" (last error: {row.last_error})" if row.last_error else ""
@@ -296,7 +323,9 @@ def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
             # History is out of reach (missing_scope, say): post rather than never.
             log.warning(
                 "delivery: cannot look for %s in %s's history (%s); posting it again",
-                owed.key, owed.channel_id, code,
+                owed.key,
+                owed.channel_id,
+                code,
             )
             found = None
         except Exception as error:
@@ -348,12 +377,18 @@ def _find_posted(client: WebClient, owed: _Owed) -> str | None:
     for _ in range(HISTORY_PAGES):
         if owed.thread_ts:
             page = client.conversations_replies(
-                channel=owed.channel_id, ts=owed.thread_ts, include_all_metadata=True,
-                limit=100, cursor=cursor,
+                channel=owed.channel_id,
+                ts=owed.thread_ts,
+                include_all_metadata=True,
+                limit=100,
+                cursor=cursor,
             )
         else:
             page = client.conversations_history(
-                channel=owed.channel_id, include_all_metadata=True, limit=100, cursor=cursor,
+                channel=owed.channel_id,
+                include_all_metadata=True,
+                limit=100,
+                cursor=cursor,
             )
         for message in page.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -371,13 +406,21 @@ def _find_posted(client: WebClient, owed: _Owed) -> str | None:
 
 
 def _record(
-    engine: Engine, owed: _Owed, outcome: _Outcome, me: str, now: datetime,
+    engine: Engine,
+    owed: _Owed,
+    outcome: _Outcome,
+    me: str,
+    now: datetime,
     report: DeliveryReport,
 ) -> None:
     with unit_of_work(engine) as session:
         if outcome.kind in ("sent", "history"):
             held = outbox.mark_sent(
-                session=session, message_id=owed.id, worker=me, ts=outcome.ts, now=now,
+                session=session,
+                message_id=owed.id,
+                worker=me,
+                ts=outcome.ts,
+                now=now,
                 attempted=outcome.kind == "sent",
             )
             (report.sent if outcome.kind == "sent" else report.found_in_history).append(owed.key)
@@ -388,19 +431,29 @@ def _record(
             report.failed.append(owed.key)
             log.warning(
                 "delivery: Slack refused %s for pilot %s in %s: %s%s",
-                owed.key, owed.pilot_id, owed.channel_id, outcome.error,
+                owed.key,
+                owed.pilot_id,
+                owed.channel_id,
+                outcome.error,
                 _REMEDY.get(outcome.error, ""),
             )
         else:
             assert outcome.retry_at is not None
             held = outbox.mark_retry(
-                session=session, message_id=owed.id, worker=me, at=outcome.retry_at,
-                error=outcome.error, unknown=outcome.kind == "unknown",
+                session=session,
+                message_id=owed.id,
+                worker=me,
+                at=outcome.retry_at,
+                error=outcome.error,
+                unknown=outcome.kind == "unknown",
             )
             (report.unknown if outcome.kind == "unknown" else report.retrying).append(owed.key)
             log.info(
                 "delivery: %s for pilot %s not sent yet (%s); next attempt at %s",
-                owed.key, owed.pilot_id, outcome.error, outcome.retry_at.isoformat(),
+                owed.key,
+                owed.pilot_id,
+                outcome.error,
+                outcome.retry_at.isoformat(),
             )
     if not held:
         log.warning("delivery: lost the lease on %s before recording %s", owed.key, outcome.kind)

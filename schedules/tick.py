@@ -81,7 +81,10 @@ def tick(*, engine: Engine, now: datetime) -> TickReport:
     if report.enqueued or report.skipped or report.failed:
         log.info(
             "tick at %s: %d pilot(s) due, %d message(s) owed, %d skipped, %d pilot(s) failed",
-            now.isoformat(), report.looked_at, len(report.enqueued), len(report.skipped),
+            now.isoformat(),
+            report.looked_at,
+            len(report.enqueued),
+            len(report.skipped),
             len(report.failed),
         )
     return report

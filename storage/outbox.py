@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Pilot
 
 PENDING = "pending"
 UNKNOWN = "unknown"  # a send timed out: Slack may or may not have the message
@@ -108,6 +108,24 @@ def expired_owed(*, session: Session, now: datetime, limit: int) -> Sequence[Out
         .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
         .limit(limit)
     ).all()
+
+
+def owed_of_stopped_pilots(
+    *, session: Session, kinds: Sequence[str], now: datetime, limit: int
+) -> Sequence[tuple[OutboxMessage, str]]:
+    """Owed, unleased rows of these kinds whose pilot is paused or ended, with its state."""
+    rows = session.exec(
+        select(OutboxMessage, Pilot.state)
+        .join(Pilot, col(Pilot.id) == col(OutboxMessage.pilot_id))
+        .where(
+            col(OutboxMessage.status).in_(OWED),
+            col(OutboxMessage.kind).in_(kinds),
+            col(Pilot.state) != "active",
+            _free(now),
+        )
+        .limit(limit)
+    ).all()
+    return [(row, state) for row, state in rows]
 
 
 def skip_owed(*, session: Session, message_id: int, now: datetime, reason: str) -> bool:
@@ -218,8 +236,12 @@ def mark_sent(
     *, session: Session, message_id: int, worker: str, ts: str, now: datetime, attempted: bool
 ) -> bool:
     """Slack has the message (``attempted``: it took this attempt; else found in history)."""
-    values: dict[str, Any] = {"status": SENT, "sent_ts": ts, "sent_at": now,
-                              "next_attempt_at": None}
+    values: dict[str, Any] = {
+        "status": SENT,
+        "sent_ts": ts,
+        "sent_at": now,
+        "next_attempt_at": None,
+    }
     if attempted:
         values["attempts"] = OutboxMessage.attempts + 1
     return _finish(session, message_id, worker, **values)
@@ -236,8 +258,11 @@ def mark_retry(
     attempted: bool = True,
 ) -> bool:
     """Still owed: try again at ``at`` (``unknown``: look in history first)."""
-    values: dict[str, Any] = {"status": UNKNOWN if unknown else PENDING, "next_attempt_at": at,
-                              "last_error": error[:500]}
+    values: dict[str, Any] = {
+        "status": UNKNOWN if unknown else PENDING,
+        "next_attempt_at": at,
+        "last_error": error[:500],
+    }
     if attempted:
         values["attempts"] = OutboxMessage.attempts + 1
     return _finish(session, message_id, worker, **values)
@@ -246,6 +271,11 @@ def mark_retry(
 def mark_failed(*, session: Session, message_id: int, worker: str, error: str) -> bool:
     """Slack refused the message for good (channel gone, bot not in it, ...)."""
     return _finish(
-        session, message_id, worker, status=FAILED, last_error=error[:500],
-        next_attempt_at=None, attempts=OutboxMessage.attempts + 1,
+        session,
+        message_id,
+        worker,
+        status=FAILED,
+        last_error=error[:500],
+        next_attempt_at=None,
+        attempts=OutboxMessage.attempts + 1,
     )

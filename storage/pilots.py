@@ -131,3 +131,12 @@ def due_pilot_ids(*, session: Session, now: datetime) -> list[int]:
     so a tick with nothing due costs the same at 100 pilots or 10,000.
     """
     return sorted(i for i in session.exec(due_pilots_statement(now)).all() if i is not None)
+
+
+def scheduled_pilots(*, session: Session) -> Sequence[Pilot]:
+    """Every active or paused pilot, in every workspace (for `pilot-bot agenda`)."""
+    return session.exec(
+        select(Pilot)
+        .where(col(Pilot.state).in_(SCHEDULED_STATES))
+        .order_by(col(Pilot.team_id), col(Pilot.channel_id), col(Pilot.id))
+    ).all()

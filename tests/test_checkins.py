@@ -81,8 +81,14 @@ def test_the_thread_is_posted_at_the_local_checkin_time_on_workdays_only(engine,
     schedule_pilot(engine, clock.now())
     seen = watch(engine, emulator, clock, until=datetime(2026, 12, 29, 5, 0, tzinfo=UTC))
     # Weekends and Christmas Day (a US holiday) get no thread; each post is at 09:30 New York.
-    expected_days = ["2026-12-18", "2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24",
-                     "2026-12-28"]
+    expected_days = [
+        "2026-12-18",
+        "2026-12-21",
+        "2026-12-22",
+        "2026-12-23",
+        "2026-12-24",
+        "2026-12-28",
+    ]
     assert list(seen) == [f"checkin:{d}" for d in expected_days]
     for key, at in seen.items():
         local = at.astimezone(acme_plan().zone)

@@ -19,6 +19,7 @@ from tests.cadence_helpers import (
     posted,
     rows,
     schedule_pilot,
+    set_state,
     slack_client,
 )
 from tests.helpers import acme_plan
@@ -67,9 +68,7 @@ def test_a_due_checkin_is_posted_once_with_its_key_in_the_metadata(engine, emula
     assert len(emulator.calls_to("chat.postMessage")) == 1
 
 
-def test_through_429_then_500s_then_an_outage_each_checkin_goes_out_once_in_order(
-    engine, emulator
-):
+def test_through_429_then_500s_then_an_outage_each_checkin_goes_out_once_in_order(engine, emulator):
     expected = owe_checkins(
         engine, {"C0001": [time(9, 30), time(9, 45)], "C0002": [time(9, 30)], "C0003": [time(9, 0)]}
     )
@@ -140,7 +139,10 @@ def test_posts_to_one_channel_are_paced_about_one_a_second(engine, emulator):
     owe_checkins(engine, {"C0001": [time(9, 0), time(9, 15), time(9, 30)]})
     waits: list[float] = []
     deliver(
-        engine=engine, client=slack_client(emulator), now=TEN_LOCAL, sleep=waits.append,
+        engine=engine,
+        client=slack_client(emulator),
+        now=TEN_LOCAL,
+        sleep=waits.append,
     )
     assert len(emulator.calls_to("chat.postMessage")) == 3
     assert len(waits) == 2 and all(0.5 < w <= 1.0 for w in waits)
@@ -190,9 +192,15 @@ def test_a_thread_post_is_looked_up_in_the_threads_replies(engine, emulator):
     with unit_of_work(engine) as session:
         session.add(
             OutboxMessage(
-                pilot_id=pilot.id, key="note:1", kind="note", team_id="T0001",
-                channel_id="C0001", thread_ts=root["ts"], due_at=FIRST_CHECKIN,
-                next_attempt_at=FIRST_CHECKIN, status=UNKNOWN,
+                pilot_id=pilot.id,
+                key="note:1",
+                kind="note",
+                team_id="T0001",
+                channel_id="C0001",
+                thread_ts=root["ts"],
+                due_at=FIRST_CHECKIN,
+                next_attempt_at=FIRST_CHECKIN,
+                status=UNKNOWN,
                 payload=encode_payload({"text": "already there"}),
             )
         )
@@ -208,14 +216,18 @@ def test_a_dead_workers_lease_runs_out_and_its_send_is_checked_not_repeated(engi
     pilot = schedule_pilot(engine, BEFORE)
     tick(engine=engine, now=FIRST_CHECKIN)
     with unit_of_work(engine) as session:
-        claim(session=session, ids=[1], worker="dead", now=FIRST_CHECKIN,
-              until=FIRST_CHECKIN + LEASE)
+        claim(
+            session=session, ids=[1], worker="dead", now=FIRST_CHECKIN, until=FIRST_CHECKIN + LEASE
+        )
     client = slack_client(emulator)
     # The dead worker posted, then died before recording it.
     client.chat_postMessage(
-        channel="C0001", text="check-in",
-        metadata={"event_type": EVENT_TYPE,
-                  "event_payload": {"key": "checkin:2026-12-14", "pilot_id": pilot.id}},
+        channel="C0001",
+        text="check-in",
+        metadata={
+            "event_type": EVENT_TYPE,
+            "event_payload": {"key": "checkin:2026-12-14", "pilot_id": pilot.id},
+        },
     )
     assert deliver(engine=engine, client=client, now=FIRST_CHECKIN).leased == 0  # still held
     report = deliver(engine=engine, client=client, now=FIRST_CHECKIN + LEASE)
@@ -226,8 +238,9 @@ def test_a_dead_workers_lease_runs_out_and_its_send_is_checked_not_repeated(engi
 def test_a_refused_post_is_recorded_as_failed_and_the_others_go_on(engine, emulator, caplog):
     emulator.add_channel("C0001", is_member=False)
     owe_checkins(engine, {"C0001": [time(9, 0), time(9, 30)], "C0002": [time(9, 0)]})
-    report = deliver(engine=engine, client=slack_client(emulator), now=TEN_LOCAL,
-                     channel_interval=0)
+    report = deliver(
+        engine=engine, client=slack_client(emulator), now=TEN_LOCAL, channel_interval=0
+    )
     assert len(report.failed) == 2 and len(report.sent) == 1
     failed = rows(engine, status=FAILED)
     assert [r.last_error for r in failed] == ["not_in_channel", "not_in_channel"]
@@ -299,3 +312,16 @@ def test_two_schedulers_racing_deliver_each_checkin_once(engine, second_engine, 
         assert posted(emulator, channel) == keys
     assert len([c for c in emulator.calls_to("chat.postMessage") if c.ok]) == 16
     assert sum(sent) == 16
+
+
+def test_a_checkin_owed_when_its_pilot_is_paused_is_skipped_not_sent(engine, emulator):
+    pilot = schedule_pilot(engine, BEFORE)
+    tick(engine=engine, now=FIRST_CHECKIN)
+    set_state(engine, pilot.id, "paused")  # paused before Slack took it
+    report = deliver(engine=engine, client=slack_client(emulator), now=FIRST_CHECKIN)
+    assert report.skipped == ["checkin:2026-12-14"] and report.sent == []
+    [row] = rows(engine)
+    assert (
+        row.status == SKIPPED and row.skipped_reason == "the pilot was paused before Slack took it"
+    )
+    assert emulator.calls_to("chat.postMessage") == []

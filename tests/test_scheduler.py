@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+from bot.app import Services
+from bot.clock import FakeClock
 from bot.core.cadence import next_due
+from bot.harness import emulator_settings
+from schedules.jobs import (
+    CADENCE_JOB,
+    DELIVERY_JOB,
+    build_scheduler,
+    register_jobs,
+    run_cadence,
+    start_scheduler,
+)
 from schedules.tick import tick
-from storage.db import unit_of_work
+from slack_emulator.server import SlackEmulator
+from storage.db import make_engine, migrate, unit_of_work
 from storage.models import Pilot
 from storage.outbox import PENDING, SKIPPED, payload_of
 from storage.pilots import (
@@ -18,7 +35,15 @@ from storage.pilots import (
     plan_of,
     refresh_next_due,
 )
-from tests.cadence_helpers import FIRST_CHECKIN, keys, rows, schedule_pilot, set_state
+from tests.cadence_helpers import (
+    FIRST_CHECKIN,
+    keys,
+    posted,
+    rows,
+    schedule_pilot,
+    set_state,
+    slack_client,
+)
 from tests.helpers import acme_plan, store_pilot
 
 MINUTE = timedelta(minutes=1)
@@ -94,8 +119,15 @@ def test_checkins_fall_on_workdays_only_over_two_weeks(engine):
     days = [key.split(":")[1] for key in owed]
     # Weekends and Christmas Day (Friday Dec 25, a US holiday) get no check-in.
     assert days == [
-        "2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17", "2026-12-18",
-        "2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24",
+        "2026-12-14",
+        "2026-12-15",
+        "2026-12-16",
+        "2026-12-17",
+        "2026-12-18",
+        "2026-12-21",
+        "2026-12-22",
+        "2026-12-23",
+        "2026-12-24",
     ]
     assert all(r.due_at.astimezone(plan_of_first(engine).zone).hour == 9 for r in rows(engine))
 
@@ -202,3 +234,104 @@ def test_refresh_next_due_keeps_what_is_already_due(engine):
         assert row.next_due_at == FIRST_CHECKIN
         row.state = "ended"
         assert refresh_next_due(session, row, FIRST_CHECKIN) is None
+
+
+# ----- APScheduler wiring ------------------------------------------------------------------
+
+
+def services_for(engine, clock):
+    return Services(
+        engine=engine, clock=clock, settings=emulator_settings(SlackEmulator(), "sqlite://")
+    )
+
+
+def test_the_jobs_are_registered_once_with_stable_ids_and_deliberate_misfire_settings(engine):
+
+    scheduler = build_scheduler()
+    services = services_for(engine, FakeClock(FIRST_CHECKIN))
+    register_jobs(scheduler, services, client=None)
+    register_jobs(scheduler, services, client=None)  # a second registration replaces
+    scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB}
+        for job in jobs.values():
+            assert isinstance(job.trigger, IntervalTrigger)
+            assert job.trigger.interval <= timedelta(seconds=30)
+            assert job.misfire_grace_time is None  # a late run still runs
+            assert job.coalesce is True and job.max_instances == 1
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_the_cadence_job_ticks_and_delivers_at_the_clocks_time(engine, emulator):
+    clock = FakeClock(FIRST_CHECKIN - MINUTE)
+    schedule_pilot(engine, clock.now())
+    services = services_for(engine, clock)
+    run_cadence(services, slack_client(emulator))
+    assert posted(emulator) == []
+    clock.advance(MINUTE)
+    run_cadence(services, slack_client(emulator))
+    assert posted(emulator) == ["1/checkin:2026-12-14"]
+
+
+def test_start_scheduler_runs_in_the_background_until_shut_down(engine):
+    scheduler = start_scheduler(services_for(engine, FakeClock(FIRST_CHECKIN)), client=None)
+    try:
+        assert scheduler.running and len(scheduler.get_jobs()) == 2
+    finally:
+        scheduler.shutdown(wait=False)
+    assert not scheduler.running
+
+
+# ----- pilot-bot agenda and scheduler ------------------------------------------------------
+
+
+def cli(*args, env=None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**base, **(env or {})},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_scheduler_and_agenda_have_help():
+    for command in ("scheduler", "agenda"):
+        result = cli(command, "--help")
+        assert result.returncode == 0 and "usage: pilot-bot" in result.stdout
+    assert "--no-scheduler" in cli("serve", "--help").stdout
+    assert "--no-scheduler" in cli("socket", "--help").stdout
+
+
+def test_agenda_lists_what_each_pilot_owes_and_why_not(tmp_path):
+    url = f"sqlite:///{tmp_path / 'agenda.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC))
+    paused = schedule_pilot(
+        engine,
+        datetime(2026, 12, 14, 5, 0, tzinfo=UTC),
+        acme_plan(name="Globex trial", customer="Globex"),
+        channel_id="C0002",
+    )
+    tick(engine=engine, now=datetime(2026, 12, 15, 15, 0, tzinfo=UTC))  # down until Tuesday
+    set_state(engine, paused.id, "paused")
+    engine.dispose()
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": url}
+    out = cli("agenda", "--at", "2026-12-15T10:05-05:00", env=env).stdout
+    assert "Acme POC · Acme (T0001 #C0001)" in out
+    assert "today's check-in: pending (see below)" in out
+    assert "owed: checkin:2026-12-15 (first attempt at Tue Dec 15 10:00 EST)" in out
+    assert "skipped: checkin:2026-12-14: the bot was down from 09:30 EST Mon Dec 14" in out
+    assert "next: check-in (checkin:2026-12-16) at Wed Dec 16 09:30 EST" in out
+    assert "Globex trial · Globex (T0001 #C0002, paused)" in out
+    assert "paused: nothing is sent until `/pilot resume`" in out
+    christmas = cli("agenda", "--at", "2026-12-25T10:00-05:00", env=env).stdout
+    assert "no check-in today (Fri Dec 25, 2026): Christmas Day" in christmas
+    bad = cli("agenda", "--at", "2026-12-25T10:00", env=env)
+    assert bad.returncode == 2 and "has no UTC offset" in bad.stderr

@@ -1,0 +1,106 @@
+"""APScheduler wiring: a few periodic jobs, all registered in ``register_jobs``.
+
+Not one job per pilot: one tick asks the domain core what is due and reads owed
+work from indexed columns, and delivery drains the outbox. The jobs live in a
+MemoryJobStore on purpose: APScheduler 3 cannot share a job store between
+processes, and nothing needs persisting here, because what is owed is in the
+database (catch-up after downtime comes from there, not from APScheduler).
+Several processes may run these jobs at once (`serve` on two hosts, say): the
+outbox's unique keys and leases make that safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+
+from bot.app import Services
+from schedules.delivery import deliver
+from schedules.tick import tick
+
+log = logging.getLogger(__name__)
+
+CADENCE_JOB = "pilot-bot:cadence"  # the tick, then a delivery round
+DELIVERY_JOB = "pilot-bot:delivery"  # delivery alone, so Retry-After and backoff end sooner
+CADENCE_SECONDS = 20
+DELIVERY_SECONDS = 5
+
+
+def run_cadence(services: Services, client: WebClient) -> None:
+    """Record what is owed now, then deliver it."""
+    now = services.clock.now()
+    try:
+        tick(engine=services.engine, now=now)
+    except Exception:  # the database is unreachable, say: the next run tries again
+        log.exception("the scheduler tick failed; it runs again in %d s", CADENCE_SECONDS)
+    run_delivery(services, client)
+
+
+def run_delivery(services: Services, client: WebClient) -> None:
+    try:
+        deliver(engine=services.engine, client=client, now=services.clock.now())
+    except Exception:
+        log.exception("a delivery round failed; the next one runs in %d s", DELIVERY_SECONDS)
+
+
+def register_jobs(scheduler: BackgroundScheduler, services: Services, client: WebClient) -> None:
+    """Every job the bot runs, with stable ids (re-registering replaces, never duplicates)."""
+    options = {
+        # A run that comes due while the process is busy or asleep must still happen:
+        # the default grace of 1 s would drop it with only a warning. Running late
+        # is always right, because the jobs read what is owed from the database.
+        "misfire_grace_time": None,
+        # Runs missed while asleep collapse into one: the next run catches up anyway.
+        "coalesce": True,
+        # A slow round (1,000 check-ins at once) is not overlapped by the next one;
+        # overlapping would be safe (leases) but only adds contention.
+        "max_instances": 1,
+        "replace_existing": True,
+    }
+    scheduler.add_job(
+        run_cadence,
+        IntervalTrigger(seconds=CADENCE_SECONDS, timezone=UTC),
+        id=CADENCE_JOB,
+        name="tick: record what the pilots owe, then deliver",
+        args=(services, client),
+        **options,
+    )
+    scheduler.add_job(
+        run_delivery,
+        IntervalTrigger(seconds=DELIVERY_SECONDS, timezone=UTC),
+        id=DELIVERY_JOB,
+        name="deliver owed messages (retries, backoff)",
+        args=(services, client),
+        **options,
+    )
+
+
+def build_scheduler() -> BackgroundScheduler:
+    return BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
+        timezone=UTC,
+    )
+
+
+def start_scheduler(services: Services, client: WebClient) -> BackgroundScheduler:
+    """Start the bot's jobs in background threads; ``.shutdown()`` stops them.
+
+    ``client`` should be a delivery client (no retry handlers, short timeout):
+    see `schedules.delivery.make_delivery_client`.
+    """
+    scheduler = build_scheduler()
+    register_jobs(scheduler, services, client)
+    scheduler.start()
+    log.info(
+        "scheduler started: tick every %d s, delivery every %d s",
+        CADENCE_SECONDS,
+        DELIVERY_SECONDS,
+    )
+    return scheduler
