@@ -286,14 +286,14 @@ def _store(
         add_pilot(session=session, pilot=pilot)
         assert pilot.id is not None
         add_starter_risks(session=session, pilot_id=pilot.id)
-        entry = log_change(
+        log_change(
             session=session,
             pilot_id=pilot.id,
             user_id=owner_id,
             kind="created",
             summary=_created_summary(new),
+            at=now,
         )
-        entry.at = now
         refresh_next_due(session, pilot, now)
 
 

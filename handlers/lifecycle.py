@@ -161,15 +161,15 @@ def _move(
     """Put the pilot in `state`, log it, and reschedule it, in the caller's unit of work."""
     pilot.state, pilot.state_reason, pilot.updated_at = state, reason, now
     assert pilot.id is not None
-    entry = log_change(
+    log_change(
         session=session,
         pilot_id=pilot.id,
         user_id=request.user_id,
         kind=kind,
         summary=summary,
         reason=why,
+        at=now,
     )
-    entry.at = now
     refresh_next_due(session, pilot, now)
 
 

@@ -55,14 +55,14 @@ def set_command(request: CommandRequest) -> Reply | None:
             pilot.updated_at = now
             assert pilot.id is not None
             for change in changes:
-                entry = log_change(
+                log_change(
                     session=session,
                     pilot_id=pilot.id,
                     user_id=request.user_id,
                     kind="setting",
                     summary=change.summary,
+                    at=now,
                 )
-                entry.at = now
             refresh_next_due(session, pilot, now)
             return settings_changed_reply(changes)
     except UsageError as error:
