@@ -23,7 +23,6 @@ from bot.blocks.plan import (
     channel_taken_text,
     create_modal,
     created_announcement,
-    say,
 )
 from bot.core import commands as catalog
 from bot.core.calendar import snapshot
@@ -42,7 +41,7 @@ from bot.core.grammar import ParsedCommand
 from bot.core.inputs import next_monday, parse_timezone, parse_yes_no
 from bot.core.localtime import local_date
 from handlers.announce import announce
-from handlers.editing import answers_with_usage
+from handlers.editing import Refusal, answers_with_usage
 from handlers.reply import guarded, slack_error_code
 from storage.db import unit_of_work
 from storage.pilots import add_pilot, pilot_for_channel, pilot_from_plan, refresh_next_due
@@ -70,7 +69,7 @@ _LINE_FIELDS = {
 _REQUIRED = ("customer", "type", "start")
 
 
-class ChannelTaken(DomainError):
+class ChannelTaken(Refusal):
     """The channel already runs a live pilot; it holds one at a time."""
 
     def __init__(self, pilot_name: str, owner_id: str) -> None:
@@ -88,16 +87,13 @@ def create_command(request: CommandRequest) -> Reply | None:
         now=request.services.clock.now(),
         override_hint=COMMAND_OVERRIDE_HINT,
     )
-    try:
-        _store(
-            request.services,
-            workspace=request.workspace,
-            channel_id=request.channel_id,
-            owner_id=request.user_id,
-            new=new,
-        )
-    except ChannelTaken as taken:
-        return say(taken.message)
+    _store(  # raises ChannelTaken, answered without the usage
+        request.services,
+        workspace=request.workspace,
+        channel_id=request.channel_id,
+        owner_id=request.user_id,
+        new=new,
+    )
     request.ack()  # the announcement in the channel is the answer
     _announce(
         request.client,
