@@ -290,6 +290,8 @@ def reproduce_command(args: argparse.Namespace) -> str:
              "--seed", str(args.seed)]
     if args.database_url:
         words += ["--database-url", make_url(args.database_url).render_as_string()]
+    if args.output.resolve() != RESULTS:
+        words += ["--output", str(args.output)]
     return shlex.join(words)
 
 
