@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -154,8 +155,11 @@ def servers(database: Database, *, threads: int) -> Iterator[dict[str, Any]]:
     if database.schema:
         command += ["--schema", database.schema]
     env = {**os.environ, "SKIP_SLACK_SDK_WARNING": "1"}
+    # Its own session: Ctrl-C reaches only us, and we stop it by closing its stdin
+    # (which also happens if we die).
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,
     )
     try:
         assert process.stdout is not None
@@ -366,6 +370,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A plain kill still drops the PostgreSQL schema and stops the server process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
