@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,18 +25,17 @@ from bot.blocks import change as change_blocks
 from bot.blocks.common import section
 from bot.core import commands as catalog
 from bot.core.authority import decision_maker
-from bot.core.boundaries import Boundary, boundary_values, scope_impact
+from bot.core.boundaries import boundary_values
 from bot.core.changes import (
     ChangeKind,
     ChangeStatus,
+    Proposal,
     needs_approval,
-    ramp_history_note,
-    with_end_date,
-    with_ramp,
-    with_weeks,
+    propose_end,
+    propose_ramp,
+    propose_scope,
 )
 from bot.core.errors import DomainError
-from bot.core.impact import change_impact
 from bot.core.inputs import parse_date, parse_weeks, parse_yes_no
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
@@ -64,14 +62,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_REASON_LENGTH = 1000
-
-
-@dataclass(frozen=True)
-class Proposal:
-    kind: ChangeKind
-    summary: str  # "change the ramp from ... to ..."
-    impact: list[str]
-    values: dict[str, Any]  # what apply_change sets; stored as JSON on the request
 
 
 # ----- /pilot change ... -------------------------------------------------------------------
@@ -140,14 +130,14 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
 
         role, deciders = decision_maker(holders(session=session, pilot_id=pilot.id))
         if not deciders:
-            return change_blocks.no_decider_reply(role.display_name.lower())
+            return change_blocks.no_decider_reply()
         row = add_change_request(
             session=session,
             request=ChangeRequest(
                 pilot_id=pilot.id,
                 number=0,  # the pilot's next, set by add_change_request
                 kind=kind.value,
-                proposal=json.dumps(proposal.values),
+                proposal=json.dumps(dict(proposal.values)),
                 summary=proposal.summary,
                 reason=reason,
                 impact="\n".join(proposal.impact),
@@ -191,47 +181,19 @@ def _propose(
     options = request.parsed.options
     override = parse_yes_no(options.get("override", "no"))
     if kind is ChangeKind.RAMP:
-        new = with_ramp(plan, request.parsed.args["ramp"], override=override)
-        return Proposal(
-            kind,
-            f"change the ramp from the {plan.ramp.label} to the {new.ramp.label}",
-            change_impact(plan, new) + ramp_history_note(plan, new, today),
-            {"ramp": new.ramp.name, "override": new.override},
-        )
+        return propose_ramp(plan, request.parsed.args["ramp"], today=today, override=override)
     if kind is ChangeKind.END:
-        day, weeks = request.parsed.args.get("date"), options.get("weeks")
-        if (day is None) == (weeks is None):
-            raise DomainError(
-                "Give either the new hard end date (YYYY-MM-DD) or weeks=<n>."
-                if day is None
-                else "Give the new end date or weeks=<n>, not both."
-            )
-        if day is not None:
-            new = with_end_date(plan, parse_date(day), today=today, override=override)
-        else:
-            new = with_weeks(plan, parse_weeks(weeks or ""), today=today, override=override)
-        return Proposal(
-            kind,
-            f"move the hard end date from {plan.hard_end_date.isoformat()} ({plan.weeks} weeks)"
-            f" to {new.hard_end_date.isoformat()} ({new.weeks} weeks)",
-            change_impact(plan, new),
-            {"weeks": new.weeks, "override": new.override},
+        end, weeks = request.parsed.args.get("date"), options.get("weeks")
+        return propose_end(
+            plan,
+            end=None if end is None else parse_date(end),
+            weeks=None if weeks is None else parse_weeks(weeks),
+            today=today,
+            override=override,
         )
     assert pilot.id is not None
-    values = boundary_values(options)
-    if not values:
-        raise DomainError("Name at least one boundary to change.")
     current = scope_of(session=session, pilot_id=pilot.id)
-    impact = scope_impact(current, values)
-    if not impact:
-        raise DomainError("That is the scope already; nothing would change.")
-    said = "; ".join(f"{b.label}: {v or 'no limit'}" for b, v in _ordered(values))
-    return Proposal(
-        kind,
-        f"change the scope ({said})",
-        impact,
-        {"scope": {b.value: v for b, v in values.items()}},
-    )
+    return propose_scope(current, boundary_values(options))
 
 
 def _send_for_decision(
@@ -246,14 +208,14 @@ def _send_for_decision(
     try:
         notice = change_blocks.channel_requested(view, deciders, role_name)
         client.chat_postMessage(channel=view.channel_id, **notice.message())
-    except SlackApiError as error:
-        failed.append((view.channel_id, slack_error_code(error)))
+    except (SlackApiError, OSError) as error:
+        failed.append((view.channel_id, _failure(error)))
     dm = change_blocks.decision_request(view, role_name)
     for user_id in deciders:
         try:
             _dm(client, user_id, dm)
-        except SlackApiError as error:
-            failed.append((user_id, slack_error_code(error)))
+        except (SlackApiError, OSError) as error:
+            failed.append((user_id, _failure(error)))
     if failed:
         log.error("change request %s: could not message %s", view.ref, failed)
         _tell_ephemerally(client, request.channel_id, request.user_id, view.ref, failed)
@@ -371,8 +333,8 @@ def _decide(
     notice = change_blocks.channel_decided(view, approved, user_id, role_name)
     try:
         client.chat_postMessage(channel=view.channel_id, **notice.message())
-    except SlackApiError as error:
-        failed.append((view.channel_id, slack_error_code(error)))
+    except (SlackApiError, OSError) as error:
+        failed.append((view.channel_id, _failure(error)))
     if approved:
         recipients, message = stakeholders, change_blocks.stakeholder_dm(view, user_id)
     else:
@@ -381,8 +343,8 @@ def _decide(
     for recipient in recipients:
         try:
             _dm(client, recipient, message)
-        except SlackApiError as error:
-            failed.append((recipient, slack_error_code(error)))
+        except (SlackApiError, OSError) as error:
+            failed.append((recipient, _failure(error)))
     if failed:
         log.error("change %s %s: could not message %s", view.ref, status.value, failed)
         _ephemeral(respond, change_blocks.undelivered(view.ref, status.value, failed))
@@ -423,16 +385,19 @@ def _role_name(role: Role) -> str:
     return role.display_name.lower()
 
 
-def _ordered(values: dict[Boundary, str]) -> list[tuple[Boundary, str]]:
-    return [(b, values[b]) for b in Boundary if b in values]
-
-
 def _stakeholders(members: Iterable[str], *, requester: str, owner: str, decider: str) -> list[str]:
     """Everyone on the team, the requester and the owner, once each; not the decider,
     whose DM already shows the decision."""
     ordered = dict.fromkeys([*members, requester, owner])
     ordered.pop(decider, None)
     return list(ordered)
+
+
+def _failure(error: Exception) -> str:
+    """What to tell people about a message that did not go out (URLError is an OSError)."""
+    if isinstance(error, SlackApiError):
+        return slack_error_code(error)
+    return "connection_error"
 
 
 def _dm(client: WebClient, user_id: str, reply: Reply) -> None:
@@ -450,8 +415,8 @@ def _tell_ephemerally(
     reply = change_blocks.undelivered(change_ref, "recorded", failed)
     try:
         client.chat_postEphemeral(channel=channel, user=user, **reply.message())
-    except SlackApiError as error:
-        log.error("could not tell %s about %s: %s", user, change_ref, slack_error_code(error))
+    except (SlackApiError, OSError) as error:
+        log.error("could not tell %s about %s: %s", user, change_ref, _failure(error))
 
 
 def register(app: App) -> None:

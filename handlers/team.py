@@ -14,7 +14,7 @@ from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.grammar import parse_user_id
 from bot.core.roles import Role
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
 from handlers.reply import slack_error_code
 from storage.db import unit_of_work
 from storage.models import TeamMember
@@ -47,7 +47,7 @@ def team_add(request: CommandRequest) -> Reply | None:
         require_editor(session, pilot, request.user_id, "change the team")
         assert pilot.id is not None
         if (user_id, role) in holders(session=session, pilot_id=pilot.id):
-            raise DomainError(f"<@{user_id}> is already {role.display_name.lower()}.")
+            raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.")
     # Checked after the cheap refusals: one Web API call, well inside the 3 s ack window.
     _check_is_person(request, user_id)
     now = request.services.clock.now()
@@ -76,7 +76,7 @@ def team_add(request: CommandRequest) -> Reply | None:
             return member_added_reply(user_id, role, holders(session=session, pilot_id=pilot.id))
     except IntegrityError:
         # Someone added the same person and role a moment earlier.
-        raise DomainError(f"<@{user_id}> is already {role.display_name.lower()}.") from None
+        raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.") from None
 
 
 @answers_with_usage(catalog.TEAM_REMOVE)
@@ -91,7 +91,7 @@ def team_remove(request: CommandRequest) -> Reply | None:
         if row is None:
             held = [Role(m.role).value for m in members if m.user_id == user_id]
             has = f"They hold: {', '.join(held)}." if held else "They are not on the team."
-            raise DomainError(f"<@{user_id}> is not {role.display_name.lower()}. {has}")
+            raise Refusal(f"<@{user_id}> is not {role.display_name.lower()}. {has}")
         session.delete(row)
         log_change(
             session=session,
@@ -123,6 +123,6 @@ def _check_is_person(request: CommandRequest, user_id: str) -> None:
         raise
     user = answer.get("user") or {}
     if user.get("deleted"):
-        raise DomainError(f"<@{user_id}> is deactivated; add someone active.")
+        raise Refusal(f"<@{user_id}> is deactivated; add someone active.")
     if user.get("is_bot"):
-        raise DomainError(f"<@{user_id}> is a bot; pilot roles are for people.")
+        raise Refusal(f"<@{user_id}> is a bot; pilot roles are for people.")

@@ -1,12 +1,14 @@
 """The framework's Change Process end to end: `/pilot change ...`, the decision maker's
 DM with Approve / Reject, and what the plan, the channel, the team and the log get."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
 
 from bot.blocks import ids
+from bot.core.grammar import unescape
 from slack_emulator.client import SlackSender
 from storage.db import unit_of_work
 from storage.models import ChangeRequest, Pilot
@@ -35,7 +37,7 @@ def command(bot, text, user_id=OWNER):
     assert response.status == 200
     body = response.json()
     assert body["response_type"] == "ephemeral"
-    return body["text"]
+    return unescape(body["text"])  # usage lines may arrive with Slack escapes
 
 
 def requested(bot, text=RAMP_CHANGE, user_id=OWNER):
@@ -62,6 +64,19 @@ def click(bot, message, action_id, *, user_id=SPONSOR, sender=None):
     )
     assert sender.interactive(payload).status == 200
     return button["value"]
+
+
+def settled(bot, outcome, told):
+    """Wait until the decision is announced in the channel and everyone in ``told`` has a DM."""
+    bot.emulator.wait_for(
+        lambda e: (
+            outcome in e.messages(CHANNEL)[-1]["text"]
+            and all(e.messages(e.dm_channel(u)) for u in told)
+        )
+    )
+
+
+STAKEHOLDERS = [IMPLEMENTER, END_USER, OWNER]  # the team, the requester, the owner; not the sponsor
 
 
 def ephemeral_answers(emulator, user_id):
@@ -128,6 +143,9 @@ def test_change_ids_count_up_per_pilot(bot, pilot):
     requested(bot)
     answer = command(bot, 'change end weeks=7 reason="Holidays"')
     assert answer.startswith("CH-2 is recorded: move the hard end date from 2027-01-17 (6 weeks)")
+    dm = bot.emulator.dm_channel(SPONSOR)
+    bot.emulator.wait_for(lambda e: len(e.messages(dm)) == 2 and len(e.messages(CHANNEL)) == 2)
+    assert "Change request CH-2" in bot.emulator.messages(dm)[-1]["text"]
 
 
 # ----- approval ----------------------------------------------------------------------------
@@ -184,7 +202,7 @@ def test_an_approved_end_date_moves_the_plan_and_status_follows(bot, pilot):
     assert "The hard end date moves from 2027-01-17 to 2027-01-31 (2 weeks later)." in answer
     assert "2 more weekly reviews." in answer
     click(bot, dm_message, ids.CHANGE_APPROVE)
-    bot.emulator.wait_for(lambda e: "approved" in e.messages(CHANNEL)[-1]["text"])
+    settled(bot, "approved", STAKEHOLDERS)
     assert the_pilot(bot, pilot).weeks == 8
     assert "hard end Sun Jan 31, 2027" in command(bot, "status")
 
@@ -195,7 +213,7 @@ def test_an_approved_scope_change_updates_the_scope(bot, pilot):
     )
     assert "Use cases become defined: Billing, refunds." in answer
     click(bot, dm_message, ids.CHANGE_APPROVE)
-    bot.emulator.wait_for(lambda e: "approved" in e.messages(CHANNEL)[-1]["text"])
+    settled(bot, "approved", STAKEHOLDERS)
     with unit_of_work(bot.engine) as session:
         scope = scope_of(session=session, pilot_id=pilot.id)
     assert {k.value: v for k, v in scope.items()} == {
@@ -222,9 +240,7 @@ def test_without_a_sponsor_the_project_lead_decides(bot, clock):
         message_ts=message["ts"],
     )
     bot.sender.interactive(payload)
-    bot.emulator.wait_for(
-        lambda e: "approved by <@U0003> (project lead)" in e.messages(CHANNEL)[-1]["text"]
-    )
+    settled(bot, "approved by <@U0003> (project lead)", [OWNER])
     assert the_pilot(bot, pilot).ramp == "10,25,40,40"
 
 
@@ -272,7 +288,7 @@ def test_only_the_decision_maker_may_decide(bot, pilot):
 def test_deciding_twice_gets_a_clear_answer_and_changes_nothing(bot, pilot):
     _, dm_message = requested(bot)
     click(bot, dm_message, ids.CHANGE_APPROVE)
-    bot.emulator.wait_for(lambda e: "approved" in e.messages(CHANNEL)[-1]["text"])
+    settled(bot, "approved", STAKEHOLDERS)
     posts_before = len(bot.emulator.messages(CHANNEL))
     click(bot, dm_message, ids.CHANGE_REJECT)
     answers = bot.emulator.wait_for(lambda e: ephemeral_answers(e, SPONSOR))
@@ -282,6 +298,33 @@ def test_deciding_twice_gets_a_clear_answer_and_changes_nothing(bot, pilot):
     assert the_request(bot).status == "approved"
     assert the_pilot(bot, pilot).ramp == "10,25,40,40"
     assert len(bot.emulator.messages(CHANNEL)) == posts_before
+
+
+def test_two_simultaneous_clicks_decide_once(bot, pilot):
+    _, dm_message = requested(bot)
+    dm = bot.emulator.dm_channel(SPONSOR)
+    payloads = [
+        bot.sender.block_actions(
+            action,
+            str(the_request(bot).id),
+            user_id=SPONSOR,
+            channel_id=dm,
+            message_ts=dm_message["ts"],
+        )
+        for action in (ids.CHANGE_APPROVE, ids.CHANGE_REJECT)
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = list(pool.map(lambda p: bot.sender.interactive(p).status, payloads))
+    assert statuses == [200, 200]
+    bot.emulator.wait_for(lambda e: ephemeral_answers(e, SPONSOR))
+    outcome = the_request(bot).status
+    assert outcome in ("approved", "rejected")
+    settled(bot, outcome, STAKEHOLDERS if outcome == "approved" else [OWNER])
+    decided = [m for m in bot.emulator.messages(CHANNEL) if "by <@U0002>" in m["text"]]
+    assert len(decided) == 1
+    assert ephemeral_answers(bot.emulator, SPONSOR) == [
+        f"CH-1 was already {outcome} by <@U0002> on Dec 10, 2026 at 10:00 EST; nothing changed."
+    ]
 
 
 def test_a_change_from_another_workspace_cannot_be_acted_on(bot, pilot):
@@ -330,7 +373,8 @@ def test_without_a_sponsor_or_project_lead_nobody_can_approve(bot):
     answer = command(bot, RAMP_CHANGE)
     assert answer == (
         "Nobody can approve this change: the pilot has no executive sponsor or project lead."
-        " Add one with `/pilot team add @user project_lead`, then ask again."
+        " Add one with `/pilot team add @user executive_sponsor` (or `project_lead`),"
+        " then ask again."
     )
     assert bot.emulator.calls_to("conversations.open") == []
 
@@ -342,6 +386,7 @@ def test_a_ramp_outside_the_type_band_needs_override(bot, pilot):
     answer = command(bot, 'change ramp aggressive reason="Customer wants results" override=yes')
     assert answer.startswith("CH-1 is recorded")
     assert "peaks at 100%, above the business band" in answer  # the warning is part of the impact
+    bot.emulator.wait_for(lambda e: e.messages(CHANNEL) and e.messages(e.dm_channel(SPONSOR)))
 
 
 @pytest.mark.parametrize(
@@ -420,4 +465,5 @@ def test_the_clock_decides_when_the_pilot_has_started(bot, pilot, clock):
     assert command(bot, RAMP_CHANGE).startswith("Done:")
     clock.set(datetime(2026, 12, 7, 5, 30, tzinfo=UTC))
     assert command(bot, 'change ramp standard reason="Back"').startswith("CH-1 is recorded")
+    bot.emulator.wait_for(lambda e: e.messages(CHANNEL) and e.messages(e.dm_channel(SPONSOR)))
     assert date(2026, 12, 7) == the_pilot(bot, pilot).start_date

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.grammar import unescape
 from storage.db import unit_of_work
 from storage.record import criteria_of, deferred_of, scope_of
 from storage.risks import add_starter_risks, risks_of
@@ -35,7 +36,7 @@ def answer(bot, text, user_id="U0001"):
 
 
 def text_of(bot, text, user_id="U0001"):
-    return answer(bot, text, user_id)["text"]
+    return unescape(answer(bot, text, user_id)["text"])  # usage lines may carry Slack escapes
 
 
 def last_log(bot, pilot):

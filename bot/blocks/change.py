@@ -69,10 +69,11 @@ def applied_reply(summary: str, impact: Sequence[str], start: str) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def no_decider_reply(role_name: str) -> Reply:
+def no_decider_reply() -> Reply:
     text = (
         "Nobody can approve this change: the pilot has no executive sponsor or project lead."
-        f" Add one with `/pilot team add @user {role_name.replace(' ', '_')}`, then ask again."
+        " Add one with `/pilot team add @user executive_sponsor` (or `project_lead`),"
+        " then ask again."
     )
     return Reply(text=text, blocks=[section(text)])
 

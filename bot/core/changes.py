@@ -8,11 +8,15 @@ does); who approves is `bot.core.authority.decision_maker`.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
+from bot.core.boundaries import Boundary, scope_impact
 from bot.core.errors import DomainError, PlanError
+from bot.core.impact import change_impact
 from bot.core.plan import MAX_WEEKS, Plan, validate_plan
 from bot.core.ramps import Ramp
 from bot.core.timeline import week_number
@@ -28,6 +32,70 @@ class ChangeStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A change as the process records it: in words, its impact, and what it sets."""
+
+    kind: ChangeKind
+    summary: str  # completes "asks to ...": "change the ramp from ... to ..."
+    impact: tuple[str, ...]  # the change process's "assess impact" sentences
+    values: Mapping[str, Any]  # what applying it sets: ramp/weeks/override, or scope
+
+
+def propose_ramp(plan: Plan, text: str, *, today: date, override: bool = False) -> Proposal:
+    new = with_ramp(plan, text, override=override)
+    return Proposal(
+        ChangeKind.RAMP,
+        f"change the ramp from the {plan.ramp.label} to the {new.ramp.label}",
+        (*change_impact(plan, new), *ramp_history_note(plan, new, today)),
+        {"ramp": new.ramp.name, "override": new.override},
+    )
+
+
+def propose_end(
+    plan: Plan,
+    *,
+    end: date | None,
+    weeks: int | None,
+    today: date,
+    override: bool = False,
+) -> Proposal:
+    """A new hard end date, given as the date or as the new length in weeks."""
+    if (end is None) == (weeks is None):
+        raise DomainError(
+            "Give either the new hard end date (YYYY-MM-DD) or weeks=<n>."
+            if end is None
+            else "Give the new end date or weeks=<n>, not both."
+        )
+    if end is not None:
+        new = with_end_date(plan, end, today=today, override=override)
+    else:
+        assert weeks is not None
+        new = with_weeks(plan, weeks, today=today, override=override)
+    return Proposal(
+        ChangeKind.END,
+        f"move the hard end date from {plan.hard_end_date.isoformat()} ({plan.weeks} weeks)"
+        f" to {new.hard_end_date.isoformat()} ({new.weeks} weeks)",
+        tuple(change_impact(plan, new)),
+        {"weeks": new.weeks, "override": new.override},
+    )
+
+
+def propose_scope(current: Mapping[Boundary, str], values: Mapping[Boundary, str]) -> Proposal:
+    if not values:
+        raise DomainError("Name at least one boundary to change.")
+    impact = scope_impact(current, values)
+    if not impact:
+        raise DomainError("That is the scope already; nothing would change.")
+    said = "; ".join(f"{b.label}: {values[b] or 'no limit'}" for b in Boundary if b in values)
+    return Proposal(
+        ChangeKind.SCOPE,
+        f"change the scope ({said})",
+        tuple(impact),
+        {"scope": {b.value: v for b, v in values.items()}},
+    )
 
 
 def needs_approval(plan: Plan, today: date) -> bool:
