@@ -57,7 +57,7 @@ def make_server(wsgi: PilotWsgi, host: str, port: int, *, threads: int = 16) -> 
         ident="pilot-bot",
         clear_untrusted_proxy_headers=True,
         channel_timeout=30,
-        asyncore_loop_timeout=0.2,  # how soon close() takes effect
+        asyncore_loop_timeout=1,  # an int: waitress truncates 0.2 to 0, a busy loop
     )
 
 
@@ -88,5 +88,8 @@ class ServerThread:
         server = self._server
         server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
         server.task_dispatcher.shutdown(timeout=5)
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            pass  # the trigger is closed already: the loop has nothing left to serve
         self._thread.join(timeout=5)

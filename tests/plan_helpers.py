@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.core.grammar import unescape
 from bot.harness import RunningBot
 from storage.db import unit_of_work
 from storage.models import Pilot
@@ -18,7 +19,7 @@ def answer(bot: RunningBot, text: str, *, user_id: str = "U0001", channel_id: st
     assert response.status == 200
     body = response.json()
     assert body["response_type"] == "ephemeral"
-    return str(body["text"])
+    return unescape(str(body["text"]))  # usage lines arrive with Slack's escapes
 
 
 def pilots(engine: Engine) -> list[Pilot]:

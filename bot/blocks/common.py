@@ -53,7 +53,14 @@ def fields(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
+def escape(text: str) -> str:
+    """Slack's three control characters, for text that is not markup of ours
+    (user input, and usage strings such as ``<role>``, which Slack would read as a link)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def help_reply(lines: Sequence[str]) -> Reply:
+    lines = [escape(line) for line in lines]
     body = "\n".join(f"• {line}" for line in lines)
     return Reply(
         text="pilot-bot commands:\n" + "\n".join(lines),
@@ -62,13 +69,13 @@ def help_reply(lines: Sequence[str]) -> Reply:
 
 
 def usage_reply(problem: str, usage: str) -> Reply:
-    text = f"{problem} Usage: `{usage}`".strip()
+    text = f"{escape(problem)} Usage: `{escape(usage)}`".strip()
     return Reply(text=text, blocks=[section(text)])
 
 
 def unknown_command_reply(word: str, lines: Sequence[str]) -> Reply:
-    text = f"`{word}` is not a /pilot command. Try one of these:\n" + "\n".join(
-        f"• {line}" for line in lines
+    text = f"`{escape(word)}` is not a /pilot command. Try one of these:\n" + "\n".join(
+        f"• {escape(line)}" for line in lines
     )
     return Reply(text=text, blocks=[section(text)])
 
@@ -87,11 +94,11 @@ def no_pilot_reply() -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def _day(d: date) -> str:
+def long_day(d: date) -> str:
     return f"{d:%a} {d:%b} {d.day}, {d.year}"
 
 
-def _where_in_pilot(snap: PlanSnapshot) -> str:
+def where_in_pilot(snap: PlanSnapshot) -> str:
     if snap.status is PilotStatus.NOT_STARTED:
         days = snap.days_to_start or 0
         return f"Not started: starts in {days} day{'s' if days != 1 else ''}"
@@ -108,11 +115,11 @@ def _next_ramp(snap: PlanSnapshot) -> str:
     change = snap.next_ramp_change
     if change is None:
         return "None: traffic holds at this level"
-    return f"{change.from_pct}% → {change.to_pct}% on {_day(change.on)} (week {change.week})"
+    return f"{change.from_pct}% → {change.to_pct}% on {long_day(change.on)} (week {change.week})"
 
 
 def _days_left(plan: Plan, snap: PlanSnapshot) -> str:
-    end = _day(plan.hard_end_date)
+    end = long_day(plan.hard_end_date)
     if snap.days_left is None:
         return f"Passed ({end})"
     if snap.days_left == 0:
@@ -122,7 +129,7 @@ def _days_left(plan: Plan, snap: PlanSnapshot) -> str:
 
 def status_reply(plan: Plan, snap: PlanSnapshot, *, state: str = "active") -> Reply:
     """`/pilot status`: where the pilot stands at ``snap.now``."""
-    where = _where_in_pilot(snap)
+    where = where_in_pilot(snap)
     title = f"{plan.name} · {plan.customer}"
     state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
     pairs = [

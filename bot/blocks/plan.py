@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, _day, _where_in_pilot, context, fields, header, section
+from bot.blocks.common import Reply, context, fields, header, long_day, section, where_in_pilot
 from bot.core.cadence import Due, DueKind, first_checkin_date
 from bot.core.calendar import PlanSnapshot, WeekPlan
 from bot.core.creation import RAMP_QUESTIONS, SUGGESTED, PlanField
@@ -273,8 +273,8 @@ def _type_line(plan: Plan) -> str:
 
 def _dates_line(plan: Plan) -> str:
     return (
-        f"{_day(plan.start)} → hard end {_day(plan.hard_end_date)}; evaluation until"
-        f" {_day(plan.evaluation_end_date)}"
+        f"{long_day(plan.start)} → hard end {long_day(plan.hard_end_date)}; evaluation until"
+        f" {long_day(plan.evaluation_end_date)}"
     )
 
 
@@ -282,7 +282,7 @@ def _schedule_line(plan: Plan) -> str:
     holidays = f", {plan.holiday_country} holidays off" if plan.holiday_country else ""
     return (
         f"Check-ins on workdays at {format_time(plan.checkin)} from"
-        f" {plan.checkins_from.display_name} ({_day(first_checkin_date(plan))}); weekly review"
+        f" {plan.checkins_from.display_name} ({long_day(first_checkin_date(plan))}); weekly review"
         f" {plan.review_weekday_name}s {format_time(plan.review_time)}; times in {plan.tz}"
         f"{holidays}"
     )
@@ -304,7 +304,7 @@ def created_announcement(
     pairs = [
         ("Type", _type_line(plan)),
         ("Dates", _dates_line(plan)),
-        ("Now", _where_in_pilot(snap)),
+        ("Now", where_in_pilot(snap)),
         ("Ramp", f"{plan.ramp.label}: {ramp_by_week(plan)}"),
         ("Owner", f"<@{owner_id}>"),
         ("Schedule", _schedule_line(plan)),
@@ -391,7 +391,7 @@ def _week_text(plan: Plan, week: WeekPlan, current: int | None) -> str:
     if off is not None:
         lines.append(f"• {off}")
     if week.number == plan.weeks:
-        lines.append(f"• :checkered_flag: hard end date {_day(plan.hard_end_date)}")
+        lines.append(f"• :checkered_flag: hard end date {long_day(plan.hard_end_date)}")
     return "\n".join(lines)
 
 
@@ -547,7 +547,7 @@ def list_reply(pilots: Sequence[ListedPilot]) -> Reply:
     ended = [p for p in pilots if p.state == "ended"]
     lines = [
         f"• *{p.plan.name}* · {p.plan.customer} · <#{p.channel_id}> · {_where(p.snap)} ·"
-        f" hard end {_day(p.plan.hard_end_date)}{_STATE_MARKS.get(p.state, '')}"
+        f" hard end {long_day(p.plan.hard_end_date)}{_STATE_MARKS.get(p.state, '')}"
         for p in [*live, *ended]
     ]
     title = f"Pilots in this workspace ({len(live)} live, {len(ended)} ended)"
