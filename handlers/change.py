@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -128,46 +129,78 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
                 proposal.summary, proposal.impact, plan.start.isoformat()
             )
 
-        role, deciders = decision_maker(holders(session=session, pilot_id=pilot.id))
-        if not deciders:
+        opened = open_change_request(
+            session, pilot=pilot, proposal=proposal, reason=reason, user_id=request.user_id, now=now
+        )
+        if opened is None:
             return change_blocks.no_decider_reply()
-        row = add_change_request(
-            session=session,
-            request=ChangeRequest(
-                pilot_id=pilot.id,
-                number=0,  # the pilot's next, set by add_change_request
-                kind=kind.value,
-                proposal=json.dumps(dict(proposal.values)),
-                summary=proposal.summary,
-                reason=reason,
-                impact="\n".join(proposal.impact),
-                requested_by=request.user_id,
-                requested_at=now,
-            ),
-        )
-        view = _view(row, pilot)
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            kind="change",
-            summary=(
-                f"{view.ref} requested: {proposal.summary}."
-                f" Impact: {' '.join(proposal.impact) or change_blocks.NO_IMPACT}"
-                f" Sent to {', '.join(f'<@{u}>' for u in deciders)} ({_role_name(role)})."
-            ),
-            reason=reason,
-            at=now,
-        )
 
     # Recorded: answer now, then message the decision maker and the channel.
-    role_name = _role_name(role)
     request.ack(
         response_type="ephemeral",
-        **change_blocks.requested_reply(view, deciders, role_name).message(),
+        **change_blocks.requested_reply(opened.view, opened.deciders, opened.role_name).message(),
     )
-    _send_for_decision(request, view, deciders, role_name)
+    send_for_decision(
+        request.client, opened, channel_id=request.channel_id, user_id=request.user_id
+    )
     return None
+
+
+@dataclass(frozen=True)
+class OpenedRequest:
+    """A change request recorded and logged, waiting for the decision maker."""
+
+    view: change_blocks.ChangeView
+    deciders: tuple[str, ...]
+    role_name: str
+
+
+def open_change_request(
+    session: Session,
+    *,
+    pilot: Pilot,
+    proposal: Proposal,
+    reason: str,
+    user_id: str,
+    now: datetime,
+) -> OpenedRequest | None:
+    """Steps 1-2 of the change process: record ``proposal`` as the pilot's next CH-n with
+    its impact, in the change log too. None when nobody holds the deciding role. Once the
+    caller's unit of work commits, `send_for_decision` does step 3. Reviews use it too
+    (Hold on a ramp step, a phase No-go's extension)."""
+    assert pilot.id is not None
+    role, deciders = decision_maker(holders(session=session, pilot_id=pilot.id))
+    if not deciders:
+        return None
+    row = add_change_request(
+        session=session,
+        request=ChangeRequest(
+            pilot_id=pilot.id,
+            number=0,  # the pilot's next, set by add_change_request
+            kind=proposal.kind.value,
+            proposal=json.dumps(dict(proposal.values)),
+            summary=proposal.summary,
+            reason=reason,
+            impact="\n".join(proposal.impact),
+            requested_by=user_id,
+            requested_at=now,
+        ),
+    )
+    view = _view(row, pilot)
+    log_change(
+        session=session,
+        pilot_id=pilot.id,
+        user_id=user_id,
+        kind="change",
+        summary=(
+            f"{view.ref} requested: {proposal.summary}."
+            f" Impact: {' '.join(proposal.impact) or change_blocks.NO_IMPACT}"
+            f" Sent to {', '.join(f'<@{u}>' for u in deciders)} ({_role_name(role)})."
+        ),
+        reason=reason,
+        at=now,
+    )
+    return OpenedRequest(view, tuple(deciders), _role_name(role))
 
 
 def _propose(
@@ -196,13 +229,12 @@ def _propose(
     return propose_scope(current, boundary_values(options))
 
 
-def _send_for_decision(
-    request: CommandRequest,
-    view: change_blocks.ChangeView,
-    deciders: Sequence[str],
-    role_name: str,
+def send_for_decision(
+    client: WebClient, opened: OpenedRequest, *, channel_id: str, user_id: str
 ) -> None:
-    client = request.client
+    """Step 3: tell the channel and ask the decision maker by DM; if a message does not go
+    out, tell ``user_id`` (the requester) ephemerally in ``channel_id``."""
+    view, deciders, role_name = opened.view, opened.deciders, opened.role_name
     failed: list[tuple[str, str]] = []
     # The channel first: by the time the decision maker can click, the request is public.
     try:
@@ -211,14 +243,14 @@ def _send_for_decision(
     except (SlackApiError, OSError) as error:
         failed.append((view.channel_id, _failure(error)))
     dm = change_blocks.decision_request(view, role_name)
-    for user_id in deciders:
+    for decider in deciders:
         try:
-            _dm(client, user_id, dm)
+            _dm(client, decider, dm)
         except (SlackApiError, OSError) as error:
-            failed.append((user_id, _failure(error)))
+            failed.append((decider, _failure(error)))
     if failed:
         log.error("change request %s: could not message %s", view.ref, failed)
-        _tell_ephemerally(client, request.channel_id, request.user_id, view.ref, failed)
+        _tell_ephemerally(client, channel_id, user_id, view.ref, failed)
 
 
 # ----- the decision buttons ----------------------------------------------------------------
