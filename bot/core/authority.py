@@ -22,6 +22,15 @@ def may_change_plan(*, user_id: str, owner_id: str, roles: Collection[Role]) -> 
     return any(role.side is Side.VENDOR or role in _CUSTOMER_PLANNERS for role in roles)
 
 
+RECORD_KEEPERS = "the pilot's owner and the members of its team"
+
+
+def may_record(*, user_id: str, owner_id: str, roles: Collection[Role]) -> bool:
+    """Owner and anyone holding a role may record metrics, priorities, checklist ticks,
+    lessons learned and ramp confirmations."""
+    return user_id == owner_id or bool(roles)
+
+
 def decision_maker(holders: Iterable[tuple[str, Role]]) -> tuple[Role, list[str]]:
     """The deciding role (see ``decision_maker_roles``) and the users who hold it."""
     pairs = list(holders)
