@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 from bot.blocks import Reply
 from bot.blocks.record import (
     CriterionLine,
-    confirmation,
     criteria_reply,
+    criterion_added,
+    criterion_not_current,
     criterion_ref,
-    target_note,
+    criterion_removed,
 )
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
@@ -76,7 +77,7 @@ def criteria_add(request: CommandRequest) -> Reply | None:
             summary=f"Added {ref}: {name}, target {target}",
             at=now,
         )
-    return confirmation(f"Added {ref}: {name}, target {target}.{target_note(target)}")
+    return criterion_added(row.number, name, target)
 
 
 @answers_with_usage(catalog.CRITERIA_REMOVE)
@@ -89,14 +90,8 @@ def criteria_remove(request: CommandRequest) -> Reply | None:
         assert pilot.id is not None
         row = criterion_by_number(session=session, pilot_id=pilot.id, number=number)
         if row is None or row.removed_at is not None:
-            current = [
-                criterion_ref(c.number) for c in criteria_of(session=session, pilot_id=pilot.id)
-            ]
-            listed = (
-                f"Current criteria: {', '.join(current)}." if current else "There are no criteria."
-            )
-            gone = "was already removed" if row is not None else "does not exist"
-            return confirmation(f"{ref} {gone}. {listed}")
+            current = [c.number for c in criteria_of(session=session, pilot_id=pilot.id)]
+            return criterion_not_current(number, removed=row is not None, current=current)
         now = request.services.clock.now()
         remove_criterion(session=session, criterion=row, user_id=request.user_id, at=now)
         log_change(
@@ -107,4 +102,4 @@ def criteria_remove(request: CommandRequest) -> Reply | None:
             summary=f"Removed {ref}: {row.name}",
             at=now,
         )
-        return confirmation(f"Removed {ref}: {row.name}. Its id is not reused.")
+        return criterion_removed(number, row.name)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply
-from bot.blocks.record import RiskLine, confirmation, risk_ref, risks_reply
+from bot.blocks.record import (
+    RiskLine,
+    risk_added,
+    risk_not_open,
+    risk_ref,
+    risk_removed,
+    risks_reply,
+)
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.refs import RISK, parse_ref
@@ -71,7 +78,7 @@ def risks_add(request: CommandRequest) -> Reply | None:
             summary=f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}",
             at=now,
         )
-    return confirmation(f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}.")
+    return risk_added(row.number, category, risk, mitigation)
 
 
 @answers_with_usage(catalog.RISKS_REMOVE)
@@ -84,10 +91,8 @@ def risks_remove(request: CommandRequest) -> Reply | None:
         assert pilot.id is not None
         row = risk_by_number(session=session, pilot_id=pilot.id, number=number)
         if row is None or row.removed_at is not None:
-            open_refs = [risk_ref(r.number) for r in risks_of(session=session, pilot_id=pilot.id)]
-            listed = f"Open risks: {', '.join(open_refs)}." if open_refs else "No risks are open."
-            gone = "was already removed" if row is not None else "is not on the register"
-            return confirmation(f"{ref} {gone}. {listed}")
+            open_numbers = [r.number for r in risks_of(session=session, pilot_id=pilot.id)]
+            return risk_not_open(number, removed=row is not None, open_numbers=open_numbers)
         now = request.services.clock.now()
         remove_risk(session=session, risk=row, removed_by=request.user_id, at=now)
         log_change(
@@ -98,7 +103,7 @@ def risks_remove(request: CommandRequest) -> Reply | None:
             summary=f"Removed {ref}: {row.risk}",
             at=now,
         )
-        return confirmation(f"Removed {ref}: {row.risk}. Its id is not reused.")
+        return risk_removed(number, row.risk)
 
 
 def _category(text: str) -> RiskCategory:

@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply
-from bot.blocks.record import Deferred, confirmation, scope_reply
+from bot.blocks.record import (
+    Deferred,
+    deferred_added,
+    scope_after_start,
+    scope_reply,
+    scope_updated,
+)
 from bot.core import commands as catalog
-from bot.core.boundaries import boundary_values
+from bot.core.boundaries import Boundary, boundary_values
 from bot.core.changes import needs_approval
 from bot.core.errors import DomainError
 from bot.core.localtime import local_date
@@ -50,17 +56,11 @@ def scope_set(request: CommandRequest) -> Reply | None:
         assert pilot.id is not None
         plan = plan_of(pilot)
         if needs_approval(plan, local_date(now, plan.zone)):
-            return confirmation(
-                f"The pilot started on {plan.start.isoformat()}, so scope changes go through"
-                ' the change process now: use `/pilot change scope use_cases="..."'
-                ' reason="..."` and the decision maker approves it.'
-            )
+            return scope_after_start(plan.start)
         set_scope(
             session=session, pilot_id=pilot.id, values=values, user_id=request.user_id, at=now
         )
-        said = "; ".join(
-            f"{b.label}: {v}" if v else f"{b.label}: cleared" for b, v in values.items()
-        )
+        said = "; ".join(f"{b.label}: {values[b] or 'cleared'}" for b in Boundary if b in values)
         log_change(
             session=session,
             pilot_id=pilot.id,
@@ -69,7 +69,7 @@ def scope_set(request: CommandRequest) -> Reply | None:
             summary=f"Scope set. {said}.",
             at=now,
         )
-    return confirmation(f"Scope updated. {said}. `/pilot scope` shows all of it.")
+    return scope_updated(values)
 
 
 @answers_with_usage(catalog.SCOPE_DEFER)
@@ -93,7 +93,4 @@ def scope_defer(request: CommandRequest) -> Reply | None:
             summary=f"Deferred to Phase 2 (item {row.number}): {text}",
             at=now,
         )
-    return confirmation(
-        f"Parked in the Phase 2 bucket as item {row.number}: {text}. It stays out of this"
-        " pilot's scope; `/pilot scope` lists the bucket."
-    )
+    return deferred_added(row.number, text)

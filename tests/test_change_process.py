@@ -139,6 +139,17 @@ def test_a_request_is_recorded_its_impact_stated_and_the_sponsor_asked_by_dm(bot
     assert reason == "Hold at 40% until latency is fixed"
 
 
+def test_the_reason_is_quoted_as_typed_and_pings_nobody(bot, pilot):
+    # Slack sends "@channel" as <!channel> and a typed "<" as &lt; (should_escape).
+    _, dm_message = requested(
+        bot, 'change ramp 10,25,40,40 reason="<!channel> p95 &lt; 2s for <@U0003>"'
+    )
+    notice = bot.emulator.messages(CHANNEL)[-1]["text"]
+    assert "Reason: @channel p95 &lt; 2s for <@U0003>." in notice
+    assert "<!channel>" not in notice and "<!channel>" not in dm_message["text"]
+    assert the_request(bot).reason == "<!channel> p95 < 2s for <@U0003>"  # stored as typed
+
+
 def test_change_ids_count_up_per_pilot(bot, pilot):
     requested(bot)
     answer = command(bot, 'change end weeks=7 reason="Holidays"')

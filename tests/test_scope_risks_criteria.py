@@ -80,7 +80,7 @@ def test_scope_set_before_the_start_several_keys_at_once(bot, pilot, clock):
     assert last_log(bot, pilot) == (
         "scope",
         "U0001",
-        "Scope set. Languages: English, Spanish; Channels: cleared.",
+        "Scope set. Channels: cleared; Languages: English, Spanish.",
     )
 
 
@@ -242,8 +242,8 @@ def test_adding_listing_and_removing_criteria(bot, pilot):
     )
 
     body = answer(bot, "criteria")
-    assert body["text"] == (
-        "Acme POC success criteria: C-1 Containment rate: >= 60%."
+    assert body["text"] == (  # ">" escaped: the target is shown as typed, not as markup
+        "Acme POC success criteria: C-1 Containment rate: &gt;= 60%."
         " C-2 Median handle time: under 2 minutes. C-3 Agents like it: most of them."
     )
     assert "most of them _(not measurable as written)_" in str(body["blocks"])

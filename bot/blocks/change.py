@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, section
+from bot.blocks.text import user_text
 from bot.core.refs import CHANGE, ref
 
 NO_IMPACT = "No effect on the schedule or on the framework fit."
@@ -32,6 +33,23 @@ class ChangeView:
     def ref(self) -> str:
         return ref(CHANGE, self.number)
 
+    # People's words, escaped for mrkdwn (see bot.blocks.text).
+    @property
+    def name(self) -> str:
+        return user_text(self.pilot_name)
+
+    @property
+    def what(self) -> str:
+        return user_text(self.summary)
+
+    @property
+    def why(self) -> str:
+        return user_text(self.reason)
+
+    @property
+    def effects(self) -> list[str]:
+        return [user_text(line) for line in self.impact]
+
 
 def _impact_lines(impact: Sequence[str]) -> str:
     return "\n".join(f"• {line}" for line in impact) if impact else f"• {NO_IMPACT}"
@@ -44,8 +62,8 @@ def _impact_text(impact: Sequence[str]) -> str:
 def _request_blocks(change: ChangeView) -> list[dict[str, Any]]:
     return [
         header(f"Change request {change.ref} · {change.pilot_name}"),
-        section(f"<@{change.requested_by}> asks to {change.summary}.\n*Reason:* {change.reason}"),
-        section(f"*Impact*\n{_impact_lines(change.impact)}"),
+        section(f"<@{change.requested_by}> asks to {change.what}.\n*Reason:* {change.why}"),
+        section(f"*Impact*\n{_impact_lines(change.effects)}"),
     ]
 
 
@@ -53,7 +71,7 @@ def requested_reply(change: ChangeView, deciders: Sequence[str], role_name: str)
     """To the requester, ephemerally: recorded, its impact, who decides."""
     who = ", ".join(f"<@{u}>" for u in deciders)
     text = (
-        f"{change.ref} is recorded: {change.summary}. Impact: {_impact_text(change.impact)}"
+        f"{change.ref} is recorded: {change.what}. Impact: {_impact_text(change.effects)}"
         f" I've asked {who} ({role_name}) to approve or reject it; the channel is told."
     )
     return Reply(text=text, blocks=[section(text)])
@@ -61,8 +79,9 @@ def requested_reply(change: ChangeView, deciders: Sequence[str], role_name: str)
 
 def applied_reply(summary: str, impact: Sequence[str], start: str) -> Reply:
     """Before the start date an editor changes the plan directly."""
+    what = user_text(summary[0].upper() + summary[1:])
     text = (
-        f"Done: {summary[0].upper()}{summary[1:]}. Impact: {_impact_text(impact)}"
+        f"Done: {what}. Impact: {_impact_text([user_text(line) for line in impact])}"
         f" The pilot has not started, so no approval was needed; from {start} such changes"
         " go to the decision maker."
     )
@@ -110,8 +129,8 @@ def decision_request(change: ChangeView, role_name: str) -> Reply:
         }
     )
     text = (
-        f"Change request {change.ref} for {change.pilot_name}: <@{change.requested_by}> asks"
-        f" to {change.summary}. Reason: {change.reason}. Impact: {_impact_text(change.impact)}"
+        f"Change request {change.ref} for {change.name}: <@{change.requested_by}> asks"
+        f" to {change.what}. Reason: {change.why}. Impact: {_impact_text(change.effects)}"
         " Approve or reject it here."
     )
     return Reply(text=text, blocks=blocks)
@@ -122,8 +141,8 @@ def channel_requested(change: ChangeView, deciders: Sequence[str], role_name: st
     blocks = _request_blocks(change)
     blocks.append(context(f"Waiting for {who} ({role_name}) to approve or reject it."))
     text = (
-        f"Change requested ({change.ref}): <@{change.requested_by}> asks to {change.summary}."
-        f" Reason: {change.reason}. Impact: {_impact_text(change.impact)}"
+        f"Change requested ({change.ref}): <@{change.requested_by}> asks to {change.what}."
+        f" Reason: {change.why}. Impact: {_impact_text(change.effects)}"
         f" Waiting for {who} ({role_name})."
     )
     return Reply(text=text, blocks=blocks)
@@ -134,19 +153,19 @@ def decided_dm(change: ChangeView, approved: bool, at: datetime) -> Reply:
     outcome = "Approved" if approved else "Rejected"
     blocks = _request_blocks(change)
     blocks.append(context(f"*{outcome}* by you on {at:%b %d, %Y at %H:%M %Z}."))
-    return Reply(text=f"{change.ref} {outcome.lower()}: {change.summary}.", blocks=blocks)
+    return Reply(text=f"{change.ref} {outcome.lower()}: {change.what}.", blocks=blocks)
 
 
 def channel_decided(change: ChangeView, approved: bool, decider: str, role_name: str) -> Reply:
     if approved:
         text = (
             f":white_check_mark: {change.ref} approved by <@{decider}> ({role_name}): the plan"
-            f" now says: {change.summary}. Impact: {_impact_text(change.impact)}"
+            f" now says: {change.what}. Impact: {_impact_text(change.effects)}"
             " `/pilot plan` shows the new calendar."
         )
     else:
         text = (
-            f":x: {change.ref} rejected by <@{decider}> ({role_name}): {change.summary}."
+            f":x: {change.ref} rejected by <@{decider}> ({role_name}): {change.what}."
             " The plan stays as it was."
         )
     return Reply(text=text, blocks=[section(text)])
@@ -155,13 +174,13 @@ def channel_decided(change: ChangeView, approved: bool, decider: str, role_name:
 def stakeholder_dm(change: ChangeView, decider: str) -> Reply:
     """ "Communicate to all stakeholders": each team member's DM after an approval."""
     text = (
-        f"{change.pilot_name} plan change {change.ref}, approved by <@{decider}>:"
-        f" {change.summary}. Reason: {change.reason}. Impact: {_impact_text(change.impact)}"
+        f"{change.name} plan change {change.ref}, approved by <@{decider}>:"
+        f" {change.what}. Reason: {change.why}. Impact: {_impact_text(change.effects)}"
     )
     blocks = [
         header(f"{change.pilot_name}: plan changed ({change.ref})"),
-        section(f"Approved by <@{decider}>: {change.summary}.\n*Reason:* {change.reason}"),
-        section(f"*Impact*\n{_impact_lines(change.impact)}"),
+        section(f"Approved by <@{decider}>: {change.what}.\n*Reason:* {change.why}"),
+        section(f"*Impact*\n{_impact_lines(change.effects)}"),
         context(f"Details in <#{change.channel_id}>; `/pilot plan` there shows the calendar."),
     ]
     return Reply(text=text, blocks=blocks)
@@ -169,7 +188,7 @@ def stakeholder_dm(change: ChangeView, decider: str) -> Reply:
 
 def rejected_dm(change: ChangeView, decider: str) -> Reply:
     text = (
-        f"Your change request {change.ref} for {change.pilot_name} ({change.summary}) was"
+        f"Your change request {change.ref} for {change.name} ({change.what}) was"
         f" rejected by <@{decider}>. The plan stays as it was."
     )
     return Reply(text=text, blocks=[section(text)])

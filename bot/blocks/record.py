@@ -1,5 +1,9 @@
 """The pilot's written record: scope and the Phase 2 bucket, the risk register, the
-success criteria, and the one-line confirmations of changing them."""
+success criteria, and the one-line confirmations of changing them.
+
+Everything people typed goes through `user_text`, so "latency < 2s" or ">= 60%"
+shows as typed and a quoted "@channel" pings nobody.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.common import Reply, context, header, section
+from bot.blocks.text import escape, user_text
 from bot.core.boundaries import Boundary
 from bot.core.refs import CRITERION, RISK, ref
 from bot.core.risks import RiskCategory
@@ -38,10 +43,6 @@ class CriterionLine:
     target: str
 
 
-def confirmation(text: str) -> Reply:
-    return Reply(text=text, blocks=[section(text)])
-
-
 def risk_ref(number: int) -> str:
     return ref(RISK, number)
 
@@ -50,8 +51,16 @@ def criterion_ref(number: int) -> str:
     return ref(CRITERION, number)
 
 
+def _line(text: str) -> Reply:
+    """A one-line answer; ``text`` is mrkdwn already (user words escaped by the caller)."""
+    return Reply(text=text, blocks=[section(text)])
+
+
 def _day(d: date) -> str:
     return f"{d:%b} {d.day}, {d.year}"
+
+
+# ----- scope -------------------------------------------------------------------------------
 
 
 def scope_reply(
@@ -61,18 +70,23 @@ def scope_reply(
     *,
     started: bool,
 ) -> Reply:
-    lines = [f"• *{b.label}:* {scope.get(b) or '_not defined_'}" for b in Boundary]
+    name = user_text(pilot_name)
+    shown = {b: user_text(scope[b]) for b in Boundary if scope.get(b)}
+    lines = [f"• *{b.label}:* {shown.get(b, '_not defined_')}" for b in Boundary]
     blocks: list[dict[str, Any]] = [
         header(f"{pilot_name} · scope"),
         section("*Hard boundaries*\n" + "\n".join(lines)),
     ]
-    text = [f"{pilot_name} scope."] + [
-        f"{b.label}: {scope.get(b) or 'not defined'}." for b in Boundary
-    ]
+    text = [f"{name} scope."] + [f"{b.label}: {shown.get(b, 'not defined')}." for b in Boundary]
     if deferred:
-        items = [f"{d.number}. {d.request} (<@{d.requested_by}>, {_day(d.on)})" for d in deferred]
-        blocks.append(section("*Phase 2 bucket*\n" + "\n".join(items)))
-        text.append("Phase 2 bucket: " + "; ".join(d.request for d in deferred) + ".")
+        items = [
+            f"{d.number}. {user_text(d.request)} (<@{d.requested_by}>, {_day(d.on)})"
+            for d in deferred
+        ]
+        for index, chunk in enumerate(_chunks(items)):
+            title = "*Phase 2 bucket*\n" if index == 0 else ""
+            blocks.append(section(title + "\n".join(chunk)))
+        text.append("Phase 2 bucket: " + "; ".join(user_text(d.request) for d in deferred) + ".")
     else:
         blocks.append(section("*Phase 2 bucket*\n_empty_"))
         text.append("Phase 2 bucket: empty.")
@@ -82,26 +96,54 @@ def scope_reply(
         if started
         else 'Define it before the start with `/pilot scope set use_cases="..." channels="..."`.'
     )
-    blocks.append(context(how, 'Park an out-of-scope request: `/pilot scope defer "<request>"`.'))
-    return Reply(text=" ".join(text), blocks=blocks)
+    park = escape('Park an out-of-scope request: `/pilot scope defer "<request>"`.')
+    blocks.append(context(how, park))
+    return Reply(text=" ".join(text), blocks=blocks[:50])
+
+
+def scope_updated(values: Mapping[Boundary, str]) -> Reply:
+    said = "; ".join(
+        f"{b.label}: {user_text(values[b]) or 'cleared'}" for b in Boundary if b in values
+    )
+    return _line(f"Scope updated. {said}. `/pilot scope` shows all of it.")
+
+
+def scope_after_start(start: date) -> Reply:
+    return _line(
+        f"The pilot started on {start.isoformat()}, so scope changes go through the change"
+        ' process now: use `/pilot change scope use_cases="..." reason="..."` and the'
+        " decision maker approves it."
+    )
+
+
+def deferred_added(number: int, request: str) -> Reply:
+    return _line(
+        f"Parked in the Phase 2 bucket as item {number}: {user_text(request)}. It stays out of"
+        " this pilot's scope; `/pilot scope` lists the bucket."
+    )
+
+
+# ----- risks -------------------------------------------------------------------------------
 
 
 def risks_reply(pilot_name: str, risks: Sequence[RiskLine]) -> Reply:
+    name = user_text(pilot_name)
     blocks: list[dict[str, Any]] = [header(f"{pilot_name} · risk register")]
     if not risks:
-        text = f"{pilot_name} risk register: no open risks."
+        text = f"{name} risk register: no open risks."
         blocks.append(section("_No open risks._"))
     else:
         lines = [
-            f"*{risk_ref(r.number)}* · {r.category.value.capitalize()} · {r.risk}\n"
-            f"      Mitigation: {r.mitigation}"
+            f"*{risk_ref(r.number)}* · {r.category.value.capitalize()} · {user_text(r.risk)}\n"
+            f"      Mitigation: {user_text(r.mitigation)}"
             for r in risks
         ]
         # Sections hold 3,000 characters: a long register goes in several.
         for chunk in _chunks(lines):
             blocks.append(section("\n".join(chunk)))
-        text = f"{pilot_name} risk register: " + " ".join(
-            f"{risk_ref(r.number)} ({r.category.value}) {r.risk}; mitigation: {r.mitigation}."
+        text = f"{name} risk register: " + " ".join(
+            f"{risk_ref(r.number)} ({r.category.value}) {user_text(r.risk)};"
+            f" mitigation: {user_text(r.mitigation)}."
             for r in risks
         )
     blocks.append(
@@ -113,10 +155,35 @@ def risks_reply(pilot_name: str, risks: Sequence[RiskLine]) -> Reply:
     return Reply(text=text, blocks=blocks[:50])
 
 
+def risk_added(number: int, category: RiskCategory, risk: str, mitigation: str) -> Reply:
+    return _line(
+        f"Added {risk_ref(number)} ({category.value}): {user_text(risk)}."
+        f" Mitigation: {user_text(mitigation)}."
+    )
+
+
+def risk_removed(number: int, risk: str) -> Reply:
+    return _line(f"Removed {risk_ref(number)}: {user_text(risk)}. Its id is not reused.")
+
+
+def risk_not_open(number: int, *, removed: bool, open_numbers: Sequence[int]) -> Reply:
+    gone = "was already removed" if removed else "is not on the register"
+    listed = (
+        f"Open risks: {', '.join(risk_ref(n) for n in open_numbers)}."
+        if open_numbers
+        else "No risks are open."
+    )
+    return _line(f"{risk_ref(number)} {gone}. {listed}")
+
+
+# ----- success criteria --------------------------------------------------------------------
+
+
 def criteria_reply(pilot_name: str, criteria: Sequence[CriterionLine]) -> Reply:
+    name = user_text(pilot_name)
     blocks: list[dict[str, Any]] = [header(f"{pilot_name} · success criteria")]
     if not criteria:
-        text = f"{pilot_name} has no success criteria yet."
+        text = f"{name} has no success criteria yet."
         blocks.append(
             section(
                 "_No success criteria yet._ The framework wants them written down before the"
@@ -124,37 +191,58 @@ def criteria_reply(pilot_name: str, criteria: Sequence[CriterionLine]) -> Reply:
             )
         )
     else:
-        lines = [f"*{criterion_ref(c.number)}* {c.name}: {_target(c.target)}" for c in criteria]
+        lines = [
+            f"*{criterion_ref(c.number)}* {user_text(c.name)}: {_target(c.target)}"
+            for c in criteria
+        ]
         for chunk in _chunks(lines):
             blocks.append(section("\n".join(chunk)))
-        text = f"{pilot_name} success criteria: " + " ".join(
-            f"{criterion_ref(c.number)} {c.name}: {c.target or 'no target'}." for c in criteria
+        text = f"{name} success criteria: " + " ".join(
+            f"{criterion_ref(c.number)} {user_text(c.name)}: {user_text(c.target)}."
+            for c in criteria
         )
     blocks.append(
         context(
-            'Add one: `/pilot criteria add "Containment rate" target=">= 60%"`.'
-            " Remove one: `/pilot criteria remove C-2`."
+            escape('Add one: `/pilot criteria add "Containment rate" target=">= 60%"`.')
+            + " Remove one: `/pilot criteria remove C-2`."
         )
     )
     return Reply(text=text, blocks=blocks[:50])
 
 
-def target_note(target: str) -> str:
-    """Said when a criterion is added: whether its target can be evaluated later."""
+def criterion_added(number: int, name: str, target: str) -> Reply:
     parsed = parse_target(target)
-    if parsed is None:
-        return (
+    note = (
+        f" Measured as {escape(str(parsed))}."
+        if parsed is not None
+        else escape(
             " I can't evaluate this target automatically; a form like `>= 60%` or"
             " `under 2 s` lets the final review say met or not met."
         )
-    return f" Measured as {parsed}."
+    )
+    return _line(
+        f"Added {criterion_ref(number)}: {user_text(name)}, target {user_text(target)}.{note}"
+    )
+
+
+def criterion_removed(number: int, name: str) -> Reply:
+    return _line(f"Removed {criterion_ref(number)}: {user_text(name)}. Its id is not reused.")
+
+
+def criterion_not_current(number: int, *, removed: bool, current: Sequence[int]) -> Reply:
+    gone = "was already removed" if removed else "does not exist"
+    listed = (
+        f"Current criteria: {', '.join(criterion_ref(n) for n in current)}."
+        if current
+        else "There are no criteria."
+    )
+    return _line(f"{criterion_ref(number)} {gone}. {listed}")
 
 
 def _target(target: str) -> str:
-    parsed = parse_target(target)
-    if parsed is None:
-        return f"{target} _(not measurable as written)_"
-    return target
+    if parse_target(target) is None:
+        return f"{user_text(target)} _(not measurable as written)_"
+    return user_text(target)
 
 
 def _chunks(lines: Sequence[str], limit: int = 2900) -> list[list[str]]:
