@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -88,8 +89,7 @@ class ServerThread:
         server = self._server
         server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
         server.task_dispatcher.shutdown(timeout=5)
-        try:
+        # If the trigger is closed already, the loop has nothing left to serve.
+        with contextlib.suppress(OSError):
             server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        except OSError:
-            pass  # the trigger is closed already: the loop has nothing left to serve
         self._thread.join(timeout=5)

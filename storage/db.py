@@ -11,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine
         connect_args["timeout"] = 30
     elif schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
+    # No pool_pre_ping: it costs a round trip on every checkout. A connection that died
+    # with its server fails one request, and SQLAlchemy then renews the whole pool.
+    engine = create_engine(url, connect_args=connect_args, pool_recycle=1800, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -84,3 +86,16 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads that need no unit of work (nothing to commit).
+
+    On PostgreSQL it runs in autocommit, which spares the BEGIN and COMMIT round trips
+    of a transaction that only reads one row.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection

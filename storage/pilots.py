@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import Connection, Row, bindparam, case
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -43,26 +47,101 @@ def pilots_in_workspace(*, session: Session, workspace: Workspace) -> Sequence[P
     ).all()
 
 
-def plan_of(pilot: Pilot) -> Plan:
-    """The domain plan a stored pilot describes."""
+# The columns a Plan is made of, in the order _cached_plan takes them.
+PLAN_COLUMNS = (
+    "name",
+    "customer",
+    "pilot_type",
+    "start_date",
+    "weeks",
+    "ramp",
+    "tz",
+    "checkin_time",
+    "review_weekday",
+    "review_time",
+    "holiday_country",
+    "skip_dates",
+    "checkins_from",
+    "reminder_time",
+    "evaluation_weeks",
+    "override",
+)
+
+
+def plan_of(pilot: Pilot | Row[Any]) -> Plan:
+    """The domain plan a stored pilot (an ORM row or a Core row) describes."""
+    return _cached_plan(*(getattr(pilot, column) for column in PLAN_COLUMNS))
+
+
+@lru_cache(maxsize=4096)
+def _cached_plan(
+    name: str,
+    customer: str,
+    pilot_type: str,
+    start: date,
+    weeks: int,
+    ramp: str,
+    tz: str,
+    checkin: time,
+    review_weekday: int,
+    review_time: time,
+    holiday_country: str | None,
+    skip_dates: str,
+    checkins_from: str,
+    reminder: time | None,
+    evaluation_weeks: int,
+    override: bool,
+) -> Plan:
+    # Plans are immutable values, so one built from the same columns can be shared:
+    # status, the tick and the Home tab stop re-parsing and re-validating them.
     return Plan.create(
-        name=pilot.name,
-        customer=pilot.customer,
-        pilot_type=pilot.pilot_type,
-        start=pilot.start_date,
-        weeks=pilot.weeks,
-        ramp=pilot.ramp,
-        tz=pilot.tz,
-        checkin=pilot.checkin_time,
-        review_weekday=pilot.review_weekday,
-        review_time=pilot.review_time,
-        holiday_country=pilot.holiday_country,
-        skip_dates=[date.fromisoformat(d) for d in pilot.skip_dates.split(",") if d],
-        checkins_from=pilot.checkins_from,
-        reminder=pilot.reminder_time,
-        evaluation_weeks=pilot.evaluation_weeks,
-        override=pilot.override,
+        name=name,
+        customer=customer,
+        pilot_type=pilot_type,
+        start=start,
+        weeks=weeks,
+        ramp=ramp,
+        tz=tz,
+        checkin=checkin,
+        review_weekday=review_weekday,
+        review_time=review_time,
+        holiday_country=holiday_country,
+        skip_dates=[date.fromisoformat(d) for d in skip_dates.split(",") if d],
+        checkins_from=checkins_from,
+        reminder=reminder,
+        evaluation_weeks=evaluation_weeks,
+        override=override,
     )
+
+
+_pilot = Pilot.__table__.c  # type: ignore[attr-defined]
+# Built once: the status path runs it on every `/pilot status`, so it skips the ORM
+# (no session, no identity map, no commit for a read) and reuses SQLAlchemy's
+# compiled-statement cache. Live pilots first, then the newest.
+_CHANNEL_PILOT = (
+    sa_select(_pilot.id, _pilot.state, *(getattr(_pilot, c) for c in PLAN_COLUMNS))
+    .where(
+        _pilot.team_id == bindparam("team_id"),
+        _pilot.enterprise_id == bindparam("enterprise_id"),
+        _pilot.channel_id == bindparam("channel_id"),
+    )
+    .order_by(case((_pilot.state == "ended", 1), else_=0), _pilot.id.desc())
+    .limit(1)
+)
+
+
+def channel_pilot_view(
+    *, connection: Connection, workspace: Workspace, channel_id: str
+) -> Row[Any] | None:
+    """The channel's pilot as a read-only row (id, state and the plan columns)."""
+    return connection.execute(
+        _CHANNEL_PILOT,
+        {
+            "team_id": workspace.team_id,
+            "enterprise_id": workspace.enterprise_id,
+            "channel_id": channel_id,
+        },
+    ).first()
 
 
 def pilot_from_plan(plan: Plan, *, workspace: Workspace, channel_id: str, owner_id: str) -> Pilot:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property, lru_cache
 
 from bot.core.cadence import Due, DueKind, cadence_between, milestones, next_due
 from bot.core.localtime import local_date, require_aware
@@ -60,8 +61,19 @@ class PlanSnapshot:
     traffic_pct: int
     next_ramp_change: RampChange | None
     is_workday: bool
-    next_due: Due | None
-    warnings: tuple[str, ...]
+    plan: Plan
+    # The snapshot's instant, in UTC, for the lazily computed fields below.
+    at: datetime
+
+    @cached_property
+    def next_due(self) -> Due | None:
+        """The next communication owed at or after the snapshot's instant (computed on use:
+        `/pilot status` does not need it, and it is the costliest part)."""
+        return next_due(self.plan, self.at)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return _warnings(self.plan)
 
 
 @dataclass(frozen=True)
@@ -96,9 +108,14 @@ def snapshot(plan: Plan, now: datetime) -> PlanSnapshot:
         traffic_pct=traffic,
         next_ramp_change=None if ended else _next_ramp_change(plan, today, traffic),
         is_workday=is_workday(plan, today),
-        next_due=next_due(plan, now),
-        warnings=tuple(plan_warnings(plan)),
+        plan=plan,
+        at=now,
     )
+
+
+@lru_cache(maxsize=4096)
+def _warnings(plan: Plan) -> tuple[str, ...]:
+    return tuple(plan_warnings(plan))
 
 
 def weeks(plan: Plan) -> list[WeekPlan]:

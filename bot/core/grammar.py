@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.core.errors import DomainError
 
@@ -105,14 +106,24 @@ def parse_user_id(value: str) -> str | None:
 
 
 def find_spec(words: Sequence[str], specs: Sequence[CommandSpec]) -> CommandSpec | None:
-    best: CommandSpec | None = None
-    for spec in specs:
-        size = len(spec.path)
-        if tuple(w.lower() for w in words[:size]) == spec.path and (
-            best is None or size > len(best.path)
-        ):
-            best = spec
-    return best
+    """The command whose path is the longest prefix of ``words``."""
+    by_path = _index(tuple(specs))
+    lowered = tuple(w.lower() for w in words[:_LONGEST_PATH])
+    for size in range(len(lowered), 0, -1):
+        spec = by_path.get(lowered[:size])
+        if spec is not None:
+            return spec
+    return None
+
+
+_LONGEST_PATH = 3
+
+
+@lru_cache(maxsize=8)
+def _index(specs: tuple[CommandSpec, ...]) -> dict[tuple[str, ...], CommandSpec]:
+    # The command table is a constant: index it once, not on every /pilot line.
+    assert all(len(spec.path) <= _LONGEST_PATH for spec in specs)
+    return {spec.path: spec for spec in specs}
 
 
 def parse(line: str, specs: Sequence[CommandSpec]) -> ParsedCommand:
