@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import change, commands, create, home
+from handlers import change, commands, create, home, phase, ramp, review
 
 
 def register_all(app: App) -> None:
@@ -12,3 +12,6 @@ def register_all(app: App) -> None:
     home.register(app)
     change.register(app)
     create.register(app)
+    review.register(app)
+    ramp.register(app)
+    phase.register(app)

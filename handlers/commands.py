@@ -14,7 +14,7 @@ from bot.app import Services
 from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
-from handlers import change, criteria, risks, scope, status, team
+from handlers import change, criteria, review, risks, scope, status, team
 from handlers.create import create_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
 from handlers.plan import plan_command, set_command, settings_command
@@ -65,6 +65,7 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.CHANGE_RAMP.path: change.change_ramp,
     catalog.CHANGE_END.path: change.change_end,
     catalog.CHANGE_SCOPE.path: change.change_scope,
+    catalog.REVIEW.path: review.review_command,
 }
 
 

@@ -170,7 +170,21 @@ PLAN_RECORD_COMMANDS = (
     CHANGE_SCOPE,
 )
 
-COMMANDS: tuple[CommandSpec, ...] = (HELP, STATUS, *PLAN_COMMANDS, *PLAN_RECORD_COMMANDS)
+# ----- reviews (handlers/review.py): the weekly review on demand
+REVIEW = CommandSpec(
+    ("review",),
+    "/pilot review",
+    "Post the weekly metrics review in the channel now (the weekly schedule stays as it is).",
+)
+REVIEW_COMMANDS = (REVIEW,)
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    HELP,
+    STATUS,
+    *PLAN_COMMANDS,
+    *PLAN_RECORD_COMMANDS,
+    *REVIEW_COMMANDS,
+)
 
 
 def usage_lines() -> list[str]:

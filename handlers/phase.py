@@ -1,0 +1,578 @@
+"""End of phase and end of pilot: checklist ticks, Go / No-go, lessons learned and the
+final recommendation. Every decision lands in the change log with who, when and why."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.blocks import Reply, ids
+from bot.blocks.phase import (
+    decided_line,
+    final_evaluation_message,
+    lessons_modal,
+    no_go_modal,
+    note_saved,
+    phase_decided_notice,
+    phase_review_message,
+    recommendation_modal,
+    recommendation_notice,
+)
+from bot.core.changes import propose_end
+from bot.core.errors import DomainError
+from bot.core.inputs import parse_weeks
+from bot.core.localtime import local_date
+from bot.core.phases import Phase
+from bot.core.plan import Plan
+from bot.core.reviews import (
+    POST_PILOT,
+    RECOMMENDATION,
+    Decided,
+    Deciders,
+    Decision,
+    checklist,
+    traffic,
+)
+from handlers.change import MAX_REASON_LENGTH, open_change_request, send_for_decision
+from handlers.editing import Refusal
+from handlers.reply import guarded, slack_error_code
+from handlers.reviewing import (
+    Click,
+    load_pilot,
+    metadata_of,
+    multiline_value,
+    require_record_keeper,
+    tell,
+    tell_in_channel,
+    text_value,
+)
+from schedules.reviews import (
+    decided_of,
+    deciders_of,
+    final_evaluation_of,
+    phase_review_of,
+)
+from storage.db import unit_of_work
+from storage.models import Pilot, PilotDecision
+from storage.outbox import message_for_key
+from storage.pilots import plan_of
+from storage.reviews import LESSONS, add_note, ramp_hold, record_decision, tick_checklist
+from storage.team import log_change
+
+log = logging.getLogger(__name__)
+
+MAX_LESSONS = 3000
+_REVIEWED = (Phase.SETUP, Phase.SOFT_LAUNCH, Phase.EXPANDED)
+_GROUP_PREFIX = {
+    ids.CHECKLIST_DELIVERABLES: "d",
+    ids.CHECKLIST_EXIT_CRITERIA: "e",
+    ids.CHECKLIST_POST_PILOT: "p",
+}
+
+
+# ----- the review posts, rendered again after each answer ------------------------------------
+
+
+def _post_key(name: str) -> str:
+    return "final_evaluation" if name == POST_PILOT else f"phase_review:{name}"
+
+
+def _rendered(session: Session, pilot: Pilot, plan: Plan, name: str, now: datetime) -> Reply:
+    """The phase review (``name``: a phase) or final evaluation (``post_pilot``) as it
+    stands: metrics as of its due time, ticks and decisions as they are now."""
+    assert pilot.id is not None
+    row = message_for_key(session=session, pilot_id=pilot.id, key=_post_key(name))
+    at = row.due_at if row is not None else now
+    if name == POST_PILOT:
+        return final_evaluation_message(final_evaluation_of(session, pilot, plan, at))
+    return phase_review_message(phase_review_of(session, pilot, plan, Phase(name), at))
+
+
+def _posted_at(session: Session, pilot: Pilot, name: str) -> tuple[str, str] | None:
+    """(channel, ts) of the review post, once Slack has it."""
+    assert pilot.id is not None
+    row = message_for_key(session=session, pilot_id=pilot.id, key=_post_key(name))
+    if row is None or not row.sent_ts:
+        return None
+    return row.channel_id, row.sent_ts
+
+
+def _update_post(client: WebClient, where: tuple[str, str] | None, reply: Reply) -> None:
+    if where is None:
+        return
+    try:
+        client.chat_update(channel=where[0], ts=where[1], **reply.message())
+    except SlackApiError as error:  # the post stays as it was; the record has the answer
+        log.warning("could not update the review post %s: %s", where, slack_error_code(error))
+
+
+def _post(client: WebClient, channel_id: str, reply: Reply) -> None:
+    try:
+        client.chat_postMessage(channel=channel_id, **reply.message())
+    except SlackApiError as error:
+        log.warning("could not post in %s: %s", channel_id, slack_error_code(error))
+
+
+# ----- checklists -------------------------------------------------------------------------
+
+
+@guarded
+def tick(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: dict[str, Any],
+    respond: Respond,
+) -> None:
+    """A checkbox group changed: store its items as ticked now, and show them to everyone."""
+    ack()
+    click = Click.of(body, context, str(action.get("block_id", "")))
+    parts = click.value.split(":")
+    if len(parts) != 4 or parts[0] != "checklist" or not parts[1].isdigit():
+        raise Refusal("This checklist is out of date; use the latest post in the channel.")
+    pilot_id, name = int(parts[1]), parts[2]
+    try:
+        items = checklist(name)
+    except ValueError:
+        raise Refusal("This checklist is out of date; use the latest post.") from None
+    # A message has one checkbox group per part (deliverables, exit criteria, documents):
+    # the action names the group, its selected options are the group's ticked items.
+    prefix = _GROUP_PREFIX.get(str(action.get("action_id", "")), "")
+    ticked = {str(o.get("value")) for o in action.get("selected_options") or []}
+    group = [item.key for item in items if item.key.startswith(prefix)]
+    now = click.services.clock.now()
+    with unit_of_work(click.services.engine) as session:
+        pilot = load_pilot(session, click, pilot_id)
+        plan = plan_of(pilot)
+        try:
+            require_record_keeper(session, pilot, click.user_id, "tick the checklist")
+        except Refusal:
+            reply = _rendered(session, pilot, plan, name, now)  # undo their tick on screen
+            respond(replace_original=True, **reply.message())
+            raise
+        tick_checklist(
+            session=session,
+            pilot_id=pilot_id,
+            checklist=name,
+            items=group,
+            checked=ticked,
+            user_id=click.user_id,
+            at=now,
+        )
+        reply = _rendered(session, pilot, plan, name, now)
+    respond(replace_original=True, **reply.message())
+
+
+# ----- Go / No-go ---------------------------------------------------------------------------
+
+
+def _decider_check(deciders: Deciders, user_id: str, what: str) -> None:
+    if not deciders.users:
+        raise Refusal(
+            "Nobody holds the deciding role yet: add an executive sponsor (or a project lead)"
+            " with `/pilot team add @user executive_sponsor`."
+        )
+    if user_id not in deciders.users:
+        who = ", ".join(f"<@{u}>" for u in deciders.users)
+        raise Refusal(f"Only {who} ({deciders.role_name}) decides {what}.")
+
+
+def _already(decided: Decided, plan: Plan, what: str) -> str:
+    return "Already decided. " + decided_line(decided, plan, what=what)
+
+
+def _phase_of(value: str) -> Phase:
+    try:
+        phase = Phase(value)
+    except ValueError:
+        phase = None
+    if phase not in _REVIEWED:
+        raise Refusal("This button is out of date; use the latest post in the channel.")
+    assert phase is not None
+    return phase
+
+
+def _next_name(phase: Phase) -> str:
+    order = list(Phase)
+    return order[order.index(phase) + 1].display_name
+
+
+@guarded
+def go(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: dict[str, Any],
+    respond: Respond,
+) -> None:
+    ack()
+    click = Click.of(body, context, str(action.get("value", "")))
+    pilot_id, phase_value = click.parts(2)
+    phase = _phase_of(phase_value)
+    what = f"go / no-go for {_next_name(phase)}"
+    now = click.services.clock.now()
+    with unit_of_work(click.services.engine) as session:
+        pilot = load_pilot(session, click, int(pilot_id))
+        assert pilot.id is not None
+        plan = plan_of(pilot)
+        deciders = deciders_of(session, pilot.id)
+        earlier = decided_of(session, pilot.id, phase.value)
+        if earlier is not None:
+            tell(respond, _already(earlier, plan, f"for {_next_name(phase)}"))
+            return
+        _decider_check(deciders, click.user_id, what)
+        review = phase_review_of(session, pilot, plan, phase, now)
+        done = [i.label for i in review.items if i.key in review.ticked]
+        open_items = [i.label for i in review.items if i.key not in review.ticked]
+        why = "Ticked: " + ("; ".join(done) or "nothing")
+        if open_items:
+            why += ". Not ticked: " + "; ".join(open_items)
+        if not record_decision(
+            session=session,
+            decision=PilotDecision(
+                pilot_id=pilot.id,
+                subject=phase.value,
+                outcome=Decision.GO.value,
+                reason=why,
+                decided_by=click.user_id,
+                role=deciders.role.value,
+                decided_at=now,
+            ),
+        ):
+            tell(respond, "Someone decided a moment ago; see the post.")
+            return
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=click.user_id,
+            kind="decision",
+            summary=(
+                f"Go for {_next_name(phase)} at the end of {phase.display_name}, by"
+                f" <@{click.user_id}> ({deciders.role_name})"
+            ),
+            reason=why,
+            at=now,
+        )
+        decided = decided_of(session, pilot.id, phase.value)
+        reply = _rendered(session, pilot, plan, phase.value, now)
+        channel_id = pilot.channel_id
+    respond(replace_original=True, **reply.message())
+    assert decided is not None
+    _post(client, channel_id, phase_decided_notice(plan, phase, decided))
+
+
+@guarded
+def no_go(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: dict[str, Any],
+    respond: Respond,
+) -> None:
+    """Open the No-go modal: the reason, and the extension the change request proposes."""
+    ack()
+    click = Click.of(body, context, str(action.get("value", "")))
+    pilot_id, phase_value = click.parts(2)
+    phase = _phase_of(phase_value)
+    now = click.services.clock.now()
+    with unit_of_work(click.services.engine) as session:
+        pilot = load_pilot(session, click, int(pilot_id))
+        assert pilot.id is not None
+        plan = plan_of(pilot)
+        earlier = decided_of(session, pilot.id, phase.value)
+        if earlier is not None:
+            tell(respond, _already(earlier, plan, f"for {_next_name(phase)}"))
+            return
+        _decider_check(
+            deciders_of(session, pilot.id), click.user_id, f"go / no-go for {_next_name(phase)}"
+        )
+        view = no_go_modal(
+            pilot_id=pilot.id,
+            channel_id=pilot.channel_id,
+            plan=plan,
+            phase=phase,
+            held_pct=_held_pct(session, pilot, plan, now),
+        )
+    client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+def _held_pct(session: Session, pilot: Pilot, plan: Plan, now: datetime) -> int:
+    assert pilot.id is not None
+    hold = ramp_hold(session=session, pilot_id=pilot.id, as_of=now)
+    return hold.pct if hold is not None else traffic(plan, now, [], None).planned
+
+
+@guarded
+def record_no_go(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
+    metadata = metadata_of(view)
+    click = Click.of(body, context, str(metadata.get("pilot", "")))
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    reason = " ".join(multiline_value(values, ids.NO_GO_REASON).split())
+    if not reason:
+        ack(response_action="errors", errors={ids.NO_GO_REASON: "Say why (the log keeps it)."})
+        return
+    if len(reason) > MAX_REASON_LENGTH:
+        problem = f"Keep the reason under {MAX_REASON_LENGTH} characters."
+        ack(response_action="errors", errors={ids.NO_GO_REASON: problem})
+        return
+    now = click.services.clock.now()
+    with unit_of_work(click.services.engine) as session:
+        try:
+            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            assert pilot.id is not None
+            phase = _phase_of(str(metadata.get("phase", "")))
+            plan = plan_of(pilot)
+            if decided_of(session, pilot.id, phase.value) is not None:
+                raise Refusal("Someone decided meanwhile; see the review post.")
+            deciders = deciders_of(session, pilot.id)
+            _decider_check(deciders, click.user_id, f"go / no-go for {_next_name(phase)}")
+        except DomainError as error:
+            ack(response_action="errors", errors={ids.NO_GO_REASON: error.message[:2000]})
+            return
+        try:
+            extra = parse_weeks(text_value(values, ids.NO_GO_WEEKS))
+            proposal = propose_end(
+                plan, end=None, weeks=plan.weeks + extra, today=local_date(now, plan.zone)
+            )
+        except DomainError as error:
+            ack(response_action="errors", errors={ids.NO_GO_WEEKS: error.message[:2000]})
+            return
+        held = _held_pct(session, pilot, plan, now)
+        opened = open_change_request(
+            session,
+            pilot=pilot,
+            proposal=proposal,
+            reason=f"No-go at the end of {phase.display_name}: {reason}",
+            user_id=click.user_id,
+            now=now,
+        )
+        assert opened is not None  # the decider holds the deciding role
+        record_decision(
+            session=session,
+            decision=PilotDecision(
+                pilot_id=pilot.id,
+                subject=phase.value,
+                outcome=Decision.NO_GO.value,
+                reason=reason,
+                decided_by=click.user_id,
+                role=deciders.role.value,
+                decided_at=now,
+                held_pct=held,
+                change_request_id=opened.view.change_id,
+            ),
+        )
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=click.user_id,
+            kind="decision",
+            summary=(
+                f"No-go for {_next_name(phase)} at the end of {phase.display_name}, by"
+                f" <@{click.user_id}> ({deciders.role_name}). The ramp holds at {held}% until"
+                f" a change is approved; {opened.view.ref} proposes {proposal.summary}."
+            ),
+            reason=reason,
+            at=now,
+        )
+        decided = decided_of(session, pilot.id, phase.value)
+        where = _posted_at(session, pilot, phase.value)
+        reply = _rendered(session, pilot, plan, phase.value, now)
+        channel_id = pilot.channel_id
+    ack()
+    assert decided is not None
+    _update_post(client, where, reply)
+    _post(client, channel_id, phase_decided_notice(plan, phase, decided))
+    send_for_decision(client, opened, channel_id=channel_id, user_id=click.user_id)
+
+
+# ----- lessons learned ------------------------------------------------------------------------
+
+
+@guarded
+def add_lessons(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: dict[str, Any],
+    respond: Respond,
+) -> None:
+    ack()
+    click = Click.of(body, context, str(action.get("value", "")))
+    pilot_id, phase_value = click.parts(2)
+    phase = _phase_of(phase_value)
+    with unit_of_work(click.services.engine) as session:
+        pilot = load_pilot(session, click, int(pilot_id))
+        require_record_keeper(session, pilot, click.user_id, "record lessons learned")
+        view = lessons_modal(pilot_id=int(pilot_id), plan=plan_of(pilot), phase=phase)
+    client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+@guarded
+def save_lessons(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
+    metadata = metadata_of(view)
+    click = Click.of(body, context, str(metadata.get("pilot", "")))
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    text = multiline_value(values, ids.LESSONS_TEXT)
+    if not text or len(text) > MAX_LESSONS:
+        problem = "Write at least one." if not text else f"Keep it under {MAX_LESSONS} characters."
+        ack(response_action="errors", errors={ids.LESSONS_TEXT: problem})
+        return
+    now = click.services.clock.now()
+    with unit_of_work(click.services.engine) as session:
+        try:
+            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            require_record_keeper(session, pilot, click.user_id, "record lessons learned")
+            phase = _phase_of(str(metadata.get("phase", "")))
+        except DomainError as error:
+            ack(response_action="errors", errors={ids.LESSONS_TEXT: error.message[:2000]})
+            return
+        assert pilot.id is not None
+        add_note(
+            session=session,
+            pilot_id=pilot.id,
+            kind=LESSONS,
+            period=phase.value,
+            text=text,
+            user_id=click.user_id,
+            at=now,
+        )
+        plan = plan_of(pilot)
+        where = _posted_at(session, pilot, phase.value)
+        reply = _rendered(session, pilot, plan, phase.value, now)
+        channel_id = pilot.channel_id
+    ack()
+    _update_post(client, where, reply)
+    saved = (
+        f"Saved your lessons learned for {phase.display_name}; the final evaluation counts them."
+    )
+    tell_in_channel(client, channel_id, click.user_id, note_saved(saved))
+
+
+# ----- the final recommendation -------------------------------------------------------------
+
+
+@guarded
+def open_recommendation(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: dict[str, Any],
+    respond: Respond,
+) -> None:
+    ack()
+    click = Click.of(body, context, str(action.get("value", "")))
+    (pilot_id,) = click.parts(1)
+    with unit_of_work(click.services.engine) as session:
+        pilot = load_pilot(session, click, int(pilot_id))
+        assert pilot.id is not None
+        plan = plan_of(pilot)
+        earlier = decided_of(session, pilot.id, RECOMMENDATION)
+        if earlier is not None:
+            tell(respond, _already(earlier, plan, "recommended"))
+            return
+        _decider_check(deciders_of(session, pilot.id), click.user_id, "the recommendation")
+        view = recommendation_modal(pilot_id=pilot.id, plan=plan)
+    client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+@guarded
+def record_recommendation(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
+    metadata = metadata_of(view)
+    click = Click.of(body, context, str(metadata.get("pilot", "")))
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    choice = (
+        (values.get(ids.RECOMMENDATION_CHOICE) or {}).get(ids.RECOMMENDATION_CHOICE) or {}
+    ).get("selected_option") or {}
+    rationale = " ".join(multiline_value(values, ids.RECOMMENDATION_RATIONALE).split())
+    errors = {}
+    if choice.get("value") not in (Decision.GO.value, Decision.NO_GO.value):
+        errors[ids.RECOMMENDATION_CHOICE] = "Choose go or no-go."
+    if not rationale:
+        errors[ids.RECOMMENDATION_RATIONALE] = "Give the rationale (the log keeps it)."
+    elif len(rationale) > MAX_REASON_LENGTH * 2:
+        errors[ids.RECOMMENDATION_RATIONALE] = f"Keep it under {MAX_REASON_LENGTH * 2} characters."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    outcome = Decision(str(choice["value"]))
+    now = click.services.clock.now()
+    with unit_of_work(click.services.engine) as session:
+        try:
+            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            assert pilot.id is not None
+            deciders = deciders_of(session, pilot.id)
+            _decider_check(deciders, click.user_id, "the recommendation")
+            if decided_of(session, pilot.id, RECOMMENDATION) is not None:
+                raise Refusal("A recommendation was recorded meanwhile; see the channel.")
+        except DomainError as error:
+            ack(
+                response_action="errors",
+                errors={ids.RECOMMENDATION_RATIONALE: error.message[:2000]},
+            )
+            return
+        record_decision(
+            session=session,
+            decision=PilotDecision(
+                pilot_id=pilot.id,
+                subject=RECOMMENDATION,
+                outcome=outcome.value,
+                reason=rationale,
+                decided_by=click.user_id,
+                role=deciders.role.value,
+                decided_at=now,
+            ),
+        )
+        log_change(
+            session=session,
+            pilot_id=pilot.id,
+            user_id=click.user_id,
+            kind="decision",
+            summary=(
+                f"Recommendation: {outcome.label} for the full rollout, by <@{click.user_id}>"
+                f" ({deciders.role_name})"
+            ),
+            reason=rationale,
+            at=now,
+        )
+        plan = plan_of(pilot)
+        decided = decided_of(session, pilot.id, RECOMMENDATION)
+        where = _posted_at(session, pilot, POST_PILOT)
+        reply = _rendered(session, pilot, plan, POST_PILOT, now)
+        channel_id = pilot.channel_id
+    ack()
+    assert decided is not None
+    _update_post(client, where, reply)
+    _post(client, channel_id, recommendation_notice(plan, decided))
+
+
+def register(app: App) -> None:
+    for action_id in (
+        ids.CHECKLIST_DELIVERABLES,
+        ids.CHECKLIST_EXIT_CRITERIA,
+        ids.CHECKLIST_POST_PILOT,
+    ):
+        app.action(action_id)(tick)
+    app.action(ids.PHASE_GO)(go)
+    app.action(ids.PHASE_NO_GO)(no_go)
+    app.view(ids.NO_GO_MODAL)(record_no_go)
+    app.action(ids.LESSONS_ADD)(add_lessons)
+    app.view(ids.LESSONS_MODAL)(save_lessons)
+    app.action(ids.RECOMMENDATION_RECORD)(open_recommendation)
+    app.view(ids.RECOMMENDATION_MODAL)(record_recommendation)

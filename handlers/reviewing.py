@@ -1,0 +1,137 @@
+"""What the review, ramp and phase listeners share: who clicked where, the pilot a button
+or a modal names, the record keepers' rule, and telling one person something."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.app import Services
+from bot.blocks import Reply, section
+from bot.core.authority import RECORD_KEEPERS, may_record
+from bot.core.errors import DomainError
+from handlers.editing import Refusal
+from handlers.reply import slack_error_code
+from storage.models import Pilot
+from storage.reviews import pilot_in
+from storage.scope import Workspace
+from storage.team import roles_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Click:
+    """Who sent an interactive payload, from which workspace, and what it carried."""
+
+    services: Services
+    workspace: Workspace
+    user_id: str
+    value: str  # a button's value, or the modal's private metadata
+    channel_id: str  # where the click happened ("" in a modal)
+    trigger_id: str
+
+    @classmethod
+    def of(cls, body: dict[str, Any], context: dict[str, Any], value: str) -> Click:
+        return cls(
+            services=context["services"],
+            workspace=Workspace(
+                team_id=(body.get("team") or {}).get("id", ""),
+                enterprise_id=(body.get("enterprise") or {}).get("id") or "",
+            ),
+            user_id=(body.get("user") or {}).get("id", ""),
+            value=value,
+            channel_id=(body.get("channel") or {}).get("id", ""),
+            trigger_id=str(body.get("trigger_id") or ""),
+        )
+
+    def parts(self, count: int) -> list[str]:
+        """``value`` split on ":" into ``count`` parts, the first a pilot id."""
+        found = self.value.split(":")
+        if len(found) != count or not found[0].isdigit():
+            raise Refusal("This button is out of date; use the latest post in the channel.")
+        return found
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        found = {}
+    return found if isinstance(found, dict) else {}
+
+
+def load_pilot(session: Session, click: Click, pilot_id: int) -> Pilot:
+    pilot = pilot_in(session=session, workspace=click.workspace, pilot_id=pilot_id)
+    if pilot is None:
+        raise Refusal("That pilot no longer exists in this workspace.")
+    return pilot
+
+
+def require_record_keeper(session: Session, pilot: Pilot, user_id: str, action: str) -> None:
+    assert pilot.id is not None
+    roles = roles_of(session=session, pilot_id=pilot.id, user_id=user_id)
+    if not may_record(user_id=user_id, owner_id=pilot.owner_id, roles=roles):
+        raise Refusal(
+            f"Only {RECORD_KEEPERS} may {action}. Ask the owner (<@{pilot.owner_id}>) to add"
+            " you with `/pilot team add`."
+        )
+
+
+def input_value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The element state of an input block whose element's action id is its block id."""
+    element = (values.get(block_id) or {}).get(block_id) or {}
+    return element if isinstance(element, dict) else {}
+
+
+def text_value(values: dict[str, Any], block_id: str) -> str:
+    return " ".join(str(input_value(values, block_id).get("value") or "").split())
+
+
+def multiline_value(values: dict[str, Any], block_id: str) -> str:
+    text = str(input_value(values, block_id).get("value") or "")
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def tell(respond: Respond, text: str) -> None:
+    """Answer the person who clicked, only them."""
+    respond(response_type="ephemeral", replace_original=False, text=text, blocks=[section(text)])
+
+
+def tell_in_channel(client: WebClient, channel_id: str, user_id: str, reply: Reply) -> None:
+    """After a modal: an ephemeral note in the pilot's channel (a DM if that fails)."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.message())
+        return
+    except SlackApiError as error:
+        log.info("could not post ephemerally in %s: %s", channel_id, slack_error_code(error))
+    try:
+        client.chat_postMessage(channel=user_id, **reply.message())
+    except SlackApiError as error:
+        log.warning("could not tell %s either: %s", user_id, slack_error_code(error))
+
+
+def modal_pilot(
+    session: Session, click: Click, ack: Ack, action: str, block_id: str
+) -> Pilot | None:
+    """The pilot a modal is about, if this person may still ``action`` on it; else the
+    refusal is shown on ``block_id`` and None returned."""
+    try:
+        pilot = load_pilot(session, click, int(click.parts(1)[0]))
+        require_record_keeper(session, pilot, click.user_id, action)
+    except DomainError as error:
+        ack(response_action="errors", errors={block_id: error.message[:2000]})
+        return None
+    return pilot
+
+
+def first_block(values: dict[str, Any]) -> str:
+    """The first input block of a submitted modal, to show a refusal on."""
+    return next(iter(values), "")
