@@ -257,7 +257,7 @@ def send_for_decision(
 
 
 @guarded
-def approve_change(
+def decision_clicked(
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -265,35 +265,12 @@ def approve_change(
     context: dict[str, Any],
     respond: Respond,
 ) -> None:
+    """Approve or Reject, clicked in the decision maker's DM; the value is the change id."""
     ack()
-    _decide(body, action, client, context, respond, approved=True)
-
-
-@guarded
-def reject_change(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
-    _decide(body, action, client, context, respond, approved=False)
-
-
-def _decide(
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-    *,
-    approved: bool,
-) -> None:
+    approved = action.get("action_id") == ids.CHANGE_APPROVE
     services = context["services"]
     user_id = (body.get("user") or {}).get("id", "")
-    workspace = Workspace(
+    workspace = Workspace(  # a change is acted on only from its own workspace
         team_id=(body.get("team") or {}).get("id", ""),
         enterprise_id=(body.get("enterprise") or {}).get("id") or "",
     )
@@ -452,5 +429,5 @@ def _tell_ephemerally(
 
 
 def register(app: App) -> None:
-    app.action(ids.CHANGE_APPROVE)(approve_change)
-    app.action(ids.CHANGE_REJECT)(reject_change)
+    app.action(ids.CHANGE_APPROVE)(decision_clicked)
+    app.action(ids.CHANGE_REJECT)(decision_clicked)

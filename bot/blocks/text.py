@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import re
 
+from bot.blocks.common import escape
+
 _MARKUP = re.compile(r"<([@#][A-Z0-9]+(?:\|[^<>]*)?|https?://[^<>\s]+|mailto:[^<>\s]+|![^<>]*)>")
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def user_text(text: str) -> str:
