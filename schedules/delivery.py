@@ -1,10 +1,11 @@
 """Delivery: drains the outbox into Slack, each message once, in order per channel.
 
 A round (``deliver``) skips, with the reason, the owed messages that became
-pointless; leases the ones whose next attempt has come, channel by channel and
+pointless (past ``useful_until``, or cadence messages of a pilot paused or ended
+meanwhile); leases the ones whose next attempt has come, channel by channel and
 earliest first; then sends each channel's messages in order on a small thread
 pool (channels in parallel, one channel's posts one after another, about one a
-second). Every outcome is stored on the row:
+second) while the calling thread stores the outcomes, many per transaction:
 
 - Slack took it: ``sent`` with its ``ts``.
 - HTTP 429: still owed, next attempt after ``Retry-After``.
@@ -26,12 +27,13 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +42,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
@@ -52,7 +55,7 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "pilot_bot_message"  # the metadata event type every post carries
 DEFAULT_LIMIT = 1000  # rows leased per round
-DEFAULT_WORKERS = 12  # channels sent to at once (stays inside the engine's 15 connections)
+DEFAULT_WORKERS = 16  # channels posted to at once (these threads never touch the database)
 CHANNEL_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: ~1 per second)
 PER_CHANNEL = 10  # a channel's messages leased per round: keeps a round short
 LEASE = timedelta(minutes=5)
@@ -164,25 +167,28 @@ def deliver(
     if not batches:
         return report
 
-    def send(batch: list[_Owed]) -> DeliveryReport:
-        return _send_channel(
+    # Worker threads only talk to Slack, a channel each at a time; this thread writes
+    # their outcomes, many per transaction. Should the process die in between, the
+    # rows' leases run out and the next attempt looks in history before posting.
+    results: queue.Queue[_Result] = queue.Queue()
+
+    def send(batch: list[_Owed]) -> None:
+        _send_channel(
             batch,
-            engine=engine,
             client=client,
             now=now,
-            me=me,
             interval=channel_interval,
             sleep=sleep,
+            emit=results.put,
         )
 
-    if len(batches) == 1:
-        report.merge(send(batches[0]))
-    else:
-        with ThreadPoolExecutor(
-            max_workers=min(workers, len(batches)), thread_name_prefix="delivery"
-        ) as pool:
-            for result in pool.map(send, batches):
-                report.merge(result)
+    with ThreadPoolExecutor(
+        max_workers=min(workers, len(batches)), thread_name_prefix="delivery"
+    ) as pool:
+        futures = [pool.submit(send, batch) for batch in batches]
+        _record_while_sending(engine, results, futures, me, now, report)
+    for future in futures:
+        future.result()  # a bug in a worker surfaces here, after its outcomes are saved
     if report.leased or report.skipped:
         log.info(
             "delivery: %d sent, %d found already posted, %d retrying, %d unknown, "
@@ -204,17 +210,6 @@ def _worker_name() -> str:
 
 def _skip_pointless(engine: Engine, now: datetime, limit: int, report: DeliveryReport) -> None:
     with unit_of_work(engine) as session:
-        # Paused or ended after the message was owed: the cadence stops at once.
-        # (Flag escalations are not cadence kinds: they go on while a pilot is paused.)
-        stopped = outbox.owed_of_stopped_pilots(
-            session=session, kinds=_CADENCE_KINDS, now=now, limit=limit
-        )
-        for row, state in stopped:
-            assert row.id is not None
-            reason = f"the pilot was {state} before Slack took it"
-            if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
-                log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
-                report.skipped.append(row.key)
         for row in outbox.expired_owed(session=session, now=now, limit=limit):
             assert row.id is not None
             last = f" (last error: {row.last_error})" if row.last_error else ""
@@ -234,6 +229,7 @@ def _lease(
     with unit_of_work(engine) as session:
         channels = outbox.ready_channels(session=session, now=now, limit=limit)
         queues = outbox.owed_in_channels(session=session, channels=channels)
+        _skip_stopped_pilots(session, queues, now, report)
         wanted: list[list[OutboxMessage]] = []
         budget = limit
         for queue in queues.values():
@@ -268,6 +264,32 @@ def _lease(
     return batches
 
 
+def _skip_stopped_pilots(
+    session: Session,
+    queues: dict[tuple[str, str], list[OutboxMessage]],
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Cadence messages of a pilot paused or ended since they were owed: skipped, not sent.
+
+    (Flag escalations are not cadence kinds: they go on while a pilot is paused.)
+    """
+    states = outbox.pilot_states(
+        session=session, pilot_ids=[row.pilot_id for rows in queues.values() for row in rows]
+    )
+    for rows in queues.values():
+        for row in list(rows):
+            state = states.get(row.pilot_id, "ended")
+            if state == "active" or row.kind not in _CADENCE_KINDS:
+                continue
+            assert row.id is not None
+            reason = f"the pilot was {state} before Slack took it"
+            if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
+                log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
+                report.skipped.append(row.key)
+                rows.remove(row)
+
+
 def _ready_prefix(queue: Sequence[OutboxMessage], now: datetime) -> list[OutboxMessage]:
     ready = []
     for row in queue:
@@ -279,17 +301,24 @@ def _ready_prefix(queue: Sequence[OutboxMessage], now: datetime) -> list[OutboxM
     return ready
 
 
+@dataclass(frozen=True)
+class _Result:
+    """What a worker hands the recording thread: an outcome, or rows to give back."""
+
+    owed: _Owed | None = None
+    outcome: _Outcome | None = None
+    release: tuple[int, ...] = ()
+
+
 def _send_channel(
     batch: list[_Owed],
     *,
-    engine: Engine,
     client: WebClient,
     now: datetime,
-    me: str,
     interval: float,
     sleep: Callable[[float], None],
-) -> DeliveryReport:
-    report = DeliveryReport()
+    emit: Callable[[_Result], None],
+) -> None:
     last_post: float | None = None
     for index, owed in enumerate(batch):
         if last_post is not None and interval > 0:
@@ -301,15 +330,12 @@ def _send_channel(
         except Exception:  # a bug, not Slack: keep the row owed and the batch going
             log.exception("delivery: sending %s (pilot %s) failed", owed.key, owed.pilot_id)
             outcome = _Outcome("retry", error="internal error", retry_at=_backoff(owed, now))
-        if outcome.kind in ("sent", "retry", "unknown", "failed"):
+        if outcome.kind != "history":
             last_post = time.monotonic()
-        _record(engine, owed, outcome, me, now, report)
+        emit(_Result(owed=owed, outcome=outcome))
         if outcome.holds_channel:
-            rest = [o.id for o in batch[index + 1 :]]
-            with unit_of_work(engine) as session:
-                outbox.release(session=session, ids=rest, worker=me)
+            emit(_Result(release=tuple(o.id for o in batch[index + 1 :])))
             break
-    return report
 
 
 def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
@@ -405,58 +431,101 @@ def _find_posted(client: WebClient, owed: _Owed) -> str | None:
     return None
 
 
-def _record(
+FLUSH_EVERY = 0.05  # seconds: outcomes wait at most this long to be written
+FLUSH_SIZE = 200
+
+
+def _record_while_sending(
     engine: Engine,
-    owed: _Owed,
-    outcome: _Outcome,
+    results: queue.Queue[_Result],
+    futures: list[Future[None]],
     me: str,
     now: datetime,
     report: DeliveryReport,
 ) -> None:
+    pending: list[_Result] = []
+    last_flush = time.monotonic()
+    while True:
+        finished = all(future.done() for future in futures)
+        try:
+            pending.append(results.get(timeout=FLUSH_EVERY))
+            while len(pending) < FLUSH_SIZE:
+                pending.append(results.get_nowait())
+        except queue.Empty:
+            pass
+        due = time.monotonic() - last_flush >= FLUSH_EVERY or len(pending) >= FLUSH_SIZE
+        if pending and (due or finished):
+            _record(engine, pending, me, now, report)
+            pending, last_flush = [], time.monotonic()
+        if finished and results.empty() and not pending:
+            return
+
+
+def _record(
+    engine: Engine, results: list[_Result], me: str, now: datetime, report: DeliveryReport
+) -> None:
+    lost: list[str] = []
     with unit_of_work(engine) as session:
-        if outcome.kind in ("sent", "history"):
-            held = outbox.mark_sent(
-                session=session,
-                message_id=owed.id,
-                worker=me,
-                ts=outcome.ts,
-                now=now,
-                attempted=outcome.kind == "sent",
-            )
-            (report.sent if outcome.kind == "sent" else report.found_in_history).append(owed.key)
-        elif outcome.kind == "failed":
-            held = outbox.mark_failed(
-                session=session, message_id=owed.id, worker=me, error=outcome.error
-            )
-            report.failed.append(owed.key)
-            log.warning(
-                "delivery: Slack refused %s for pilot %s in %s: %s%s",
-                owed.key,
-                owed.pilot_id,
-                owed.channel_id,
-                outcome.error,
-                _REMEDY.get(outcome.error, ""),
-            )
-        else:
-            assert outcome.retry_at is not None
-            held = outbox.mark_retry(
-                session=session,
-                message_id=owed.id,
-                worker=me,
-                at=outcome.retry_at,
-                error=outcome.error,
-                unknown=outcome.kind == "unknown",
-            )
-            (report.unknown if outcome.kind == "unknown" else report.retrying).append(owed.key)
-            log.info(
-                "delivery: %s for pilot %s not sent yet (%s); next attempt at %s",
-                owed.key,
-                owed.pilot_id,
-                outcome.error,
-                outcome.retry_at.isoformat(),
-            )
-    if not held:
-        log.warning("delivery: lost the lease on %s before recording %s", owed.key, outcome.kind)
+        sent = [
+            (r.owed.id, r.outcome.ts)
+            for r in results
+            if r.owed is not None and r.outcome is not None and r.outcome.kind == "sent"
+        ]
+        outbox.mark_sent_many(session=session, sent=sent, worker=me, now=now)
+        for result in results:
+            owed, outcome = result.owed, result.outcome
+            if result.release:
+                outbox.release(session=session, ids=list(result.release), worker=me)
+            if owed is None or outcome is None:
+                continue
+            held = True
+            if outcome.kind == "sent":
+                report.sent.append(owed.key)
+            elif outcome.kind == "history":
+                held = outbox.mark_sent(
+                    session=session,
+                    message_id=owed.id,
+                    worker=me,
+                    ts=outcome.ts,
+                    now=now,
+                    attempted=False,
+                )
+                report.found_in_history.append(owed.key)
+            elif outcome.kind == "failed":
+                held = outbox.mark_failed(
+                    session=session, message_id=owed.id, worker=me, error=outcome.error
+                )
+                report.failed.append(owed.key)
+                log.warning(
+                    "delivery: Slack refused %s for pilot %s in %s: %s%s",
+                    owed.key,
+                    owed.pilot_id,
+                    owed.channel_id,
+                    outcome.error,
+                    _REMEDY.get(outcome.error, ""),
+                )
+            else:
+                assert outcome.retry_at is not None
+                held = outbox.mark_retry(
+                    session=session,
+                    message_id=owed.id,
+                    worker=me,
+                    at=outcome.retry_at,
+                    error=outcome.error,
+                    unknown=outcome.kind == "unknown",
+                )
+                (report.unknown if outcome.kind == "unknown" else report.retrying).append(owed.key)
+                log.info(
+                    "delivery: %s for pilot %s not sent yet (%s); next attempt at %s",
+                    owed.key,
+                    owed.pilot_id,
+                    outcome.error,
+                    outcome.retry_at.isoformat(),
+                )
+            if not held:
+                lost.append(owed.key)
+    for key in lost:
+        log.warning("delivery: lost the lease on %s before recording its outcome", key)
 
 
 _REMEDY = {

@@ -12,8 +12,8 @@ time passed while the bot was down is still owed if its local day is not over,
 and otherwise recorded as skipped with the reason. A paused pilot's check-ins
 are recorded as skipped ("paused"), never sent later.
 
-Only the kinds this version sends are recorded (check-ins); the others (reviews,
-ramp announcements, reminders, ...) are passed over until their issue lands.
+Messages are built by kind (``BUILDERS``: check-ins here, reviews and ramp posts in
+`schedules.reviews`); kinds without a builder are passed over.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.blocks.checkin import checkin_message
 from bot.core.cadence import Due, DueKind, cadence_between, next_due
@@ -31,16 +31,18 @@ from bot.core.calendar import snapshot
 from bot.core.checkins import DaySummary, checkin_day_end, previous_checkin_day
 from bot.core.localtime import require_aware
 from bot.core.plan import Plan
+from schedules.owed import downtime_reason, new_message
+from schedules.owed import skipped as _skipped
+from schedules.reviews import REVIEW_BUILDERS, Builder
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import PENDING, SKIPPED, encode_payload, enqueue
+from storage.outbox import PENDING, encode_payload, enqueue_many
 from storage.pilots import NOTHING_OWED, SCHEDULED_STATES, due_pilot_ids, plan_of
 
 log = logging.getLogger(__name__)
 
-# The kinds this version records in the outbox; the tick passes over the others.
-SENT_KINDS = frozenset({DueKind.CHECKIN})
 _INSTANT = timedelta(microseconds=1)
+BATCH = 100  # pilots per transaction (a failing batch is redone pilot by pilot)
 
 
 @dataclass
@@ -51,33 +53,42 @@ class TickReport:
     skipped: list[str] = field(default_factory=list)  # recorded as skipped, with a reason
     failed: list[int] = field(default_factory=list)  # pilot ids whose tick raised
 
+    def merge(self, other: TickReport) -> None:
+        self.enqueued += other.enqueued
+        self.skipped += other.skipped
+        self.failed += other.failed
 
-@dataclass
-class _PilotResult:
-    enqueued: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
 
-
-def tick(*, engine: Engine, now: datetime) -> TickReport:
+def tick(*, engine: Engine, now: datetime, batch: int = BATCH) -> TickReport:
     """Record in the outbox everything owed up to ``now``; see the module docstring."""
     require_aware(now, "now")
     report = TickReport(now=now)
     with unit_of_work(engine) as session:
         pilot_ids = due_pilot_ids(session=session, now=now)
     report.looked_at = len(pilot_ids)
-    for pilot_id in pilot_ids:
+    for start in range(0, len(pilot_ids), batch):
+        chunk = pilot_ids[start : start + batch]
         try:
             with unit_of_work(engine) as session:
-                result = _tick_pilot(session, pilot_id, now)
+                staged = _tick_pilots(session, chunk, now)
+            report.merge(staged)  # committed
         except Exception:
-            # Isolated: the others still get their check-ins. The pilot's next_due_at
-            # did not move, so the next tick tries again and nothing is lost.
-            log.exception("tick: pilot %s failed; the other pilots go on", pilot_id)
-            report.failed.append(pilot_id)
-            continue
-        if result is not None:
-            report.enqueued += result.enqueued
-            report.skipped += result.skipped
+            if len(chunk) == 1:
+                # Isolated: the others still get their check-ins. The pilot's next_due_at
+                # did not move, so the next tick tries again and nothing is lost.
+                log.exception("tick: pilot %s failed; the other pilots go on", chunk[0])
+                report.failed.append(chunk[0])
+                continue
+            # One pilot's row spoiled the batch's transaction: redo them one by one.
+            log.warning("tick: a batch of %d pilots failed; one by one now", len(chunk))
+            for pilot_id in chunk:
+                try:
+                    with unit_of_work(engine) as session:
+                        staged = _tick_pilots(session, [pilot_id], now)
+                    report.merge(staged)
+                except Exception:
+                    log.exception("tick: pilot %s failed; the other pilots go on", pilot_id)
+                    report.failed.append(pilot_id)
     if report.enqueued or report.skipped or report.failed:
         log.info(
             "tick at %s: %d pilot(s) due, %d message(s) owed, %d skipped, %d pilot(s) failed",
@@ -90,58 +101,76 @@ def tick(*, engine: Engine, now: datetime) -> TickReport:
     return report
 
 
-def _tick_pilot(session: Session, pilot_id: int, now: datetime) -> _PilotResult | None:
-    # SKIP LOCKED (PostgreSQL): a second scheduler ticking the same pilot right now
-    # leaves it to the first. Without it (SQLite) the outbox's unique key still
-    # makes the second one's inserts no-ops.
-    pilot = session.exec(
-        select(Pilot).where(Pilot.id == pilot_id).with_for_update(skip_locked=True)
-    ).first()
-    if pilot is None or pilot.state not in SCHEDULED_STATES:
-        return None
-    if pilot.next_due_at is not None and pilot.next_due_at > now:
-        return None  # another scheduler got here first
+def _tick_pilots(session: Session, pilot_ids: list[int], now: datetime) -> TickReport:
+    """A batch of pilots' owed messages and new next_due_at, in the caller's transaction.
+
+    Returns what it staged; it stands once the caller's unit of work commits.
+    """
+    # SKIP LOCKED (PostgreSQL): a second scheduler ticking the same pilots right now
+    # leaves them to the first. Without it (SQLite) the outbox's unique keys still
+    # make the second one's inserts no-ops.
+    pilots = session.exec(
+        select(Pilot)
+        .where(col(Pilot.id).in_(pilot_ids))
+        .order_by(col(Pilot.id))
+        .with_for_update(skip_locked=True)
+    ).all()
+    messages: list[OutboxMessage] = []
+    failed: list[int] = []
+    for pilot in pilots:
+        if pilot.state not in SCHEDULED_STATES:
+            continue
+        if pilot.next_due_at is not None and pilot.next_due_at > now:
+            continue  # another scheduler got here first
+        assert pilot.id is not None
+        try:
+            owed, next_due_at = _owed_by(session, pilot, now)
+        except Exception:
+            # A stored plan that no longer loads, say: the others go on.
+            log.exception("tick: pilot %s failed; the other pilots go on", pilot.id)
+            failed.append(pilot.id)
+            continue
+        messages += owed
+        pilot.next_due_at = next_due_at
+        session.add(pilot)
+    inserted = enqueue_many(session=session, messages=messages)
+    session.flush()
+    staged = TickReport(now=now, failed=failed)
+    for message in messages:
+        if (message.pilot_id, message.key) in inserted:
+            target = staged.enqueued if message.status == PENDING else staged.skipped
+            target.append(f"{message.pilot_id}/{message.key}")
+    return staged
+
+
+def _owed_by(
+    session: Session, pilot: Pilot, now: datetime
+) -> tuple[list[OutboxMessage], datetime]:
+    """The messages ``pilot`` owes up to ``now`` (inclusive), and its next due instant."""
     plan = plan_of(pilot)
     # NULL: never scheduled (refresh_next_due was not called): owed from its last change.
     since = pilot.next_due_at if pilot.next_due_at is not None else min(pilot.updated_at, now)
     # Inclusive of `now`: a message due at 09:30:00 is owed by a tick at 09:30:00.
     horizon = now + _INSTANT
-    result = _PilotResult()
-    for due in cadence_between(plan, since, horizon):
-        if due.kind not in SENT_KINDS:
-            continue
-        message = _checkin(pilot, plan, due, now)
-        if enqueue(session=session, message=message):
-            target = result.enqueued if message.status == PENDING else result.skipped
-            target.append(f"{pilot_id}/{due.key}")
+    owed = [
+        BUILDERS[due.kind](pilot, plan, due, now, session)
+        for due in cadence_between(plan, since, horizon)
+        if due.kind in SENT_KINDS
+    ]
     upcoming = next_due(plan, horizon)
-    pilot.next_due_at = upcoming.due_at_utc if upcoming is not None else NOTHING_OWED
-    session.add(pilot)
-    return result
+    return owed, upcoming.due_at_utc if upcoming is not None else NOTHING_OWED
 
 
-def _checkin(pilot: Pilot, plan: Plan, due: Due, now: datetime) -> OutboxMessage:
+def _checkin(
+    pilot: Pilot, plan: Plan, due: Due, now: datetime, session: Session
+) -> OutboxMessage:
     assert pilot.id is not None
     day_end = checkin_day_end(plan, due.local_date)
-    message = OutboxMessage(
-        pilot_id=pilot.id,
-        key=due.key,
-        kind=due.kind.value,
-        team_id=pilot.team_id,
-        enterprise_id=pilot.enterprise_id,
-        channel_id=pilot.channel_id,
-        due_at=due.due_at_utc,
-        useful_until=day_end,
-        created_at=now,
-    )
+    message = new_message(pilot, due, now, useful_until=day_end)
     if pilot.state == "paused":
         return _skipped(message, "the pilot was paused: check-ins are not sent while paused")
     if now >= day_end:
-        return _skipped(
-            message,
-            f"the bot was down from {_local(due.due_at, plan)} until {_local(now, plan)}; "
-            "the check-in's day was over",
-        )
+        return _skipped(message, downtime_reason(due, now, plan, "check-in"))
     previous_day = previous_checkin_day(plan, due.local_date)
     previous = None if previous_day is None else _previous_day_summary(pilot, previous_day)
     reply = checkin_message(plan, snapshot(plan, due.due_at), pilot_id=pilot.id, previous=previous)
@@ -156,13 +185,7 @@ def _previous_day_summary(pilot: Pilot, day: date) -> DaySummary:
     return DaySummary(day=day)
 
 
-def _skipped(message: OutboxMessage, reason: str) -> OutboxMessage:
-    message.status = SKIPPED
-    message.skipped_reason = reason
-    message.next_attempt_at = None
-    return message
-
-
-def _local(instant: datetime, plan: Plan) -> str:
-    local = instant.astimezone(plan.zone)
-    return f"{local:%H:%M %Z} {local:%a %b} {local.day}"
+# Message building, by kind: the tick owes the kinds found here and passes over the
+# others. A builder returns the row: pending with its payload, or skipped with the reason.
+BUILDERS: dict[DueKind, Builder] = {DueKind.CHECKIN: _checkin, **REVIEW_BUILDERS}
+SENT_KINDS = frozenset(BUILDERS)

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import OutboxMessage, Pilot
 
@@ -42,13 +42,19 @@ def encode_payload(body: dict[str, Any]) -> str:
 
 
 def enqueue(*, session: Session, message: OutboxMessage) -> bool:
-    """Record ``message`` as owed; False if its (pilot, key) is already owed or done.
+    """Record ``message`` as owed; False if its (pilot, key) is already owed or done."""
+    return bool(enqueue_many(session=session, messages=[message]))
 
-    INSERT ... ON CONFLICT DO NOTHING: whoever inserts first owns the message, in
-    the same transaction as the rest of the caller's work, so a second scheduler,
+
+def enqueue_many(*, session: Session, messages: Sequence[OutboxMessage]) -> set[tuple[int, str]]:
+    """Record ``messages``; returns the (pilot id, key) of those this call inserted.
+
+    INSERT ... ON CONFLICT DO NOTHING: whoever inserts a key first owns the message,
+    in the same transaction as the rest of the caller's work, so a second scheduler,
     a retried job or a restart cannot owe it again.
     """
-    values = message.model_dump(exclude={"id"})
+    if not messages:
+        return set()
     dialect = session.get_bind().dialect.name
     insert: Any
     if dialect == "postgresql":
@@ -59,12 +65,12 @@ def enqueue(*, session: Session, message: OutboxMessage) -> bool:
         raise RuntimeError(f"the outbox needs PostgreSQL or SQLite, not {dialect}")
     statement = (
         insert(OutboxMessage)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=["pilot_id", "key"])
-        .returning(col(OutboxMessage.id))
+        .returning(col(OutboxMessage.pilot_id), col(OutboxMessage.key))
     )
+    rows = [message.model_dump(exclude={"id"}) for message in messages]
     # RETURNING, not rowcount: drivers disagree about rowcount for an INSERT.
-    return session.exec(statement).first() is not None
+    return {(pilot_id, key) for pilot_id, key in session.exec(statement, params=rows)}
 
 
 def message_for_key(*, session: Session, pilot_id: int, key: str) -> OutboxMessage | None:
@@ -110,22 +116,14 @@ def expired_owed(*, session: Session, now: datetime, limit: int) -> Sequence[Out
     ).all()
 
 
-def owed_of_stopped_pilots(
-    *, session: Session, kinds: Sequence[str], now: datetime, limit: int
-) -> Sequence[tuple[OutboxMessage, str]]:
-    """Owed, unleased rows of these kinds whose pilot is paused or ended, with its state."""
+def pilot_states(*, session: Session, pilot_ids: Sequence[int]) -> dict[int, str]:
+    """The state (active, paused, ended) of each of these pilots."""
+    if not pilot_ids:
+        return {}
     rows = session.exec(
-        select(OutboxMessage, Pilot.state)
-        .join(Pilot, col(Pilot.id) == col(OutboxMessage.pilot_id))
-        .where(
-            col(OutboxMessage.status).in_(OWED),
-            col(OutboxMessage.kind).in_(kinds),
-            col(Pilot.state) != "active",
-            _free(now),
-        )
-        .limit(limit)
+        select(Pilot.id, Pilot.state).where(col(Pilot.id).in_(sorted(set(pilot_ids))))
     ).all()
-    return [(row, state) for row, state in rows]
+    return {pilot_id: state for pilot_id, state in rows if pilot_id is not None}
 
 
 def skip_owed(*, session: Session, message_id: int, now: datetime, reason: str) -> bool:
@@ -245,6 +243,29 @@ def mark_sent(
     if attempted:
         values["attempts"] = OutboxMessage.attempts + 1
     return _finish(session, message_id, worker, **values)
+
+
+def mark_sent_many(
+    *, session: Session, sent: Sequence[tuple[int, str]], worker: str, now: datetime
+) -> None:
+    """Slack took each (row id, ts) in ``sent`` at this attempt: one statement for them all."""
+    if not sent:
+        return
+    table = SQLModel.metadata.tables["outbox_message"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
+        .values(
+            status=SENT,
+            sent_ts=bindparam("row_ts"),
+            sent_at=now,
+            next_attempt_at=None,
+            attempts=table.c.attempts + 1,
+            claimed_by="",
+            claimed_until=None,
+        )
+    )
+    session.connection().execute(statement, [{"row_id": i, "row_ts": ts} for i, ts in sent])
 
 
 def mark_retry(

@@ -11,6 +11,7 @@ from pathlib import Path
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+import schedules.tick
 from bot.app import Services
 from bot.clock import FakeClock
 from bot.core.cadence import next_due
@@ -222,6 +223,23 @@ def test_one_failing_pilot_does_not_stop_the_batch(engine, caplog):
     assert report.failed == [broken.id]
     assert [r.channel_id for r in rows(engine)] == ["C0GOOD"]
     assert f"pilot {broken.id} failed" in caplog.text
+
+
+def test_a_batch_whose_transaction_fails_is_redone_pilot_by_pilot(engine, monkeypatch, caplog):
+    for channel in ("C0001", "C0002", "C0003"):
+        schedule_pilot(engine, datetime(2026, 12, 14, 5, 0, tzinfo=UTC), channel_id=channel)
+    real = schedules.tick.enqueue_many
+
+    def fails_for_more_than_one(*, session, messages):
+        if len(messages) > 1:
+            raise RuntimeError("the database refused the batch")
+        return real(session=session, messages=messages)
+
+    monkeypatch.setattr(schedules.tick, "enqueue_many", fails_for_more_than_one)
+    report = tick(engine=engine, now=FIRST_CHECKIN)
+    assert sorted(report.enqueued) == [f"{n}/checkin:2026-12-14" for n in (1, 2, 3)]
+    assert report.failed == [] and len(rows(engine)) == 3
+    assert "one by one" in caplog.text
 
 
 def test_refresh_next_due_keeps_what_is_already_due(engine):
