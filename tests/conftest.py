@@ -81,3 +81,15 @@ def emulator() -> Iterator[SlackEmulator]:
 def bot(emulator: SlackEmulator, engine: Engine, clock: FakeClock) -> Iterator[RunningBot]:
     with running_bot(emulator=emulator, engine=engine, clock=clock) as running:
         yield running
+
+
+@pytest.fixture
+def checkins_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tick records the daily kinds only (check-ins, reminders): for the scheduler
+    and delivery tests, which the reviews' posts (weekly reviews, ramp posts, ...) would
+    otherwise join. The reviews have their own tests (tests/test_reviews*.py)."""
+    from bot.core.cadence import DueKind
+    from schedules import tick
+
+    daily = {DueKind.CHECKIN, DueKind.REMINDER}
+    monkeypatch.setattr(tick, "SENT_KINDS", frozenset(k for k in tick.BUILDERS if k in daily))

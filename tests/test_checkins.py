@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.blocks import ids
 from bot.blocks.checkin import checkin_message, previous_day_line
 from bot.clock import FakeClock
@@ -21,6 +23,9 @@ from tests.cadence_helpers import (
     slack_client,
 )
 from tests.helpers import acme_plan
+
+# About the daily messages: the reviews and ramp posts are tested in test_reviews*.py.
+pytestmark = pytest.mark.usefixtures("checkins_only")
 
 
 def test_the_checkin_message_names_the_day_phase_and_traffic():

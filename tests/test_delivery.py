@@ -24,6 +24,9 @@ from tests.cadence_helpers import (
 )
 from tests.helpers import acme_plan
 
+# About the daily messages: the reviews and ramp posts are tested in test_reviews*.py.
+pytestmark = pytest.mark.usefixtures("checkins_only")
+
 TEN_LOCAL = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
 BEFORE = datetime(2026, 12, 14, 5, 0, tzinfo=UTC)
 

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
@@ -46,6 +47,9 @@ from tests.cadence_helpers import (
     slack_client,
 )
 from tests.helpers import acme_plan, store_pilot
+
+# About the daily messages: the reviews and ramp posts are tested in test_reviews*.py.
+pytestmark = pytest.mark.usefixtures("checkins_only")
 
 MINUTE = timedelta(minutes=1)
 
