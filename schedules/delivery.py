@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.error import URLError
@@ -103,6 +103,7 @@ class _Owed:
     key: str
     channel_id: str
     thread_ts: str | None
+    dm_users: str  # a DM: its conversation is opened when it is sent
     payload: dict[str, Any]
     attempts: int
     # Slack may already have it: the last send timed out, or a worker holding the
@@ -118,6 +119,7 @@ class _Owed:
             key=row.key,
             channel_id=row.channel_id,
             thread_ts=row.thread_ts,
+            dm_users=row.dm_users,
             payload=outbox.payload_of(row),
             attempts=row.attempts,
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
@@ -339,6 +341,19 @@ def _send_channel(
 
 
 def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
+    if owed.dm_users:
+        # A DM goes to the conversation conversations.open answers (im:write); it is
+        # opened now, so the row names people, not a channel that may change.
+        try:
+            opened = client.conversations_open(users=owed.dm_users)
+        except SlackApiError as error:
+            status, code = _status_and_code(error)
+            if status == 429 or status >= 500 or code in _TRANSIENT | _MAYBE_POSTED:
+                return _Outcome("retry", error=code, retry_at=_retry_at(error, owed, now))
+            return _Outcome("failed", error=code)
+        except Exception as error:  # nothing was posted yet: try again later
+            return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+        owed = replace(owed, channel_id=str(opened["channel"]["id"]))
     if owed.suspect:
         try:
             found = _find_posted(client, owed)
