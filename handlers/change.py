@@ -31,6 +31,7 @@ from bot.core.changes import (
     ChangeKind,
     ChangeStatus,
     Proposal,
+    moved_since,
     needs_approval,
     propose_end,
     propose_ramp,
@@ -298,6 +299,12 @@ def decision_clicked(
             return
         if approved and pilot.state == "ended":
             raise DomainError(f"The pilot has ended; {view.ref} can no longer be approved.")
+        proposal = json.loads(row.proposal)
+        moved = moved_since(proposal, plan_of(pilot), scope_of(session=session, pilot_id=pilot.id))
+        if approved and moved:
+            # Its stated impact no longer holds: approving it would approve something else.
+            _ephemeral(respond, change_blocks.outdated(view.ref, moved))
+            return
         if not decide_change(
             session=session, request=row, status=status, user_id=user_id, role=role.value, at=now
         ):
@@ -307,7 +314,7 @@ def decision_clicked(
             apply_change(
                 session=session,
                 pilot=pilot,
-                proposal=json.loads(row.proposal),
+                proposal=proposal,
                 user_id=row.requested_by,
                 at=now,
             )

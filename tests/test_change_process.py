@@ -338,6 +338,33 @@ def test_two_simultaneous_clicks_decide_once(bot, pilot):
     ]
 
 
+def test_a_request_made_against_an_older_plan_cannot_be_approved(bot, pilot):
+    _, first = requested(bot)  # CH-1: standard -> 10,25,40,40
+    command(bot, 'change ramp 10,25,40,50 reason="Slower middle"')  # CH-2, also from standard
+    dm = bot.emulator.dm_channel(SPONSOR)
+    bot.emulator.wait_for(lambda e: len(e.messages(dm)) == 2 and len(e.messages(CHANNEL)) == 2)
+    second = bot.emulator.messages(dm)[-1]
+    click(bot, second, ids.CHANGE_APPROVE)
+    settled(bot, "CH-2 approved", STAKEHOLDERS)
+    click(bot, first, ids.CHANGE_APPROVE)
+    answers = bot.emulator.wait_for(lambda e: ephemeral_answers(e, SPONSOR))
+    assert answers == [
+        "CH-1 was made against an older plan and the pilot is now on the custom ramp"
+        " 10,25,40,50, so its impact no longer holds. Reject it and ask for a new request"
+        " with `/pilot change`."
+    ]
+    assert the_pilot(bot, pilot).ramp == "10,25,40,50"
+    with unit_of_work(bot.engine) as session:
+        statuses = [
+            r.status for r in session.exec(select(ChangeRequest).order_by(ChangeRequest.number))
+        ]
+    assert statuses == ["pending", "approved"]
+    click(bot, first, ids.CHANGE_REJECT)  # rejecting it still works
+    owner_dm = bot.emulator.dm_channel(OWNER)
+    bot.emulator.wait_for(lambda e: "CH-1" in e.messages(owner_dm)[-1]["text"])
+    assert "rejected" in bot.emulator.messages(owner_dm)[-1]["text"]
+
+
 def test_a_change_from_another_workspace_cannot_be_acted_on(bot, pilot):
     _, dm_message = requested(bot)
     intruder = SlackSender(

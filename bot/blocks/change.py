@@ -212,6 +212,14 @@ def already_decided(change_ref: str, status: str, decider: str, at: datetime | N
     return Reply(text=text, blocks=[section(text)])
 
 
+def outdated(change_ref: str, moved: str) -> Reply:
+    text = (
+        f"{change_ref} was made against an older plan and {user_text(moved)}, so its impact no"
+        " longer holds. Reject it and ask for a new request with `/pilot change`."
+    )
+    return Reply(text=text, blocks=[section(text)])
+
+
 def not_found() -> Reply:
     text = "That change request is not in this workspace; nothing changed."
     return Reply(text=text, blocks=[section(text)])

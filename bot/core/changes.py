@@ -50,7 +50,7 @@ def propose_ramp(plan: Plan, text: str, *, today: date, override: bool = False) 
         ChangeKind.RAMP,
         f"change the ramp from the {plan.ramp.label} to the {new.ramp.label}",
         (*change_impact(plan, new), *ramp_history_note(plan, new, today)),
-        {"ramp": new.ramp.name, "override": new.override},
+        {"ramp": new.ramp.name, "override": new.override, "base": {"ramp": plan.ramp.name}},
     )
 
 
@@ -79,7 +79,7 @@ def propose_end(
         f"move the hard end date from {plan.hard_end_date.isoformat()} ({plan.weeks} weeks)"
         f" to {new.hard_end_date.isoformat()} ({new.weeks} weeks)",
         tuple(change_impact(plan, new)),
-        {"weeks": new.weeks, "override": new.override},
+        {"weeks": new.weeks, "override": new.override, "base": {"weeks": plan.weeks}},
     )
 
 
@@ -94,8 +94,27 @@ def propose_scope(current: Mapping[Boundary, str], values: Mapping[Boundary, str
         ChangeKind.SCOPE,
         f"change the scope ({said})",
         tuple(impact),
-        {"scope": {b.value: v for b, v in values.items()}},
+        {
+            "scope": {b.value: v for b, v in values.items()},
+            "base": {"scope": {b.value: current.get(b, "") for b in values}},
+        },
     )
+
+
+def moved_since(values: Mapping[str, Any], plan: Plan, scope: Mapping[Boundary, str]) -> str | None:
+    """What changed in the plan since a proposal was made (its impact no longer holds),
+    or None. ``values["base"]`` holds what the proposal was made against."""
+    base = values.get("base") or {}
+    if "ramp" in base and base["ramp"] != plan.ramp.name:
+        return f"the pilot is now on the {plan.ramp.label}"
+    if "weeks" in base and base["weeks"] != plan.weeks:
+        return f"the pilot now ends on {plan.hard_end_date.isoformat()} ({plan.weeks} weeks)"
+    for key, before in (base.get("scope") or {}).items():
+        boundary = Boundary(key)
+        if scope.get(boundary, "") != before:
+            now = scope.get(boundary) or "no limit"
+            return f"{boundary.label.lower()} are now “{now}”"
+    return None
 
 
 def needs_approval(plan: Plan, today: date) -> bool:

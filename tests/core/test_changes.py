@@ -9,6 +9,7 @@ import pytest
 from bot.core.boundaries import Boundary, boundary_values, scope_impact
 from bot.core.changes import (
     ChangeKind,
+    moved_since,
     needs_approval,
     propose_end,
     propose_ramp,
@@ -41,7 +42,11 @@ def test_a_ramp_proposal_states_its_impact() -> None:
         "The ramp peaks at 40% instead of 50%.",
         "The ramp no longer reaches 50% (it did in week 4).",
     )
-    assert proposal.values == {"ramp": "10,25,40,40", "override": False}
+    assert proposal.values == {
+        "ramp": "10,25,40,40",
+        "override": False,
+        "base": {"ramp": "standard"},
+    }
 
 
 def test_a_ramp_that_rewrites_weeks_already_run_says_so() -> None:
@@ -60,7 +65,7 @@ def test_a_ramp_outside_the_band_needs_override_and_then_carries_it() -> None:
         " band of 30-50%. Add override=yes to propose it anyway."
     )
     proposal = propose_ramp(make_plan(), "aggressive", today=WEEK_1, override=True)
-    assert proposal.values == {"ramp": "aggressive", "override": True}
+    assert (proposal.values["ramp"], proposal.values["override"]) == ("aggressive", True)
     assert "above the business band of 30-50%" in proposal.impact[-1]
 
 
@@ -78,7 +83,7 @@ def test_an_end_date_proposal() -> None:
         proposal.impact
     )
     assert "2 more weekly reviews." in proposal.impact
-    assert proposal.values == {"weeks": 8, "override": False}
+    assert proposal.values == {"weeks": 8, "override": False, "base": {"weeks": 6}}
     assert propose_end(make_plan(), end=None, weeks=8, today=WEEK_1) == proposal
 
 
@@ -105,7 +110,7 @@ def test_the_end_cannot_move_into_the_past() -> None:
         "The pilot is already in week 3, so it cannot end before 2026-12-27 (week 3)."
     )
     shorter = propose_end(make_plan(), end=None, weeks=4, today=WEEK_3)
-    assert shorter.values == {"weeks": 4, "override": False}
+    assert shorter.values["weeks"] == 4
 
 
 def test_end_needs_exactly_one_of_date_and_weeks() -> None:
@@ -128,7 +133,10 @@ def test_a_scope_proposal() -> None:
         "Channels are no longer limited (was: Web chat).",
         "The timeline and the ramp do not change; check the success criteria still fit.",
     )
-    assert proposal.values == {"scope": {"use_cases": "Billing, refunds", "channels": ""}}
+    assert proposal.values == {
+        "scope": {"use_cases": "Billing, refunds", "channels": ""},
+        "base": {"scope": {"use_cases": "Billing", "channels": "Web chat"}},
+    }
 
 
 def test_a_scope_proposal_must_change_something() -> None:
@@ -137,6 +145,21 @@ def test_a_scope_proposal_must_change_something() -> None:
     with pytest.raises(DomainError, match="That is the scope already"):
         propose_scope({Boundary.LANGUAGES: "English"}, {Boundary.LANGUAGES: "English"})
     assert scope_impact({}, {Boundary.LANGUAGES: ""}) == []
+
+
+def test_a_proposal_knows_when_the_plan_moved_under_it() -> None:
+    plan = make_plan()
+    ramp = propose_ramp(plan, "10,25,40,40", today=WEEK_1).values
+    end = propose_end(plan, end=None, weeks=8, today=WEEK_1).values
+    scope = propose_scope({}, {Boundary.LANGUAGES: "English"}).values
+    assert [moved_since(v, plan, {}) for v in (ramp, end, scope)] == [None, None, None]
+    other = make_plan(ramp="conservative", weeks=7)
+    assert moved_since(ramp, other, {}) == "the pilot is now on the conservative ramp"
+    assert moved_since(end, other, {}) == "the pilot now ends on 2027-01-24 (7 weeks)"
+    assert moved_since(scope, plan, {Boundary.LANGUAGES: "German"}) == (
+        "languages are now “German”"
+    )
+    assert moved_since({"ramp": "standard"}, other, {}) is None  # no base: nothing to compare
 
 
 @pytest.mark.parametrize(
