@@ -8,10 +8,13 @@ Readers take ``as_of``: a scheduled review shows the record as of its due time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, literal, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, or_, select
 
@@ -257,31 +260,116 @@ def record_decision(*, session: Session, decision: PilotDecision) -> bool:
 
 def ramp_hold(*, session: Session, pilot_id: int, as_of: datetime) -> Hold | None:
     """The hold a phase No-go put on the ramp, unless a change was approved since."""
-    no_go = session.exec(
-        select(PilotDecision)
-        .where(
-            PilotDecision.pilot_id == pilot_id,
-            PilotDecision.outcome == Decision.NO_GO.value,
-            col(PilotDecision.held_pct).is_not(None),
-            col(PilotDecision.decided_at) <= as_of,
-        )
-        .order_by(col(PilotDecision.decided_at).desc())
-    ).first()
-    if no_go is None or no_go.held_pct is None:
-        return None
-    approved_since = session.exec(
-        select(ChangeRequest.id).where(
-            ChangeRequest.pilot_id == pilot_id,
-            ChangeRequest.status == ChangeStatus.APPROVED.value,
-            col(ChangeRequest.decided_at) > no_go.decided_at,
-            col(ChangeRequest.decided_at) <= as_of,
-        )
-    ).first()
-    if approved_since is not None:
-        return None
-    return Hold(
-        phase=Phase(no_go.subject), pct=no_go.held_pct, since=no_go.decided_at, by=no_go.decided_by
+    return status_record(connection=session.connection(), pilot_id=pilot_id, as_of=as_of).hold
+
+
+# ----- /pilot status: the record in one read ---------------------------------------------------
+
+_c = SuccessCriterion.__table__.c  # type: ignore[attr-defined]
+_m = MetricValue.__table__.c  # type: ignore[attr-defined]
+_r = RampConfirmation.__table__.c  # type: ignore[attr-defined]
+_d = PilotDecision.__table__.c  # type: ignore[attr-defined]
+_ch = ChangeRequest.__table__.c  # type: ignore[attr-defined]
+_earlier = MetricValue.__table__.alias("earlier").c  # type: ignore[attr-defined]
+_latest_value = (
+    sa_select(_earlier.id)
+    .where(_earlier.criterion_id == _c.id)
+    .order_by(_earlier.recorded_at.desc(), _earlier.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# Built once, one round trip: `/pilot status` is the bot's hottest path. Each row is
+# (kind, n, a, b, c, at, who): a criterion and its latest value, a ramp confirmation,
+# a phase No-go that held the ramp, or an approved change (which lifts the hold).
+_STATUS_RECORD = union_all(
+    sa_select(
+        literal("criterion").label("kind"),
+        _c.number.label("n"),
+        _c.name.label("a"),
+        _c.target.label("b"),
+        _m.typed.label("c"),
+        _m.recorded_at.label("at"),
+        _m.recorded_by.label("who"),
+        _c.id.label("ref"),
+        _m.value.label("value"),
     )
+    .select_from(
+        SuccessCriterion.__table__.outerjoin(  # type: ignore[attr-defined]
+            MetricValue.__table__, _m.id == _latest_value  # type: ignore[attr-defined]
+        )
+    )
+    .where(_c.pilot_id == bindparam("pilot_id"), _c.removed_at.is_(None)),
+    sa_select(
+        literal("confirmation"),
+        _r.week,
+        literal(""),
+        literal(""),
+        literal(""),
+        _r.confirmed_at,
+        _r.confirmed_by,
+        _r.pct,
+        literal(""),
+    ).where(_r.pilot_id == bindparam("pilot_id")),
+    sa_select(
+        literal("no_go"),
+        _d.held_pct,
+        _d.subject,
+        literal(""),
+        literal(""),
+        _d.decided_at,
+        _d.decided_by,
+        literal(0),
+        literal(""),
+    ).where(
+        _d.pilot_id == bindparam("pilot_id"),
+        _d.outcome == Decision.NO_GO.value,
+        _d.held_pct.is_not(None),
+    ),
+    sa_select(
+        literal("approved"),
+        literal(0),
+        literal(""),
+        literal(""),
+        literal(""),
+        _ch.decided_at,
+        _ch.decided_by,
+        literal(0),
+        literal(""),
+    ).where(_ch.pilot_id == bindparam("pilot_id"), _ch.status == ChangeStatus.APPROVED.value),
+)
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    criteria: tuple[Criterion, ...]
+    readings: tuple[Reading, ...]  # the latest of each criterion
+    confirmations: tuple[Confirmation, ...]
+    hold: Hold | None
+
+
+def status_record(*, connection: Connection, pilot_id: int, as_of: datetime) -> StatusRecord:
+    """The success criteria with their latest values, the ramp confirmations and the hold,
+    for `/pilot status`, in one read."""
+    criteria, readings, confirmations = [], [], []
+    no_gos, approvals = [], []
+    for row in connection.execute(_STATUS_RECORD, {"pilot_id": pilot_id}):
+        if row.kind == "criterion":
+            criteria.append(Criterion(id=row.ref, number=row.n, name=row.a, target_text=row.b))
+            if row.at is not None and row.at <= as_of:
+                readings.append(Reading(row.ref, Decimal(row.value), row.c, row.at, row.who))
+        elif row.at is None or row.at > as_of:
+            continue
+        elif row.kind == "confirmation":
+            confirmations.append(Confirmation(row.n, row.ref, row.who, row.at))
+        elif row.kind == "no_go":
+            no_gos.append(Hold(Phase(row.a), row.n, row.at, row.who))
+        else:
+            approvals.append(row.at)
+    criteria.sort(key=lambda c: c.number)
+    hold = max(no_gos, key=lambda h: h.since, default=None)
+    if hold is not None and any(at > hold.since for at in approvals):
+        hold = None
+    return StatusRecord(tuple(criteria), tuple(readings), tuple(confirmations), hold)
 
 
 # ----- seams: the issue log and check-in replies (issue 4) -----------------------------------

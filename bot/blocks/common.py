@@ -127,8 +127,15 @@ def _days_left(plan: Plan, snap: PlanSnapshot) -> str:
     return f"{snap.days_left} day{'s' if snap.days_left != 1 else ''} (hard end {end})"
 
 
-def status_reply(plan: Plan, snap: PlanSnapshot, *, state: str = "active") -> Reply:
-    """`/pilot status`: where the pilot stands at ``snap.now``."""
+def status_reply(
+    plan: Plan,
+    snap: PlanSnapshot,
+    *,
+    state: str = "active",
+    extra: Sequence[tuple[str, str]] = (),
+) -> Reply:
+    """`/pilot status`: where the pilot stands at ``snap.now``; ``extra`` adds titled
+    sections (the record: confirmed traffic, latest metrics)."""
     where = where_in_pilot(snap)
     title = f"{plan.name} · {plan.customer}"
     state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
@@ -142,11 +149,12 @@ def status_reply(plan: Plan, snap: PlanSnapshot, *, state: str = "active") -> Re
     if state in state_note:
         pairs.insert(0, ("State", state_note[state]))
     blocks: list[dict[str, Any]] = [header(title), fields(pairs)]
+    blocks += [section(f"*{name}*\n{body}") for name, body in extra]
     notes = [f":warning: {w}" for w in snap.warnings]
     if notes:
         blocks.append(context(*notes))
     blocks.append(context(f"As of {snap.now:%a %b %d, %H:%M %Z} ({plan.tz})"))
-    text = f"{title}: " + "; ".join(f"{k}: {v}" for k, v in pairs)
+    text = f"{title}: " + "; ".join(f"{k}: {v}" for k, v in [*pairs, *extra])
     if notes:
         text += " " + " ".join(notes)
     return Reply(text=text, blocks=blocks)

@@ -113,9 +113,10 @@ def participation_text(participation: Participation | None) -> str:
     )
 
 
-def traffic_lines(traffic: Traffic, plan: Plan) -> list[str]:
-    """Planned and confirmed traffic, an unconfirmed step, the hold and the next step."""
-    lines = [f"Planned now: {traffic.planned}% ({plan.ramp.label})"]
+def traffic_lines(traffic: Traffic, plan: Plan, *, planned: bool = True) -> list[str]:
+    """Planned and confirmed traffic, an unconfirmed step, the hold and the next step
+    (``planned=False``: the hold, the confirmed and the unconfirmed step only)."""
+    lines = [f"Planned now: {traffic.planned}% ({plan.ramp.label})"] if planned else []
     if traffic.hold is not None:
         hold = traffic.hold
         lines.append(
@@ -139,6 +140,8 @@ def traffic_lines(traffic: Traffic, plan: Plan) -> list[str]:
             f" {step.to_pct}% (announced {short_day(step.on)}): press *Applied* on the"
             " announcement once production runs at it"
         )
+    if not planned:
+        return lines
     if traffic.next_step is not None:
         step = traffic.next_step
         lines.append(
@@ -158,6 +161,20 @@ def days_left_text(plan: Plan, at: datetime) -> str:
     if left == 0:
         return f"Today is the hard end date ({end})"
     return f"{left} day{'s' if left != 1 else ''} to the hard end date ({end})"
+
+
+def status_parts(
+    progress: Sequence[Progress], traffic: Traffic | None, plan: Plan
+) -> list[tuple[str, str]]:
+    """What `/pilot status` adds from the record: traffic confirmed in production (and a
+    step not confirmed yet), and the latest value of each success criterion."""
+    parts = []
+    if traffic is not None:
+        lines = traffic_lines(traffic, plan, planned=False)
+        parts.append(("Traffic in production", "\n".join(f"• {line}" for line in lines)))
+    if progress:
+        parts.append(("Latest metrics", progress_text(progress, plan)))
+    return parts
 
 
 # ----- the weekly review ------------------------------------------------------------------
