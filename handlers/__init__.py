@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import change, commands, create, home, phase, ramp, review
+from handlers import change, checkins, commands, create, home, phase, ramp, review
 
 
 def register_all(app: App) -> None:
@@ -15,3 +15,4 @@ def register_all(app: App) -> None:
     review.register(app)
     ramp.register(app)
     phase.register(app)
+    checkins.register(app)

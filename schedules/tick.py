@@ -34,6 +34,7 @@ from bot.core.plan import Plan
 from schedules.owed import downtime_reason, new_message
 from schedules.owed import skipped as _skipped
 from schedules.reviews import REVIEW_BUILDERS, Builder
+from storage.checkins import checked_in
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import PENDING, encode_payload, enqueue_many
@@ -172,17 +173,19 @@ def _checkin(
     if now >= day_end:
         return _skipped(message, downtime_reason(due, now, plan, "check-in"))
     previous_day = previous_checkin_day(plan, due.local_date)
-    previous = None if previous_day is None else _previous_day_summary(pilot, previous_day)
+    previous = (
+        None if previous_day is None else _previous_day_summary(session, pilot, previous_day)
+    )
     reply = checkin_message(plan, snapshot(plan, due.due_at), pilot_id=pilot.id, previous=previous)
     message.payload = encode_payload({"text": reply.text, "blocks": reply.blocks})
     message.next_attempt_at = now
     return message
 
 
-def _previous_day_summary(pilot: Pilot, day: date) -> DaySummary:
-    # Who checked in and which flags moved come with reply capture and issue flags;
-    # until then the thread says that no check-ins were recorded.
-    return DaySummary(day=day)
+def _previous_day_summary(session: Session, pilot: Pilot, day: date) -> DaySummary:
+    # Which flags were raised and resolved comes with issue flags.
+    assert pilot.id is not None
+    return DaySummary(day=day, checked_in=checked_in(session=session, pilot_id=pilot.id, day=day))
 
 
 # Message building, by kind: the tick owes the kinds found here and passes over the

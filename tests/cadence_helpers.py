@@ -3,8 +3,11 @@ a Slack client without retries, and a loop that plays the scheduler with a fake 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -19,6 +22,8 @@ from storage.db import unit_of_work
 from storage.models import OutboxMessage, Pilot
 from storage.pilots import refresh_next_due
 from tests.helpers import CHANNEL, acme_plan, store_pilot
+
+T = TypeVar("T")
 
 # Monday 2026-12-14, 09:30 in New York: the Acme pilot's first check-in (Soft Launch).
 FIRST_CHECKIN = datetime(2026, 12, 14, 14, 30, tzinfo=UTC)
@@ -92,3 +97,16 @@ def posted(emulator: SlackEmulator, channel: str = CHANNEL) -> list[str]:
             payload = metadata["event_payload"]
             found.append(f"{payload['pilot_id']}/{payload['key']}")
     return found
+
+
+def eventually(check: Callable[[], T], *, timeout: float = 5.0) -> T:
+    """Wait for a listener Bolt runs after its ack (events): ``check()`` until truthy."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {check}")
+        pause.wait(0.01)

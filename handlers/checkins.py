@@ -1,0 +1,132 @@
+"""Replies in daily check-in threads: each is that person's check-in for the day.
+
+One listener for every ``message`` event (Bolt runs the first listener that
+matches, so there is one): a reply in a check-in thread is stored, an edit
+updates it, a deletion removes it. The bot's own posts, other bots, top-level
+messages, other threads and other channels change nothing. A retried delivery
+of the same event (``X-Slack-Retry-Num``, same ``event_id``) is acted on once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from sqlmodel import Session
+
+from handlers.reply import guarded
+from storage.checkins import (
+    CheckinThread,
+    checkin_thread,
+    delete_reply,
+    first_delivery,
+    reply_at,
+    save_reply,
+)
+from storage.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+# Subtypes of a person's new message (a plain reply, "also send to channel", a file).
+_NEW_MESSAGE = (None, "thread_broadcast", "file_share")
+
+
+@guarded
+def message_event(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+    services = context["services"]
+    team_id = context.get("team_id") or body.get("team_id", "")
+    channel = str(event.get("channel", ""))
+    subtype = event.get("subtype")
+    now = services.clock.now()
+    with unit_of_work(services.engine) as session:
+        if subtype in _NEW_MESSAGE:
+            _new_reply(session, body, team_id, channel, event, now)
+        elif subtype == "message_changed":
+            _edited(session, body, team_id, channel, event.get("message") or {}, now)
+        elif subtype == "message_deleted":
+            _deleted(session, body, team_id, channel, str(event.get("deleted_ts", "")), now)
+
+
+def _new_reply(
+    session: Session,
+    body: dict[str, Any],
+    team_id: str,
+    channel: str,
+    message: dict[str, Any],
+    now: datetime,
+) -> None:
+    thread = _thread_of(session, team_id, channel, message)
+    if thread is None or not _first(session, body, team_id, now):
+        return
+    save_reply(
+        session=session,
+        thread=thread,
+        ts=str(message["ts"]),
+        user_id=str(message["user"]),
+        text=str(message.get("text") or ""),
+        now=now,
+    )
+    log.info("check-in from %s for pilot %s on %s", message["user"], thread.pilot_id, thread.day)
+
+
+def _edited(
+    session: Session,
+    body: dict[str, Any],
+    team_id: str,
+    channel: str,
+    message: dict[str, Any],
+    now: datetime,
+) -> None:
+    if _from_a_bot(message) or not message.get("ts"):
+        return
+    ts = str(message["ts"])
+    stored = reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts)
+    if stored is not None:
+        if _first(session, body, team_id, now):
+            stored.text, stored.updated_at = str(message.get("text") or ""), now
+            session.add(stored)
+        return
+    # An edit of a reply we never saw (its event was lost): store it now.
+    _new_reply(session, body, team_id, channel, message, now)
+
+
+def _deleted(
+    session: Session, body: dict[str, Any], team_id: str, channel: str, ts: str, now: datetime
+) -> None:
+    if reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts) is None:
+        return
+    if _first(session, body, team_id, now):
+        delete_reply(session=session, team_id=team_id, channel_id=channel, ts=ts)
+
+
+def _thread_of(
+    session: Session, team_id: str, channel: str, message: dict[str, Any]
+) -> CheckinThread | None:
+    """The check-in thread a person's reply belongs to; None for anything else."""
+    thread_ts, ts = message.get("thread_ts"), message.get("ts")
+    if _from_a_bot(message) or not message.get("user") or not thread_ts or thread_ts == ts:
+        return None  # a bot, or a top-level message (a thread's parent has ts == thread_ts)
+    return checkin_thread(
+        session=session, team_id=team_id, channel_id=channel, thread_ts=str(thread_ts)
+    )
+
+
+def _from_a_bot(message: dict[str, Any]) -> bool:
+    return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
+
+
+def _first(session: Session, body: dict[str, Any], team_id: str, now: datetime) -> bool:
+    # Only events that change something are recorded, so the table stays small.
+    event_id = body.get("event_id")
+    if not event_id:
+        return True
+    if first_delivery(session=session, team_id=team_id, event_id=str(event_id), now=now):
+        return True
+    log.info("event %s was already handled: a retry from Slack, ignored", event_id)
+    return False
+
+
+def register(app: App) -> None:
+    app.event("message")(message_event)

@@ -1,0 +1,141 @@
+"""Check-in threads and the replies in them; Events API deliveries already acted on.
+
+Keyword-only functions that take the session; the caller's unit of work commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.core.cadence import DueKind
+from storage.models import CheckinReply, OutboxMessage, ProcessedEvent
+from storage.outbox import SENT
+
+
+@dataclass(frozen=True)
+class CheckinThread:
+    """A check-in message the bot posted: the thread its replies go to."""
+
+    pilot_id: int
+    day: date
+    team_id: str
+    channel_id: str
+    ts: str
+
+
+def checkin_thread(
+    *, session: Session, team_id: str, channel_id: str, thread_ts: str
+) -> CheckinThread | None:
+    """The check-in whose message is ``thread_ts`` in this channel, if it is one."""
+    row = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.channel_id == channel_id,
+            OutboxMessage.sent_ts == thread_ts,
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.kind == DueKind.CHECKIN.value,
+            OutboxMessage.status == SENT,
+        )
+    ).first()
+    if row is None:
+        return None
+    return CheckinThread(
+        pilot_id=row.pilot_id,
+        day=date.fromisoformat(row.key.split(":", 1)[1]),
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        ts=thread_ts,
+    )
+
+
+def checkin_thread_of_day(*, session: Session, pilot_id: int, day: date) -> CheckinThread | None:
+    """The day's check-in thread, once Slack has it."""
+    row = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.pilot_id == pilot_id,
+            OutboxMessage.key == f"{DueKind.CHECKIN.value}:{day.isoformat()}",
+            OutboxMessage.status == SENT,
+        )
+    ).first()
+    if row is None or not row.sent_ts:
+        return None
+    return CheckinThread(pilot_id, day, row.team_id, row.channel_id, row.sent_ts)
+
+
+def save_reply(
+    *, session: Session, thread: CheckinThread, ts: str, user_id: str, text: str, now: datetime
+) -> CheckinReply:
+    """Store a reply (or its new text, when Slack delivers it again)."""
+    row = reply_at(session=session, team_id=thread.team_id, channel_id=thread.channel_id, ts=ts)
+    if row is None:
+        row = CheckinReply(
+            pilot_id=thread.pilot_id,
+            day=thread.day,
+            team_id=thread.team_id,
+            channel_id=thread.channel_id,
+            thread_ts=thread.ts,
+            ts=ts,
+            user_id=user_id,
+            text=text,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        row.text, row.updated_at = text, now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def reply_at(*, session: Session, team_id: str, channel_id: str, ts: str) -> CheckinReply | None:
+    return session.exec(
+        select(CheckinReply).where(
+            CheckinReply.team_id == team_id,
+            CheckinReply.channel_id == channel_id,
+            CheckinReply.ts == ts,
+        )
+    ).first()
+
+
+def delete_reply(*, session: Session, team_id: str, channel_id: str, ts: str) -> bool:
+    row = reply_at(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def replies_of_day(*, session: Session, pilot_id: int, day: date) -> Sequence[CheckinReply]:
+    """The day's replies, oldest first."""
+    return session.exec(
+        select(CheckinReply)
+        .where(CheckinReply.pilot_id == pilot_id, CheckinReply.day == day)
+        .order_by(col(CheckinReply.ts))
+    ).all()
+
+
+def checked_in(*, session: Session, pilot_id: int, day: date) -> tuple[str, ...]:
+    """Who checked in that day, in the order of their first reply."""
+    seen: dict[str, None] = {}
+    for reply in replies_of_day(session=session, pilot_id=pilot_id, day=day):
+        seen.setdefault(reply.user_id, None)
+    return tuple(seen)
+
+
+def first_delivery(*, session: Session, team_id: str, event_id: str, now: datetime) -> bool:
+    """Record an Events API delivery; False if this event was already acted on (a retry)."""
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedEvent)
+        .values(team_id=team_id, event_id=event_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
+        .returning(col(ProcessedEvent.id))
+    )
+    return session.exec(statement).first() is not None
