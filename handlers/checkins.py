@@ -1,6 +1,7 @@
-"""Replies in daily check-in threads: each is that person's check-in for the day.
+"""Check-ins: replies in the daily thread, and the thread's Post status button.
 
-One listener for every ``message`` event (Bolt runs the first listener that
+Each reply in a check-in thread is that person's check-in for the day. One
+listener for every ``message`` event (Bolt runs the first listener that
 matches, so there is one): a reply in a check-in thread is stored, an edit
 updates it, a deletion removes it. The bot's own posts, other bots, top-level
 messages, other threads and other channels change nothing. A retried delivery
@@ -10,13 +11,27 @@ of the same event (``X-Slack-Retry-Num``, same ``event_id``) is acted on once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from handlers.reply import guarded
+from bot.blocks import ids
+from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal, status_posted
+from bot.core.errors import DomainError
+from handlers.editing import Refusal
+from handlers.reply import guarded, slack_error_code
+from handlers.reviewing import (
+    Click,
+    input_value,
+    load_pilot,
+    metadata_of,
+    multiline_value,
+    tell_in_channel,
+)
 from storage.checkins import (
     CheckinThread,
     checkin_thread,
@@ -128,5 +143,97 @@ def _first(session: Session, body: dict[str, Any], team_id: str, now: datetime) 
     return False
 
 
+# ----- Post status ---------------------------------------------------------------------------
+
+
+@guarded
+def open_status(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: dict[str, Any],
+    respond: Respond,
+) -> None:
+    ack()
+    # The modal is built from the button alone: views.open goes first, within the
+    # trigger's 3 seconds; the pilot is checked when the form comes back.
+    click = Click.of(body, context, str(action.get("value", "")))
+    pilot_id, day = click.parts(2)
+    message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
+        "ts", ""
+    )
+    view = status_modal(
+        pilot_id=int(pilot_id),
+        day=_day(day),
+        channel_id=click.channel_id,
+        thread_ts=str(message_ts),
+    )
+    client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+@guarded
+def post_status(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
+    metadata = metadata_of(view)
+    click = Click.of(body, context, str(metadata.get("pilot", "")))
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    chosen = input_value(values, ids.CHECKIN_STATUS).get("selected_option") or {}
+    status, note = str(chosen.get("value") or ""), multiline_value(values, ids.CHECKIN_NOTE)
+    if status not in STATUSES:
+        ack(response_action="errors", errors={ids.CHECKIN_STATUS: "Pick green, yellow or red."})
+        return
+    if status != "green" and not note:
+        ack(response_action="errors", errors={ids.CHECKIN_NOTE: NOTE_NEEDED})
+        return
+    channel_id, thread_ts = str(metadata.get("channel", "")), str(metadata.get("thread", ""))
+    try:
+        with unit_of_work(click.services.engine) as session:
+            pilot_id, _ = click.parts(2)
+            load_pilot(session, click, int(pilot_id))
+            thread = checkin_thread(
+                session=session,
+                team_id=click.workspace.team_id,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+            )
+            if thread is None:
+                raise Refusal("This check-in thread is not one the bot posted.")
+    except DomainError as error:
+        ack(response_action="errors", errors={ids.CHECKIN_STATUS: error.message[:2000]})
+        return
+    ack()
+    reply = status_posted(user_id=click.user_id, status=status, note=note)
+    now = click.services.clock.now()
+    try:
+        posted = client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, **reply.message())
+        ts = str(posted["ts"])
+    except SlackApiError as error:
+        # The status still counts; only the thread does not show it.
+        log.warning("could not post a status in %s: %s", channel_id, slack_error_code(error))
+        ts = f"status:{click.user_id}:{thread.day.isoformat()}"
+        tell_in_channel(client, channel_id, click.user_id, reply)
+    with unit_of_work(click.services.engine) as session:
+        save_reply(
+            session=session,
+            thread=thread,
+            ts=ts,
+            user_id=click.user_id,
+            text=note,
+            now=now,
+            status=status,
+        )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refusal("This button is out of date; use the latest check-in.") from None
+
+
 def register(app: App) -> None:
     app.event("message")(message_event)
+    app.action(ids.CHECKIN_POST_STATUS)(open_status)
+    app.view(ids.CHECKIN_STATUS_MODAL)(post_status)

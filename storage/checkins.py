@@ -68,9 +68,17 @@ def checkin_thread_of_day(*, session: Session, pilot_id: int, day: date) -> Chec
 
 
 def save_reply(
-    *, session: Session, thread: CheckinThread, ts: str, user_id: str, text: str, now: datetime
+    *,
+    session: Session,
+    thread: CheckinThread,
+    ts: str,
+    user_id: str,
+    text: str,
+    now: datetime,
+    status: str = "",
 ) -> CheckinReply:
-    """Store a reply (or its new text, when Slack delivers it again)."""
+    """Store a reply (or its new text, when Slack delivers it again); ``status`` is
+    green, yellow or red when it came from Post status."""
     row = reply_at(session=session, team_id=thread.team_id, channel_id=thread.channel_id, ts=ts)
     if row is None:
         row = CheckinReply(
@@ -82,11 +90,13 @@ def save_reply(
             ts=ts,
             user_id=user_id,
             text=text,
+            status=status,
             created_at=now,
             updated_at=now,
         )
     else:
         row.text, row.updated_at = text, now
+        row.status = status or row.status
     session.add(row)
     session.flush()
     return row

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.blocks import ids
 from schedules.delivery import deliver
 from schedules.tick import tick
 from slack_emulator.client import SlackSender
@@ -130,3 +131,85 @@ def test_the_next_threads_recap_names_who_checked_in(bot, clock):
     deliver(engine=bot.engine, client=slack_client(bot.emulator), now=clock.now())
     tuesday = bot.emulator.messages(CHANNEL)[-1]
     assert "Previous workday (Mon Dec 14): checked in: <@U0002>, <@U0001>" in tuesday["text"]
+
+
+# ----- Post status ----------------------------------------------------------------------------
+
+
+def open_status_form(bot, thread: str, *, user_id: str = "U0002") -> dict:
+    click = bot.sender.block_actions(
+        ids.CHECKIN_POST_STATUS,
+        "1:2026-12-14",
+        user_id=user_id,
+        channel_id=CHANNEL,
+        message_ts=thread,
+    )
+    assert bot.sender.interactive(click).status == 200
+    [opened] = bot.emulator.wait_for_calls("views.open")
+    return opened.params["view"]
+
+
+def status_state(status: str | None, note: str = "") -> dict:
+    chosen = {"selected_option": {"value": status}} if status else {"selected_option": None}
+    return {
+        ids.CHECKIN_STATUS: {ids.CHECKIN_STATUS: {"type": "radio_buttons", **chosen}},
+        ids.CHECKIN_NOTE: {ids.CHECKIN_NOTE: {"type": "plain_text_input", "value": note}},
+    }
+
+
+def submit_status(bot, view: dict, status: str | None, note: str = "", user_id: str = "U0002"):
+    payload = bot.sender.view_submission(
+        ids.CHECKIN_STATUS_MODAL,
+        status_state(status, note),
+        user_id=user_id,
+        private_metadata=view["private_metadata"],
+    )
+    return bot.sender.interactive(payload)
+
+
+def test_post_status_opens_the_form_and_posts_the_status_in_the_thread(bot, clock):
+    thread = post_checkin(bot, clock)
+    view = open_status_form(bot, thread)
+    assert view["callback_id"] == ids.CHECKIN_STATUS_MODAL
+    assert view["title"]["text"] == "Post status"
+    response = submit_status(bot, view, "yellow", "Waiting on <!channel> test data")
+    assert response.status == 200 and response.text == ""  # the form closes
+    [post] = [
+        c for c in bot.emulator.wait_for_calls("chat.postMessage", 2) if c.params.get("thread_ts")
+    ]
+    assert post.params["thread_ts"] == thread
+    assert post.params["text"].startswith("<@U0002> checked in: :large_yellow_circle: *Yellow*")
+    assert "<!channel>" not in post.params["text"]  # people's words never ping a channel
+    [reply] = eventually(lambda: replies(bot))
+    assert (reply.user_id, reply.status, reply.text) == (
+        "U0002",
+        "yellow",
+        "Waiting on <!channel> test data",
+    )
+    assert reply.ts == post.response["ts"]
+
+
+def test_post_status_asks_for_a_colour_and_a_note_when_not_green(bot, clock):
+    thread = post_checkin(bot, clock)
+    view = open_status_form(bot, thread)
+    no_colour = submit_status(bot, view, None).json()
+    assert no_colour == {
+        "response_action": "errors",
+        "errors": {ids.CHECKIN_STATUS: "Pick green, yellow or red."},
+    }
+    red = submit_status(bot, view, "red").json()
+    assert red["errors"] == {ids.CHECKIN_NOTE: "Say in a few words what is at risk or blocking."}
+    assert submit_status(bot, view, "green").status == 200
+    [reply] = eventually(lambda: replies(bot))
+    assert (reply.status, reply.text) == ("green", "")
+
+
+def test_an_out_of_date_status_button_gets_a_clear_answer(bot, clock):
+    thread = post_checkin(bot, clock)
+    click = bot.sender.block_actions(
+        ids.CHECKIN_POST_STATUS, "1:yesterday", channel_id=CHANNEL, message_ts=thread
+    )
+    assert bot.sender.interactive(click).status == 200
+    [answer] = bot.emulator.wait_for_calls("response_url")
+    assert "out of date" in answer.params["text"]
+    assert bot.emulator.calls_to("views.open") == []

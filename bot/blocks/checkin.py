@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, section
+from bot.blocks.forms import button, modal, option, radio_input, text_input
+from bot.blocks.text import user_text
 from bot.core.calendar import PlanSnapshot
 from bot.core.checkins import DaySummary
 from bot.core.plan import Plan
@@ -63,8 +65,8 @@ def checkin_message(
             "type": "actions",
             "block_id": "checkin_actions",
             "elements": [
-                _button("Post status", ids.CHECKIN_POST_STATUS, value, primary=True),
-                _button("Flag an issue", ids.CHECKIN_FLAG_ISSUE, value),
+                button("Post status", ids.CHECKIN_POST_STATUS, value, style="primary"),
+                button("Flag an issue", ids.CHECKIN_FLAG_ISSUE, value),
             ],
         },
     ]
@@ -72,16 +74,56 @@ def checkin_message(
     return Reply(text=text, blocks=blocks)
 
 
-def _button(label: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label, "emoji": True},
-        "action_id": action_id,
-        "value": value,
-    }
-    if primary:
-        button["style"] = "primary"
-    return button
+# Post status: the three colours, as the modal offers them and the thread shows them.
+STATUSES = {
+    "green": (":large_green_circle:", "Green", "On track"),
+    "yellow": (":large_yellow_circle:", "Yellow", "At risk: needs attention"),
+    "red": (":red_circle:", "Red", "Blocked: needs help now"),
+}
+NOTE_NEEDED = "Say in a few words what is at risk or blocking."
+
+
+def status_modal(*, pilot_id: int, day: date, channel_id: str, thread_ts: str) -> dict[str, Any]:
+    """Post status: green / yellow / red and a note, for the day's check-in."""
+    return modal(
+        ids.CHECKIN_STATUS_MODAL,
+        "Post status",
+        [
+            context(f"Your check-in for {_short_day(day)}, {day.year}"),
+            radio_input(
+                ids.CHECKIN_STATUS,
+                "How is it going?",
+                [
+                    option(value, f"{icon} {label}", hint)
+                    for value, (icon, label, hint) in STATUSES.items()
+                ],
+            ),
+            text_input(
+                ids.CHECKIN_NOTE,
+                "Note",
+                multiline=True,
+                optional=True,
+                placeholder="What you did, what is next, anything in the way",
+                hint="Needed for yellow and red.",
+                max_length=2000,
+            ),
+        ],
+        submit="Post",
+        metadata={
+            "pilot": f"{pilot_id}:{day.isoformat()}",
+            "channel": channel_id,
+            "thread": thread_ts,
+        },
+    )
+
+
+def status_posted(*, user_id: str, status: str, note: str) -> Reply:
+    """The thread reply the bot posts for someone's Post status."""
+    icon, label, _ = STATUSES[status]
+    text = f"<@{user_id}> checked in: {icon} *{label}*"
+    if note:
+        text += f"\n{user_text(note)}"
+    return Reply(text=text, blocks=[section(text)])
 
 
 def _short_day(d: date) -> str:

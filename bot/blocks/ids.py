@@ -29,6 +29,9 @@ CREATE_OVERRIDE: Final = "create_override"
 # The daily check-in thread's buttons; their value is "<pilot id>:<check-in date>".
 CHECKIN_POST_STATUS: Final = "checkin_post_status"
 CHECKIN_FLAG_ISSUE: Final = "checkin_flag_issue"
+CHECKIN_STATUS_MODAL: Final = "checkin_status"  # private metadata: pilot, day, channel, thread
+CHECKIN_STATUS: Final = "checkin_status_color"  # radio: green, yellow, red
+CHECKIN_NOTE: Final = "checkin_status_note"
 
 # Reviews (handlers/review.py, ramp.py, phase.py). Buttons carry "<pilot id>[:...]".
 REVIEW_RECORD_METRICS: Final = "review_record_metrics"  # value "<pilot id>"
