@@ -135,9 +135,7 @@ def tick_boxes(bot, message: Post, action_id: str, values: list[str], user_id: s
     buttons, so the action is rewritten as a checkboxes action)."""
     element = button(message, action_id)
     block_id = next(
-        b["block_id"]
-        for b in message.blocks
-        if b["type"] == "actions" and element in b["elements"]
+        b["block_id"] for b in message.blocks if b["type"] == "actions" and element in b["elements"]
     )
     payload = bot.sender.block_actions(
         action_id, "", user_id=user_id, channel_id=message.channel, message_ts=message.ts

@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from bot.blocks import ids
 from storage.db import unit_of_work
-from storage.models import MetricValue, OutboxMessage
+from storage.models import MetricValue, OutboxMessage, SuccessCriterion
 from storage.outbox import SKIPPED
+from storage.reviews import add_note
 from tests.cadence_helpers import schedule_pilot
 from tests.helpers import acme_plan, store_member
 from tests.review_helpers import bot_posts, button, local, post, run_at, walk
@@ -66,9 +67,7 @@ def test_a_whole_pilot_posts_every_review_and_ramp_post_at_its_local_time(bot):
     assert button(posts["ramp_heads_up:w4"], ids.RAMP_HOLD)["value"] == f"{pilot.id}:4"
     # Each review names its week and phase; the phase reviews their phase.
     assert posts["weekly_review:w2"].text.startswith("Weekly review · Week 2 of 6 · Soft Launch")
-    assert posts["weekly_review:w6"].text.startswith(
-        "Weekly review · Week 6 of 6 · Expanded Pilot"
-    )
+    assert posts["weekly_review:w6"].text.startswith("Weekly review · Week 6 of 6 · Expanded Pilot")
     assert "6 days to the hard end date (Sun Jan 17, 2027)" in posts["weekly_review:w6"].text
     assert posts["phase_review:setup"].text.startswith("End of Setup · phase 1 review")
     assert posts["phase_review:expanded"].text.startswith("End of Expanded Pilot · phase 3")
@@ -88,8 +87,6 @@ def test_a_review_missed_by_hours_goes_out_that_day_with_the_record_as_of_its_ti
     pilot = schedule_pilot(bot.engine, bot.clock.now())
     run_at(bot, bot.clock.now())
     with unit_of_work(bot.engine) as session:
-        from storage.reviews import add_note
-
         add_note(
             session=session,
             pilot_id=pilot.id,
@@ -172,10 +169,6 @@ def test_metric_values_recorded_while_down_do_not_change_a_late_review(bot):
     assert bot.sender.command('criteria add "Containment rate" target=">= 60%"').status == 200
     run_at(bot, bot.clock.now())
     with unit_of_work(bot.engine) as session:
-        criterion_id = session.exec(select(MetricValue.criterion_id)).first()
-        assert criterion_id is None
-        from storage.models import SuccessCriterion
-
         criterion = session.exec(select(SuccessCriterion)).one()
         session.add(
             MetricValue(
