@@ -165,7 +165,7 @@ def review_before(plan: Plan, instant: datetime) -> Due | None:
 
 
 _NUMBER = re.compile(r"([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
-_UNIT = re.compile(r"^[^\d\s<>=≤≥][^<>=≤≥]{0,29}$")
+_UNIT = re.compile(r"^[^\d\s<>=≤≥,.][^<>=≤≥]{0,29}$")
 
 
 def parse_measurement(text: str) -> Decimal:
@@ -400,8 +400,7 @@ def _tracking(key: str, progress_now: Sequence[Progress]) -> RecordAnswer:
         return RecordAnswer(key, False, "no success criteria are defined")
     missing = [p for p in progress_now if p.latest is None]
     if missing:
-        names = ", ".join(f"C-{p.criterion.number}" for p in missing)
-        return RecordAnswer(key, False, f"no value recorded yet for {names}")
+        return RecordAnswer(key, False, f"no value recorded yet for {_refs(missing)}")
     return RecordAnswer(key, True, "every success criterion has a recorded value")
 
 
@@ -409,11 +408,18 @@ def _trending(key: str, progress_now: Sequence[Progress]) -> RecordAnswer:
     measured = [p for p in progress_now if p.latest is not None]
     if not measured:
         return RecordAnswer(key, None, "unknown: no values recorded yet")
-    lagging = [p for p in measured if not p.met and p.toward_target is not True]
+    below = [p for p in measured if not p.met]
+    lagging = [p for p in below if p.toward_target is False]
     if lagging:
-        names = ", ".join(f"C-{p.criterion.number}" for p in lagging)
-        return RecordAnswer(key, False, f"not trending toward target: {names}")
+        return RecordAnswer(key, False, f"moving away from the target: {_refs(lagging)}")
+    unknown = [p for p in below if p.toward_target is None]
+    if unknown:
+        return RecordAnswer(key, None, f"unknown: below target, no trend yet: {_refs(unknown)}")
     return RecordAnswer(key, True, "every measured criterion is met or moving toward its target")
+
+
+def _refs(found: Sequence[Progress]) -> str:
+    return ", ".join(f"C-{p.criterion.number}" for p in found)
 
 
 NEXT_STEPS = {
