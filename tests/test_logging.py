@@ -1,0 +1,19 @@
+"""Failures are logged with Slack's error code, and never with a token or the signing secret."""
+
+import logging
+
+from tests.helpers import CHANNEL, store_pilot
+
+
+def test_no_log_line_carries_a_secret_even_at_debug(bot, caplog):
+    store_pilot(bot.engine)
+    caplog.set_level(logging.DEBUG)
+    bot.emulator.fail("chat.postMessage", error="channel_not_found")
+    bot.sender.command("status public", channel_id=CHANNEL)
+    bot.emulator.wait_for(lambda e: e.response_posts(channel=CHANNEL))
+    bot.sender.command("status", channel_id=CHANNEL)
+    bot.sender.command("status", signature="v0=forged")
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "Slack API error while answering: channel_not_found" in logged
+    assert bot.settings.bot_token not in logged
+    assert bot.settings.signing_secret not in logged
