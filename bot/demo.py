@@ -13,16 +13,24 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlmodel import col, func, select
 
+from bot.blocks import ids
 from bot.clock import FakeClock
 from bot.core.commands import COMMANDS
 from bot.harness import RunningBot, running_bot
+from schedules.delivery import deliver, make_delivery_client
+from schedules.tick import tick
 from slack_emulator.render import render_call, render_message
 from slack_emulator.server import SlackEmulator
-from storage.db import make_engine, migrate
+from storage.db import make_engine, migrate, unit_of_work
+from storage.models import OutboxMessage, Pilot
+from storage.outbox import SKIPPED
+from storage.pilots import NOTHING_OWED
 
 CHANNEL = "C0ACMEPOC"
 PEOPLE = {
@@ -43,6 +51,10 @@ class Step:
     at: datetime | None = None
     posts: int = 0  # channel posts the step makes: wait for them before going on
     needs: tuple[str, ...] = field(default_factory=tuple)  # subcommands this step uses
+    until: datetime | None = None  # fast-forward the scheduler to here, printing its posts
+    click: tuple[str, str] | None = None  # (post key, action id): click a bot post's button
+    submit: dict[str, str] | None = None  # then fill the modal it opens (block id -> value)
+    shows: int = 1  # what a click shows people (posts, edits, notes): wait for them
 
 
 def _has(*paths: str) -> bool:
@@ -86,6 +98,31 @@ def script() -> list[Step]:
         ),
         Step("The whole calendar, week by week.", command="plan", needs=("plan",)),
         Step(
+            "The scheduler runs through Setup into Soft Launch; every post it makes follows.",
+            until=datetime(2026, 12, 14, 15, 30, tzinfo=UTC),
+        ),
+        Step(
+            "Sam, the executive sponsor, says Go for Soft Launch on the Setup review.",
+            user="U0SAM",
+            click=("phase_review:setup", ids.PHASE_GO),
+            shows=2,  # the review post says so, and the channel is told
+        ),
+        Step(
+            "Alice confirms production runs at 25% now.",
+            click=("ramp_change:w2", ids.RAMP_APPLIED),
+        ),
+        Step(
+            "Dana records this week's containment rate from the weekly review.",
+            user="U0DANA",
+            click=("weekly_review:w2", ids.REVIEW_RECORD_METRICS),
+            submit={f"{ids.METRIC_BLOCK_PREFIX}1": "52%"},
+            needs=("criteria add",),
+        ),
+        Step(
+            "The scheduler runs on to Tuesday morning.",
+            until=datetime(2026, 12, 15, 15, 0, tzinfo=UTC),
+        ),
+        Step(
             "Two weeks on, Dana checks where the pilot stands.",
             user="U0DANA",
             command="status",
@@ -96,6 +133,35 @@ def script() -> list[Step]:
             user="U0DANA",
             command="status public",
             posts=1,
+        ),
+        Step(
+            "The scheduler runs to the last weekly review.",
+            until=datetime(2027, 1, 11, 15, 30, tzinfo=UTC),
+        ),
+        Step(
+            "Dana records the containment rate again: on target now.",
+            user="U0DANA",
+            click=("weekly_review:w6", ids.REVIEW_RECORD_METRICS),
+            submit={f"{ids.METRIC_BLOCK_PREFIX}1": "63%"},
+            needs=("criteria add",),
+        ),
+        Step(
+            "The scheduler runs to the first day of Evaluation (the final evaluation).",
+            until=datetime(2027, 1, 19, 15, 30, tzinfo=UTC),
+        ),
+        Step(
+            "Sam records the go / no-go recommendation.",
+            user="U0SAM",
+            click=("final_evaluation", ids.RECOMMENDATION_RECORD),
+            submit={
+                ids.RECOMMENDATION_CHOICE: "go",
+                ids.RECOMMENDATION_RATIONALE: "Containment is on target; roll out by region.",
+            },
+            shows=2,
+        ),
+        Step(
+            "The scheduler runs to the end of Evaluation (no reminder: it is recorded).",
+            until=datetime(2027, 1, 25, 5, 0, tzinfo=UTC),
         ),
     ]
     return [s for s in steps if _has(*s.needs)]
@@ -122,6 +188,7 @@ def run_demo(*, quiet: bool = False, out: TextIO = sys.stdout) -> int:
             for step in steps:
                 _play(bot, clock, step, out, quiet)
             posts = len(emulator.calls_to("chat.postMessage"))
+            _print_not_sent(engine, out)
             _print(out, f"\nDone: {len(steps)} steps, {posts} messages posted to Slack.")
         engine.dispose()
     return 0
@@ -135,6 +202,12 @@ def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: boo
     name = emulator.names().get(step.user, step.user)
     if not quiet:
         _print(out, f"\n── {clock.now():%a %b %d %H:%M} UTC · {step.say}")
+    if step.until is not None:
+        _fast_forward(bot, clock, step.until, out, quiet)
+        return
+    if step.click is not None:
+        _click(bot, step, out, quiet)
+        return
     if step.command is None:
         return
     response = bot.sender.command(step.command, user_id=step.user, channel_id=CHANNEL)
@@ -157,6 +230,113 @@ def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: boo
         line = render_call(call, emulator.names())
         if line:
             _print(out, _indent(line))
+
+
+def _fast_forward(
+    bot: RunningBot, clock: FakeClock, until: datetime, out: TextIO, quiet: bool
+) -> None:
+    """Run the scheduler from due time to due time until ``until``, printing each post."""
+    client = make_delivery_client(bot.settings)
+    names = bot.emulator.names()
+    while (due := _next_due(bot.engine)) is not None and due <= until:
+        clock.set(max(due, clock.now()))
+        mark = len(bot.emulator.calls)
+        tick(engine=bot.engine, now=clock.now())
+        deliver(engine=bot.engine, client=client, now=clock.now(), channel_interval=0)
+        lines = [line for c in bot.emulator.calls[mark:] if (line := render_call(c, names))]
+        if lines and not quiet:
+            local = clock.now().astimezone(ZoneInfo("America/New_York"))
+            _print(out, f"  {local:%a %b %d %H:%M} New York")
+            for line in lines:
+                _print(out, _indent(line))
+    clock.set(max(until, clock.now()))
+
+
+def _print_not_sent(engine: Engine, out: TextIO) -> None:
+    """What the scheduler owed but did not send, and why (recorded, never silent)."""
+    with unit_of_work(engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == SKIPPED)
+            .order_by(col(OutboxMessage.due_at))
+        ).all()
+        lines = [f"{row.key}: {row.skipped_reason}" for row in rows]
+    if lines:
+        _print(out, "\nNot sent, with the reason recorded:")
+        for line in lines:
+            _print(out, _indent(line))
+
+
+def _next_due(engine: Engine) -> datetime | None:
+    """When the scheduler next has something to do (the earliest pilot's next_due_at)."""
+    with unit_of_work(engine) as session:
+        due: datetime | None = session.exec(
+            select(func.min(col(Pilot.next_due_at))).where(col(Pilot.next_due_at) < NOTHING_OWED)
+        ).one()
+    return due
+
+
+def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
+    """Click a button of the bot's post with the step's key, then fill its modal."""
+    assert step.click is not None
+    emulator, (key, action_id) = bot.emulator, step.click
+    posted = next(
+        c
+        for c in emulator.calls_to("chat.postMessage")
+        if ((c.params.get("metadata") or {}).get("event_payload") or {}).get("key") == key
+    )
+    channel, ts = posted.response["channel"], posted.response["ts"]  # type: ignore[index]
+    message = emulator.message(channel, ts) or {}
+    element = next(
+        e
+        for b in message.get("blocks", [])
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == action_id
+    )
+    value, label = element["value"], element["text"]["text"]
+    opened = len(emulator.calls_to("views.open"))
+    mark = len(emulator.calls)
+    payload = bot.sender.block_actions(
+        action_id, value, user_id=step.user, channel_id=channel, message_ts=ts
+    )
+    bot.sender.interactive(payload)
+    if step.submit is not None:
+        view = emulator.wait_for_calls("views.open", opened + 1)[-1].params["view"]
+        state = {
+            block["block_id"]: {block["block_id"]: _answer(block, step.submit[block["block_id"]])}
+            for block in view["blocks"]
+            if block.get("type") == "input" and block["block_id"] in step.submit
+        }
+        bot.sender.interactive(
+            bot.sender.view_submission(
+                view["callback_id"],
+                state,
+                user_id=step.user,
+                private_metadata=view["private_metadata"],
+            )
+        )
+    # Wait for what the click set off: an edited post, a notice, a note to the person.
+    names = emulator.names()
+    emulator.wait_for(
+        lambda e: sum(bool(render_call(c, names)) for c in e.calls[mark:]) >= step.shows
+    )
+    if quiet:
+        return
+    name = names.get(step.user, step.user)
+    kind, _, period = key.partition(":")
+    where = kind.replace("_", " ") + (f" ({period})" if period else "")
+    _print(out, f"@{name} clicks [{label}] on the {where} post")
+    for call in emulator.calls[mark:]:
+        line = render_call(call, emulator.names())
+        if line:
+            _print(out, _indent(line))
+
+
+def _answer(block: dict[str, Any], value: str) -> dict[str, Any]:
+    if block["element"]["type"] == "radio_buttons":
+        return {"type": "radio_buttons", "selected_option": {"value": value}}
+    return {"type": "plain_text_input", "value": value}
 
 
 def _store_pilot(engine: Engine) -> None:

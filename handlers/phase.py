@@ -230,11 +230,10 @@ def go(
             return
         _decider_check(deciders, click.user_id, what)
         review = phase_review_of(session, pilot, plan, phase, now)
-        done = [i.label for i in review.items if i.key in review.ticked]
         open_items = [i.label for i in review.items if i.key not in review.ticked]
-        why = "Ticked: " + ("; ".join(done) or "nothing")
+        why = f"checklist {len(review.ticked)} of {len(review.items)} ticked"
         if open_items:
-            why += ". Not ticked: " + "; ".join(open_items)
+            why += " (open: " + "; ".join(open_items) + ")"
         if not record_decision(
             session=session,
             decision=PilotDecision(

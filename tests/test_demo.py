@@ -10,4 +10,10 @@ def test_the_demo_plays_its_script_against_the_emulator():
     assert "@alice in #acme-pilot: /pilot help" in text
     assert "Soft Launch, week 2 of 6, day 9" in text
     assert "#acme-pilot  pilot-bot: == Acme POC · Acme ==" in text
+    # The scheduler's posts, fast-forwarded: ramp steps, reviews, the final evaluation.
+    assert "Week 2: traffic goes from 10% to 25% today (standard ramp)" in text
+    assert "== Weekly review · Week 6 of 6 · Expanded Pilot ==" in text
+    assert "@sam clicks [Go] on the phase review (setup) post" in text
+    assert "== Final evaluation · Acme POC ==" in text
+    assert "recommendation_reminder: the recommendation was recorded" in text
     assert "Traceback" not in text

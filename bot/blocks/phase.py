@@ -108,7 +108,7 @@ def decided_line(decided: Decided, plan: Plan, *, what: str) -> str:
         f" ({decided.role_name}) at {local_when(decided.at, plan)}"
     )
     if decided.reason:
-        line += f". Why: {decided.reason}"
+        line += f". Why: {decided.reason.rstrip('.')}"
     if decided.held_pct is not None:
         line += f". The ramp holds at {decided.held_pct}% until a change is approved"
     if decided.change_ref:
