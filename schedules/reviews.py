@@ -135,7 +135,7 @@ def weekly_review_of(
         ),
         issues=issue_week(session=session, pilot_id=pilot.id, start=at - ISSUE_WEEK, end=at),
         participation=participation(
-            session=session, pilot_id=pilot.id, start=at - ISSUE_WEEK, end=at
+            session=session, pilot_id=pilot.id, plan=plan, start=at - ISSUE_WEEK, end=at
         ),
         traffic=traffic(plan, at, confirmations, hold),
         last_priorities=(

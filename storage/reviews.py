@@ -18,8 +18,11 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, or_, select
 
+from bot.core.cadence import checkin_days
 from bot.core.changes import ChangeStatus
+from bot.core.localtime import local_date
 from bot.core.phases import Phase
+from bot.core.plan import Plan
 from bot.core.reviews import (
     Confirmation,
     Criterion,
@@ -33,6 +36,7 @@ from bot.core.reviews import (
 )
 from storage.models import (
     ChangeRequest,
+    CheckinReply,
     ChecklistTick,
     MetricValue,
     Pilot,
@@ -42,6 +46,7 @@ from storage.models import (
     SuccessCriterion,
 )
 from storage.scope import Workspace
+from storage.team import team_of
 
 PRIORITIES = "priorities"
 LESSONS = "lessons"
@@ -372,9 +377,9 @@ def status_record(*, connection: Connection, pilot_id: int, as_of: datetime) -> 
     return StatusRecord(tuple(criteria), tuple(readings), tuple(confirmations), hold)
 
 
-# ----- seams: the issue log and check-in replies (issue 4) -----------------------------------
-# Until issue flags and check-in replies are recorded, these answer None and the reviews
-# say "no issue log yet" / "no check-ins recorded yet"; they are the one place to read them.
+# ----- the issue log (a seam) and check-in participation -------------------------------------
+# Until issue flags are recorded, the issue log answers None and the reviews say "no issue
+# log yet"; these functions are the one place the reviews read flags from.
 
 
 def open_flags(*, session: Session, pilot_id: int, as_of: datetime) -> OpenFlags | None:
@@ -390,10 +395,26 @@ def issue_week(
 
 
 def participation(
-    *, session: Session, pilot_id: int, start: datetime, end: datetime
-) -> Participation | None:
-    """Check-in replies per member over [start, end); None while replies are not recorded."""
-    return None
+    *, session: Session, pilot_id: int, plan: Plan, start: datetime, end: datetime
+) -> Participation:
+    """Check-in days per person over the local days [start's date, end's date), from the
+    replies in the check-in threads as they stood at ``end``; team members first."""
+    first, last = local_date(start, plan.zone), local_date(end, plan.zone)
+    days = [d for d in checkin_days(plan) if first <= d < last]
+    rows = session.exec(
+        select(col(CheckinReply.user_id), col(CheckinReply.day))
+        .where(
+            CheckinReply.pilot_id == pilot_id,
+            col(CheckinReply.day) >= first,
+            col(CheckinReply.day) < last,
+            col(CheckinReply.created_at) <= end,
+        )
+        .distinct()
+    ).all()
+    counts = dict.fromkeys((m.user_id for m in team_of(session=session, pilot_id=pilot_id)), 0)
+    for user_id, _ in rows:
+        counts[user_id] = counts.get(user_id, 0) + 1
+    return Participation(checkin_days=len(days), by_member=tuple(counts.items()))
 
 
 # ----- helpers ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bot.blocks import ids
 from storage.db import unit_of_work
 from storage.models import (
     ChangeRequest,
+    CheckinReply,
     ChecklistTick,
     MetricValue,
     OutboxMessage,
@@ -27,7 +28,7 @@ from storage.models import (
 from storage.outbox import SKIPPED
 from storage.reviews import record_values
 from storage.team import change_log
-from tests.cadence_helpers import schedule_pilot
+from tests.cadence_helpers import eventually, schedule_pilot
 from tests.helpers import CHANNEL, store_member
 from tests.review_helpers import (
     button,
@@ -630,3 +631,21 @@ def test_without_a_recommendation_the_decision_maker_gets_a_reminder_by_dm(bot, 
     )
     assert bot.sender.interactive(payload).status == 200
     assert opened_view(bot, 1)["callback_id"] == ids.RECOMMENDATION_MODAL
+
+
+def test_the_review_counts_check_in_days_per_member(bot, pilot):
+    at(bot, datetime(2026, 12, 14, 14, 0, tzinfo=UTC), pilot)
+    walk(bot, datetime(2026, 12, 18, 15, 0, tzinfo=UTC))
+    replies = [(SPONSOR, 14), (SPONSOR, 15), (SPONSOR, 17), (END_USER, 14), (SPONSOR, 17)]
+    for user, day in replies:
+        thread = post(bot.emulator, f"checkin:2026-12-{day}")
+        _, response = bot.sender.post_user_message(CHANNEL, user, "On track", thread_ts=thread.ts)
+        assert response.status == 200
+    eventually(lambda: len(all_rows(bot, CheckinReply)) == len(replies))
+    walk(bot, datetime(2026, 12, 21, 15, 0, tzinfo=UTC))
+    text = post(bot.emulator, "weekly_review:w3").text
+    assert "<@U0002>: 3 of 5 check-in days" in text  # two replies on the 17th: one day
+    assert "<@U0003>: 0 of 5 check-in days" in text
+    assert "<@U0004>: 1 of 5 check-in days" in text
+    # Week 2's review came before any check-in day.
+    assert "No check-in days this week." in post(bot.emulator, "weekly_review:w2").text

@@ -104,9 +104,11 @@ def _duration(span: timedelta) -> str:
 def participation_text(participation: Participation | None) -> str:
     if participation is None:
         return f"_{NO_PARTICIPATION}_"
+    days = participation.checkin_days
+    if days == 0:
+        return "_No check-in days this week._"
     if not participation.by_member:
         return "_Nobody is on the team yet: `/pilot team add @user role`._"
-    days = participation.checkin_days
     return "\n".join(
         f"• <@{user}>: {count} of {days} check-in day{'s' if days != 1 else ''}"
         for user, count in participation.by_member

@@ -481,7 +481,7 @@ class WeeklyReview:
     progress: tuple[Progress, ...]
     warnings: tuple[Criterion, ...]  # below target at this review and the one before
     issues: IssueWeek | None  # None: no issue log yet
-    participation: Participation | None  # None: check-in replies not recorded yet
+    participation: Participation
     traffic: Traffic
     last_priorities: Note | None
 
