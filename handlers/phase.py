@@ -44,13 +44,15 @@ from handlers.editing import Refusal
 from handlers.reply import guarded, slack_error_code
 from handlers.reviewing import (
     Click,
+    Submission,
+    input_value,
     load_pilot,
-    metadata_of,
-    multiline_value,
+    on_button,
+    on_submit,
+    reason_problem,
     require_record_keeper,
     tell,
     tell_in_channel,
-    text_value,
 )
 from schedules.reviews import (
     decided_of,
@@ -204,17 +206,8 @@ def _next_name(phase: Phase) -> str:
     return order[order.index(phase) + 1].display_name
 
 
-@guarded
-def go(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
+@on_button
+def go(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, phase_value = click.parts(2)
     phase = _phase_of(phase_value)
     what = f"go / no-go for {_next_name(phase)}"
@@ -268,18 +261,9 @@ def go(
     _post(client, channel_id, phase_decided_notice(plan, phase, decided))
 
 
-@guarded
-def no_go(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
+@on_button
+def no_go(click: Click, client: WebClient, respond: Respond) -> None:
     """Open the No-go modal: the reason, and the extension the change request proposes."""
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, phase_value = click.parts(2)
     phase = _phase_of(phase_value)
     now = click.services.clock.now()
@@ -310,19 +294,11 @@ def _held_pct(session: Session, pilot: Pilot, plan: Plan, now: datetime) -> int:
     return hold.pct if hold is not None else traffic(plan, now, [], None).planned
 
 
-@guarded
-def record_no_go(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    reason = " ".join(multiline_value(values, ids.NO_GO_REASON).split())
-    if not reason:
-        ack(response_action="errors", errors={ids.NO_GO_REASON: "Say why (the log keeps it)."})
-        return
-    if len(reason) > MAX_REASON_LENGTH:
-        problem = f"Keep the reason under {MAX_REASON_LENGTH} characters."
+@on_submit
+def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
+    click, metadata = form.click, form.metadata
+    reason = form.text(ids.NO_GO_REASON)
+    if (problem := reason_problem(reason, MAX_REASON_LENGTH)) is not None:
         ack(response_action="errors", errors={ids.NO_GO_REASON: problem})
         return
     now = click.services.clock.now()
@@ -340,7 +316,7 @@ def record_no_go(
             ack(response_action="errors", errors={ids.NO_GO_REASON: error.message[:2000]})
             return
         try:
-            extra = parse_weeks(text_value(values, ids.NO_GO_WEEKS))
+            extra = parse_weeks(form.text(ids.NO_GO_WEEKS))
             proposal = propose_end(
                 plan, end=None, weeks=plan.weeks + extra, today=local_date(now, plan.zone)
             )
@@ -398,17 +374,8 @@ def record_no_go(
 # ----- lessons learned ------------------------------------------------------------------------
 
 
-@guarded
-def add_lessons(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
+@on_button
+def add_lessons(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, phase_value = click.parts(2)
     phase = _phase_of(phase_value)
     with unit_of_work(click.services.engine) as session:
@@ -418,14 +385,10 @@ def add_lessons(
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@guarded
-def save_lessons(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    text = multiline_value(values, ids.LESSONS_TEXT)
+@on_submit
+def save_lessons(form: Submission, ack: Ack, client: WebClient) -> None:
+    click, metadata = form.click, form.metadata
+    text = form.lines(ids.LESSONS_TEXT)
     if not text or len(text) > MAX_LESSONS:
         problem = "Write at least one." if not text else f"Keep it under {MAX_LESSONS} characters."
         ack(response_action="errors", errors={ids.LESSONS_TEXT: problem})
@@ -464,17 +427,8 @@ def save_lessons(
 # ----- the final recommendation -------------------------------------------------------------
 
 
-@guarded
-def open_recommendation(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
+@on_button
+def open_recommendation(click: Click, client: WebClient, respond: Respond) -> None:
     (pilot_id,) = click.parts(1)
     with unit_of_work(click.services.engine) as session:
         pilot = load_pilot(session, click, int(pilot_id))
@@ -489,17 +443,11 @@ def open_recommendation(
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@guarded
-def record_recommendation(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    choice = (
-        (values.get(ids.RECOMMENDATION_CHOICE) or {}).get(ids.RECOMMENDATION_CHOICE) or {}
-    ).get("selected_option") or {}
-    rationale = " ".join(multiline_value(values, ids.RECOMMENDATION_RATIONALE).split())
+@on_submit
+def record_recommendation(form: Submission, ack: Ack, client: WebClient) -> None:
+    click = form.click
+    choice = input_value(form.values, ids.RECOMMENDATION_CHOICE).get("selected_option") or {}
+    rationale = form.text(ids.RECOMMENDATION_RATIONALE)
     errors = {}
     if choice.get("value") not in (Decision.GO.value, Decision.NO_GO.value):
         errors[ids.RECOMMENDATION_CHOICE] = "Choose go or no-go."

@@ -4,7 +4,6 @@ request for the ramp, through the change process, pre-filled with the step put o
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -19,16 +18,16 @@ from bot.core.localtime import local_date
 from bot.core.reviews import Confirmation, held_ramp, ramp_step
 from handlers.change import MAX_REASON_LENGTH, open_change_request, send_for_decision
 from handlers.editing import Refusal, require_editor
-from handlers.reply import guarded
 from handlers.reviewing import (
     Click,
+    Submission,
     load_pilot,
-    metadata_of,
-    multiline_value,
+    on_button,
+    on_submit,
+    reason_problem,
     require_record_keeper,
     tell,
     tell_in_channel,
-    text_value,
 )
 from storage.db import unit_of_work
 from storage.pilots import plan_of
@@ -38,18 +37,9 @@ from storage.team import log_change
 log = logging.getLogger(__name__)
 
 
-@guarded
-def applied(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
+@on_button
+def applied(click: Click, client: WebClient, respond: Respond) -> None:
     """Record who confirmed the step in production, and when; the post says so."""
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, week_text, pct_text = click.parts(3)
     if not (week_text.isdigit() and pct_text.isdigit()):
         raise Refusal("This button is out of date; use the latest post in the channel.")
@@ -93,18 +83,9 @@ def applied(
     respond(replace_original=True, **reply.message())
 
 
-@guarded
-def hold(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
+@on_button
+def hold(click: Click, client: WebClient, respond: Respond) -> None:
     """Open the change request for the ramp, pre-filled with the step put off a week."""
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, week_text = click.parts(2)
     with unit_of_work(click.services.engine) as session:
         pilot = load_pilot(session, click, int(pilot_id))
@@ -125,20 +106,12 @@ def hold(
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@guarded
-def request_hold(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    ramp_text = text_value(values, ids.RAMP_HOLD_RAMP)
-    reason = " ".join(multiline_value(values, ids.RAMP_HOLD_REASON).split())
-    if not reason:
-        ack(response_action="errors", errors={ids.RAMP_HOLD_REASON: "Say why (the log keeps it)."})
-        return
-    if len(reason) > MAX_REASON_LENGTH:
-        problem = f"Keep the reason under {MAX_REASON_LENGTH} characters."
+@on_submit
+def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
+    click = form.click
+    ramp_text = form.text(ids.RAMP_HOLD_RAMP)
+    reason = form.text(ids.RAMP_HOLD_REASON)
+    if (problem := reason_problem(reason, MAX_REASON_LENGTH)) is not None:
         ack(response_action="errors", errors={ids.RAMP_HOLD_REASON: problem})
         return
     now = click.services.clock.now()
@@ -155,7 +128,7 @@ def request_hold(
             session,
             pilot=pilot,
             proposal=proposal,
-            reason=f"Hold on week {metadata.get('week')}'s ramp step: {reason}",
+            reason=f"Hold on week {form.metadata.get('week')}'s ramp step: {reason}",
             user_id=click.user_id,
             now=now,
         )

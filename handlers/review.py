@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -25,18 +25,17 @@ from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.reviews import parse_measurement
 from handlers.editing import answers_with_usage, channel_pilot
-from handlers.reply import guarded
 from handlers.reviewing import (
     Click,
+    Submission,
     first_block,
     load_pilot,
-    metadata_of,
     modal_pilot,
-    multiline_value,
+    on_button,
+    on_submit,
     require_record_keeper,
     tell,
     tell_in_channel,
-    text_value,
 )
 from schedules.reviews import weekly_review_of
 from storage.db import unit_of_work
@@ -73,17 +72,8 @@ def review_command(request: CommandRequest) -> Reply | None:
 # ----- Record metrics -----------------------------------------------------------------------
 
 
-@guarded
-def open_metrics(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
+@on_button
+def open_metrics(click: Click, client: WebClient, respond: Respond) -> None:
     (pilot_id,) = click.parts(1)
     now = click.services.clock.now()
     with unit_of_work(click.services.engine) as session:
@@ -104,17 +94,13 @@ def open_metrics(
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@guarded
-def record_metrics(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+@on_submit
+def record_metrics(form: Submission, ack: Ack, client: WebClient) -> None:
+    click = form.click
     now = click.services.clock.now()
     errors: dict[str, str] = {}
     with unit_of_work(click.services.engine) as session:
-        pilot = modal_pilot(session, click, ack, "record metrics", first_block(values))
+        pilot = modal_pilot(session, click, ack, "record metrics", first_block(form.values))
         if pilot is None:
             return
         assert pilot.id is not None
@@ -123,7 +109,7 @@ def record_metrics(
         lines = []
         for criterion in criteria:
             block_id = f"{ids.METRIC_BLOCK_PREFIX}{criterion.id}"
-            typed = text_value(values, block_id)
+            typed = form.text(block_id)
             if not typed:
                 continue
             try:
@@ -156,17 +142,8 @@ def record_metrics(
 # ----- Set priorities -----------------------------------------------------------------------
 
 
-@guarded
-def open_priorities(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
-    click = Click.of(body, context, str(action.get("value", "")))
+@on_button
+def open_priorities(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, period = click.parts(2)
     now = click.services.clock.now()
     with unit_of_work(click.services.engine) as session:
@@ -185,14 +162,10 @@ def open_priorities(
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@guarded
-def save_priorities(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    text = multiline_value(values, ids.PRIORITIES_TEXT)
+@on_submit
+def save_priorities(form: Submission, ack: Ack, client: WebClient) -> None:
+    click = form.click
+    text = form.lines(ids.PRIORITIES_TEXT)
     if not text:
         ack(response_action="errors", errors={ids.PRIORITIES_TEXT: "Write at least one."})
         return
@@ -200,7 +173,7 @@ def save_priorities(
         problem = f"Keep them under {MAX_PRIORITIES} characters."
         ack(response_action="errors", errors={ids.PRIORITIES_TEXT: problem})
         return
-    period = str(metadata.get("period") or "")
+    period = str(form.metadata.get("period") or "")
     now = click.services.clock.now()
     with unit_of_work(click.services.engine) as session:
         pilot = modal_pilot(session, click, ack, "set the priorities", ids.PRIORITIES_TEXT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from bot.blocks import Reply, section
 from bot.core.authority import RECORD_KEEPERS, may_record
 from bot.core.errors import DomainError
 from handlers.editing import Refusal
-from handlers.reply import slack_error_code
+from handlers.reply import guarded, slack_error_code
 from storage.models import Pilot
 from storage.reviews import pilot_in
 from storage.scope import Workspace
@@ -60,6 +61,71 @@ class Click:
         return found
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A submitted modal: who, the pilot it names (``click.value``), its metadata and fields."""
+
+    click: Click
+    metadata: dict[str, Any]
+    values: dict[str, Any]
+
+    @classmethod
+    def of(cls, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> Submission:
+        metadata = metadata_of(view)
+        return cls(
+            click=Click.of(body, context, str(metadata.get("pilot", ""))),
+            metadata=metadata,
+            values=(view.get("state") or {}).get("values") or {},
+        )
+
+    def text(self, block_id: str) -> str:
+        return text_value(self.values, block_id)
+
+    def lines(self, block_id: str) -> str:
+        return multiline_value(self.values, block_id)
+
+
+def on_button(listener: Callable[[Click, WebClient, Respond], None]) -> Callable[..., None]:
+    """A button listener: acked at once (replies go to response_url), guarded, handed the
+    click with the button's value."""
+
+    def button_clicked(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: dict[str, Any],
+        respond: Respond,
+    ) -> None:
+        ack()
+        listener(Click.of(body, context, str(action.get("value", ""))), client, respond)
+
+    button_clicked.__name__ = button_clicked.__qualname__ = listener.__name__
+    return guarded(button_clicked)
+
+
+def on_submit(listener: Callable[[Submission, Ack, WebClient], None]) -> Callable[..., None]:
+    """A modal's view_submission listener, guarded, handed the submission. The listener
+    acks: empty to close the modal, or with ``response_action: errors``."""
+
+    def submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        listener(Submission.of(body, view, context), ack, client)
+
+    submitted.__name__ = submitted.__qualname__ = listener.__name__
+    return guarded(submitted)
+
+
+def reason_problem(reason: str, limit: int) -> str | None:
+    """What is wrong with a decision's or a request's reason, if anything."""
+    if not reason:
+        return "Say why (the log keeps it)."
+    if len(reason) > limit:
+        return f"Keep the reason under {limit} characters."
+    return None
+
+
 def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
     try:
         found = json.loads(view.get("private_metadata") or "{}")
@@ -92,10 +158,12 @@ def input_value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
 
 
 def text_value(values: dict[str, Any], block_id: str) -> str:
+    """A one-line field, whitespace collapsed."""
     return " ".join(str(input_value(values, block_id).get("value") or "").split())
 
 
 def multiline_value(values: dict[str, Any], block_id: str) -> str:
+    """A multiline field, its lines kept."""
     text = str(input_value(values, block_id).get("value") or "")
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
