@@ -210,8 +210,8 @@ def weekly_review_message(review: WeeklyReview) -> Reply:
             (
                 ":rotating_light: Early warning",
                 f"{names}: below target in two weekly reviews in a row. The framework's"
-                " mitigation for metrics not achieved: act early (revisit the approach, or"
-                " the target with `/pilot change`).",
+                " mitigation for metrics not achieved: act on it now, and agree in this"
+                " review whether the approach or the target (`/pilot criteria`) changes.",
             )
         )
     parts += [
