@@ -47,6 +47,7 @@ from sqlmodel import Session
 from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
+from schedules.reminders import prepare_reminder
 from storage import outbox
 from storage.db import unit_of_work
 from storage.models import OutboxMessage
@@ -68,6 +69,11 @@ _MAYBE_POSTED = frozenset({"internal_error", "fatal_error", "request_timeout"})
 # ok:false answers that will pass: try again later, as for a 5xx.
 _TRANSIENT = frozenset({"ratelimited", "service_unavailable", "team_added_to_org"})
 _CADENCE_KINDS = tuple(kind.value for kind in DueKind)
+# Kinds whose message is settled just before sending: (session, row, now) -> a reason
+# to skip it, or None once the row's payload and thread are up to date.
+_PREPARE: dict[str, Callable[[Session, OutboxMessage, datetime], str | None]] = {
+    DueKind.REMINDER.value: prepare_reminder,
+}
 
 
 @dataclass
@@ -235,7 +241,8 @@ def _lease(
         wanted: list[list[OutboxMessage]] = []
         budget = limit
         for queue in queues.values():
-            ready = _ready_prefix(queue[:PER_CHANNEL], now)[:budget]
+            ready = _prepared(session, _ready_prefix(queue[:PER_CHANNEL], now), now, report)
+            ready = ready[:budget]
             if not ready:
                 report.waiting_channels += 1
                 continue
@@ -264,6 +271,33 @@ def _lease(
                 batches.append(kept)
         outbox.release(session=session, ids=[i for i in unused if i is not None], worker=me)
     return batches
+
+
+def _prepared(
+    session: Session, ready: list[OutboxMessage], now: datetime, report: DeliveryReport
+) -> list[OutboxMessage]:
+    """Rows of kinds built at the last moment (``_PREPARE``) are built now, or skipped.
+
+    Such a row goes only at the head of its channel's batch: what it says may depend
+    on the earlier rows having been sent (a reminder needs its check-in's thread).
+    """
+    kept: list[OutboxMessage] = []
+    for row in ready:
+        prepare = _PREPARE.get(row.kind)
+        if prepare is None:
+            kept.append(row)
+            continue
+        if kept:
+            break  # prepared next round, once the rows before it are recorded
+        reason = prepare(session, row, now)
+        if reason is None:
+            kept.append(row)
+            continue
+        assert row.id is not None
+        if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
+            log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
+            report.skipped.append(row.key)
+    return kept
 
 
 def _skip_stopped_pilots(

@@ -12,8 +12,9 @@ time passed while the bot was down is still owed if its local day is not over,
 and otherwise recorded as skipped with the reason. A paused pilot's check-ins
 are recorded as skipped ("paused"), never sent later.
 
-Messages are built by kind (``BUILDERS``: check-ins here, reviews and ramp posts in
-`schedules.reviews`); kinds without a builder are passed over.
+Messages are built by kind (``BUILDERS``: check-ins here, their reminders in
+`schedules.reminders`, reviews and ramp posts in `schedules.reviews`); kinds without a
+builder are passed over.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.core.localtime import require_aware
 from bot.core.plan import Plan
 from schedules.owed import downtime_reason, new_message
 from schedules.owed import skipped as _skipped
+from schedules.reminders import build_reminder
 from schedules.reviews import REVIEW_BUILDERS, Builder
 from storage.checkins import checked_in
 from storage.db import unit_of_work
@@ -190,5 +192,9 @@ def _previous_day_summary(session: Session, pilot: Pilot, day: date) -> DaySumma
 
 # Message building, by kind: the tick owes the kinds found here and passes over the
 # others. A builder returns the row: pending with its payload, or skipped with the reason.
-BUILDERS: dict[DueKind, Builder] = {DueKind.CHECKIN: _checkin, **REVIEW_BUILDERS}
+BUILDERS: dict[DueKind, Builder] = {
+    DueKind.CHECKIN: _checkin,
+    DueKind.REMINDER: build_reminder,
+    **REVIEW_BUILDERS,
+}
 SENT_KINDS = frozenset(BUILDERS)

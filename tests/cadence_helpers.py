@@ -6,20 +6,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.blocks import ids
 from bot.clock import FakeClock
 from bot.core.plan import Plan
 from schedules.delivery import DeliveryReport, deliver
 from schedules.tick import tick
 from slack_emulator.server import SlackEmulator
+from storage.checkins import replies_of_day
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, Pilot
+from storage.models import CheckinReply, OutboxMessage, Pilot
 from storage.pilots import refresh_next_due
 from tests.helpers import CHANNEL, acme_plan, store_pilot
 
@@ -49,11 +51,15 @@ def set_state(engine: Engine, pilot_id: int | None, state: str) -> None:
         session.add(row)
 
 
-def rows(engine: Engine, *, status: str | None = None) -> list[OutboxMessage]:
+def rows(
+    engine: Engine, *, status: str | None = None, kind: str | None = None
+) -> list[OutboxMessage]:
     with unit_of_work(engine) as session:
         query = select(OutboxMessage).order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
         if status is not None:
             query = query.where(OutboxMessage.status == status)
+        if kind is not None:
+            query = query.where(OutboxMessage.kind == kind)
         return list(session.exec(query).all())
 
 
@@ -110,3 +116,43 @@ def eventually(check: Callable[[], T], *, timeout: float = 5.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f"still not true after {timeout} s: {check}")
         pause.wait(0.01)
+
+
+def checkin_replies(
+    engine: Engine, *, day: date | None = None, pilot_id: int = 1
+) -> list[CheckinReply]:
+    """The stored check-ins of a day (pilot 1, Monday Dec 14, unless told)."""
+    with unit_of_work(engine) as session:
+        day = day or FIRST_CHECKIN.date()
+        return list(replies_of_day(session=session, pilot_id=pilot_id, day=day))
+
+
+def open_status_form(bot, thread: str, *, user_id: str = "U0002") -> dict:
+    click = bot.sender.block_actions(
+        ids.CHECKIN_POST_STATUS,
+        "1:2026-12-14",
+        user_id=user_id,
+        channel_id=CHANNEL,
+        message_ts=thread,
+    )
+    assert bot.sender.interactive(click).status == 200
+    [opened] = bot.emulator.wait_for_calls("views.open")
+    return opened.params["view"]
+
+
+def status_state(status: str | None, note: str = "") -> dict:
+    chosen = {"selected_option": {"value": status}} if status else {"selected_option": None}
+    return {
+        ids.CHECKIN_STATUS: {ids.CHECKIN_STATUS: {"type": "radio_buttons", **chosen}},
+        ids.CHECKIN_NOTE: {ids.CHECKIN_NOTE: {"type": "plain_text_input", "value": note}},
+    }
+
+
+def submit_status(bot, view: dict, status: str | None, note: str = "", user_id: str = "U0002"):
+    payload = bot.sender.view_submission(
+        ids.CHECKIN_STATUS_MODAL,
+        status_state(status, note),
+        user_id=user_id,
+        private_metadata=view["private_metadata"],
+    )
+    return bot.sender.interactive(payload)

@@ -11,10 +11,17 @@ from bot.blocks import ids
 from schedules.delivery import deliver
 from schedules.tick import tick
 from slack_emulator.client import SlackSender
-from storage.checkins import replies_of_day
 from storage.db import unit_of_work
 from storage.models import ProcessedEvent
-from tests.cadence_helpers import FIRST_CHECKIN, eventually, schedule_pilot, slack_client
+from tests.cadence_helpers import (
+    FIRST_CHECKIN,
+    checkin_replies,
+    eventually,
+    open_status_form,
+    schedule_pilot,
+    slack_client,
+    submit_status,
+)
 from tests.helpers import CHANNEL
 
 pytestmark = pytest.mark.usefixtures("checkins_only")
@@ -33,8 +40,7 @@ def post_checkin(bot, clock) -> str:
 
 
 def replies(bot, day=MONDAY):
-    with unit_of_work(bot.engine) as session:
-        return list(replies_of_day(session=session, pilot_id=1, day=day))
+    return checkin_replies(bot.engine, day=day)
 
 
 def reply_texts(bot):
@@ -134,37 +140,6 @@ def test_the_next_threads_recap_names_who_checked_in(bot, clock):
 
 
 # ----- Post status ----------------------------------------------------------------------------
-
-
-def open_status_form(bot, thread: str, *, user_id: str = "U0002") -> dict:
-    click = bot.sender.block_actions(
-        ids.CHECKIN_POST_STATUS,
-        "1:2026-12-14",
-        user_id=user_id,
-        channel_id=CHANNEL,
-        message_ts=thread,
-    )
-    assert bot.sender.interactive(click).status == 200
-    [opened] = bot.emulator.wait_for_calls("views.open")
-    return opened.params["view"]
-
-
-def status_state(status: str | None, note: str = "") -> dict:
-    chosen = {"selected_option": {"value": status}} if status else {"selected_option": None}
-    return {
-        ids.CHECKIN_STATUS: {ids.CHECKIN_STATUS: {"type": "radio_buttons", **chosen}},
-        ids.CHECKIN_NOTE: {ids.CHECKIN_NOTE: {"type": "plain_text_input", "value": note}},
-    }
-
-
-def submit_status(bot, view: dict, status: str | None, note: str = "", user_id: str = "U0002"):
-    payload = bot.sender.view_submission(
-        ids.CHECKIN_STATUS_MODAL,
-        status_state(status, note),
-        user_id=user_id,
-        private_metadata=view["private_metadata"],
-    )
-    return bot.sender.interactive(payload)
 
 
 def test_post_status_opens_the_form_and_posts_the_status_in_the_thread(bot, clock):

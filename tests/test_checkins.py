@@ -121,7 +121,7 @@ def test_no_thread_while_paused_and_the_next_one_after_resuming(bot, clock):
     bot.emulator.wait_for_calls("chat.postMessage")  # the pause notice
     seen = watch(bot.engine, bot.emulator, clock, until=datetime(2026, 12, 15, 5, 0, tzinfo=UTC))
     assert seen == {}
-    [skipped] = rows(bot.engine)
+    [skipped] = rows(bot.engine, kind="checkin")
     assert skipped.status == SKIPPED and "paused" in skipped.skipped_reason
     assert bot.sender.command("resume", user_id="U0001").status == 200
     bot.emulator.wait_for_calls("chat.postMessage", 2)  # the resume notice

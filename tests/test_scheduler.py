@@ -134,7 +134,8 @@ def test_checkins_fall_on_workdays_only_over_two_weeks(engine):
         "2026-12-23",
         "2026-12-24",
     ]
-    assert all(r.due_at.astimezone(plan_of_first(engine).zone).hour == 9 for r in rows(engine))
+    zone = plan_of_first(engine).zone
+    assert all(r.due_at.astimezone(zone).hour == 9 for r in rows(engine, kind="checkin"))
 
 
 def plan_of_first(engine):
@@ -149,7 +150,8 @@ def test_skip_dates_and_setup_week_follow_the_plan(engine):
     schedule_pilot(engine, datetime(2026, 12, 7, 5, 0, tzinfo=UTC), plan)
     for hour in range(5, 24 * 4, 1):
         tick(engine=engine, now=datetime(2026, 12, 7, 0, 0, tzinfo=UTC) + timedelta(hours=hour))
-    assert keys(rows(engine)) == ["checkin:2026-12-07", "checkin:2026-12-09", "checkin:2026-12-10"]
+    checkins = rows(engine, kind="checkin")
+    assert keys(checkins) == ["checkin:2026-12-07", "checkin:2026-12-09", "checkin:2026-12-10"]
 
 
 def test_a_paused_pilot_gets_no_checkin_and_the_skip_is_recorded(engine):
@@ -163,6 +165,7 @@ def test_a_paused_pilot_gets_no_checkin_and_the_skip_is_recorded(engine):
     tick(engine=engine, now=FIRST_CHECKIN + timedelta(days=1, minutes=1))
     assert [(r.key, r.status) for r in rows(engine)] == [
         ("checkin:2026-12-14", SKIPPED),
+        ("reminder:2026-12-14", SKIPPED),  # while paused too
         ("checkin:2026-12-15", PENDING),
     ]
 
@@ -186,7 +189,7 @@ def test_a_checkin_whose_day_ended_during_downtime_is_skipped_with_the_reason(en
     # Down from Monday 00:00 until Tuesday 10:00 in New York.
     report = tick(engine=engine, now=datetime(2026, 12, 15, 15, 0, tzinfo=UTC))
     assert report.enqueued == ["1/checkin:2026-12-15"]
-    assert report.skipped == ["1/checkin:2026-12-14"]
+    assert report.skipped == ["1/checkin:2026-12-14", "1/reminder:2026-12-14"]
     skipped = rows(engine, status=SKIPPED)[0]
     assert skipped.skipped_reason == (
         "the bot was down from 09:30 EST Mon Dec 14 until 10:00 EST Tue Dec 15; "
@@ -350,7 +353,7 @@ def test_agenda_lists_what_each_pilot_owes_and_why_not(tmp_path):
     assert "today's check-in: pending (see below)" in out
     assert "owed: checkin:2026-12-15 (first attempt at Tue Dec 15 10:00 EST)" in out
     assert "skipped: checkin:2026-12-14: the bot was down from 09:30 EST Mon Dec 14" in out
-    assert "next: check-in (checkin:2026-12-16) at Wed Dec 16 09:30 EST" in out
+    assert "next: check-in reminder (reminder:2026-12-15) at Tue Dec 15 13:30 EST" in out
     assert "Globex trial · Globex (T0001 #C0002, paused)" in out
     assert "paused: nothing is sent until `/pilot resume`" in out
     christmas = cli("agenda", "--at", "2026-12-25T10:00-05:00", env=env).stdout

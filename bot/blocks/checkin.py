@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -124,6 +125,27 @@ def status_posted(*, user_id: str, status: str, note: str) -> Reply:
     if note:
         text += f"\n{user_text(note)}"
     return Reply(text=text, blocks=[section(text)])
+
+
+def reminder_message(*, pilot_id: int, day: date, user_ids: Sequence[str]) -> Reply:
+    """The reminder in the check-in thread: the people still to check in, mentioned once."""
+    people = ", ".join(f"<@{u}>" for u in user_ids)
+    text = (
+        f"Reminder: {people}, no check-in from you yet for {_short_day(day)}. "
+        "Reply in this thread, or use *Post status*."
+    )
+    value = f"{pilot_id}:{day.isoformat()}"
+    return Reply(
+        text=text,
+        blocks=[
+            section(text),
+            {
+                "type": "actions",
+                "block_id": "checkin_reminder_actions",
+                "elements": [button("Post status", ids.CHECKIN_POST_STATUS, value)],
+            },
+        ],
+    )
 
 
 def _short_day(d: date) -> str:

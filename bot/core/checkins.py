@@ -6,12 +6,14 @@ module holds what a check-in thread says about its day and the one before.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.cadence import first_checkin_date
 from bot.core.localtime import local_instant
 from bot.core.plan import Plan
+from bot.core.roles import Role
 from bot.core.workdays import is_workday
 
 _ONE_DAY = timedelta(days=1)
@@ -41,3 +43,15 @@ def previous_checkin_day(plan: Plan, day: date) -> date | None:
 def checkin_day_end(plan: Plan, day: date) -> datetime:
     """The instant ``day`` ends in the pilot's zone: after it, that day's check-in is pointless."""
     return local_instant(day + _ONE_DAY, time(0, 0), plan.zone)
+
+
+def who_to_remind(
+    holders: Iterable[tuple[str, Role]], roles: Iterable[Role], checked_in: Iterable[str]
+) -> tuple[str, ...]:
+    """Holders of the reminder roles who have not checked in, each once, in team order."""
+    wanted, done = set(roles), set(checked_in)
+    found: dict[str, None] = {}
+    for user_id, role in holders:
+        if role in wanted and user_id not in done:
+            found.setdefault(user_id, None)
+    return tuple(found)
