@@ -160,8 +160,13 @@ def open_status(
     # trigger's 3 seconds; the pilot is checked when the form comes back.
     click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, day = click.parts(2)
-    message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
-        "ts", ""
+    # The check-in itself, or a reminder inside its thread: the thread is the check-in.
+    message, container = body.get("message") or {}, body.get("container") or {}
+    message_ts = (
+        message.get("thread_ts")
+        or container.get("thread_ts")
+        or container.get("message_ts")
+        or message.get("ts", "")
     )
     view = status_modal(
         pilot_id=int(pilot_id),

@@ -168,3 +168,23 @@ def test_after_an_outage_the_checkin_goes_first_and_the_reminder_into_its_thread
     assert (checkin.status, reminder.status) == (SENT, SENT)
     assert reminder.thread_ts == checkin.sent_ts
     assert len(reminders_in(bot, checkin.sent_ts or "")) == 1
+
+
+def test_post_status_from_the_reminder_counts_for_the_days_checkin(bot, clock):
+    acme_with_team(bot.engine, team=(("U0002", "implementation_lead"),))
+    thread = checkin_thread(bot, clock)
+    clock.set(REMINDER_AT)
+    play(bot.engine, slack_client(bot.emulator), clock, until=REMINDER_AT)
+    [reminder] = reminders_in(bot, thread)
+    click = bot.sender.block_actions(
+        "checkin_post_status",
+        "1:2026-12-14",
+        user_id="U0002",
+        channel_id=CHANNEL,
+        message_ts=reminder["ts"],
+    )
+    bot.sender.interactive(click)
+    [opened] = bot.emulator.wait_for_calls("views.open")
+    assert submit_status(bot, opened.params["view"], "green", user_id="U0002").status == 200
+    [reply] = eventually(lambda: replies(bot.engine))
+    assert (reply.user_id, reply.status, reply.thread_ts) == ("U0002", "green", thread)
