@@ -183,3 +183,20 @@ def test_metric_values_recorded_while_down_do_not_change_a_late_review(bot):
     run_at(bot, datetime(2026, 12, 14, 17, 0, tzinfo=UTC))
     review = post(bot.emulator, "weekly_review:w2")
     assert "C-1 Containment rate: no value recorded yet (target >= 60%)" in review.text
+
+
+def test_the_reminder_dm_is_retried_when_slack_cannot_open_the_conversation(bot):
+    bot.clock.set(datetime(2027, 1, 22, 14, 0, tzinfo=UTC))
+    pilot = schedule_pilot(bot.engine, bot.clock.now())
+    store_member(bot.engine, pilot, SPONSOR, "executive_sponsor")
+    bot.emulator.fail("conversations.open", status=503)
+    run_at(bot, datetime(2027, 1, 22, 15, 0, tzinfo=UTC))  # Fri Jan 22 10:00
+    with unit_of_work(bot.engine) as session:
+        row = session.exec(
+            select(OutboxMessage).where(OutboxMessage.key == "recommendation_reminder")
+        ).one()
+    assert (row.status, row.dm_users, row.last_error) == ("pending", SPONSOR, "service_unavailable")
+    assert bot.emulator.messages(bot.emulator.dm_channel(SPONSOR)) == []
+    run_at(bot, row.next_attempt_at)
+    (reminder,) = bot.emulator.messages(bot.emulator.dm_channel(SPONSOR))
+    assert reminder["text"].startswith(":bell: Reminder: *Acme POC*'s evaluation ends")
