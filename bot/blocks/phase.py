@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, context, header, section
+from bot.blocks.common import Reply, context, header, long_day, section
 from bot.blocks.forms import (
     actions,
     button,
@@ -22,7 +22,6 @@ from bot.blocks.forms import (
 from bot.blocks.review import (
     issues_text,
     local_when,
-    long_day,
     progress_text,
 )
 from bot.core.phases import Phase

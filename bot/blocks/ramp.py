@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, context, section
+from bot.blocks.common import Reply, context, long_day, section
 from bot.blocks.forms import actions, button, modal, text_input
-from bot.blocks.review import local_when, long_day, short_day
+from bot.blocks.review import local_when, short_day
 from bot.core.plan import Plan
 from bot.core.ramps import Ramp
 from bot.core.reviews import Confirmation, RampStep

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, context, header, section
+from bot.blocks.common import Reply, context, header, long_day, section
 from bot.blocks.forms import actions, button, modal, text_input
 from bot.core.calendar import snapshot
 from bot.core.plan import Plan
@@ -41,10 +41,6 @@ _STANDING_MARK = {
 
 def short_day(d: date) -> str:
     return f"{d:%a %b} {d.day}"
-
-
-def long_day(d: date) -> str:
-    return f"{short_day(d)}, {d.year}"
 
 
 def local_when(instant: datetime, plan: Plan) -> str:
