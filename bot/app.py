@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,40 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
+class ListenerExecutor(Executor):
+    """Bolt's listener executor: a thread pool, except for requests marked as answered in
+    their ack, which run on the request's own thread.
+
+    By default Bolt hands every listener to a pool thread and polls for its ack every
+    10 ms. For a command that only reads and answers in its ack (`/pilot status`) that hop
+    costs more CPU than the answer itself and adds the 10 ms to every reply; a listener
+    that keeps working after its ack (posting to Slack) must stay on the pool, so the HTTP
+    response leaves at the ack. See handlers/commands.py for which requests are marked.
+    """
+
+    def __init__(self, workers: int = 8) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener")
+        self._marks = threading.local()
+
+    def run_next_inline(self, inline: bool) -> None:
+        """Set for every request, on its own thread, before Bolt submits its listener."""
+        self._marks.inline = inline
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if getattr(self._marks, "inline", False):
+            self._marks.inline = False
+            future: Future[Any] = Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # the future carries it, as the pool's would
+                future.set_exception(error)
+            return future
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @dataclass(frozen=True)
 class Services:
     """What listeners need besides the request: handed to them as ``context["services"]``."""
@@ -26,6 +62,7 @@ class Services:
     engine: Engine
     clock: Clock
     settings: Settings
+    executor: ListenerExecutor
 
 
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -51,6 +88,7 @@ def build_app(
     register: Callable[[App], None] | None = None,
 ) -> App:
     """The Bolt app with every listener registered; ``register`` replaces them (benchmarks)."""
+    executor = ListenerExecutor()
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.signing_secret or None,
@@ -58,12 +96,14 @@ def build_app(
         # raising lets the error handler answer 200 instead.
         raise_error_for_unhandled_request=True,
         process_before_response=False,
+        listener_executor=executor,
     )
-    services = Services(engine=engine, clock=clock, settings=settings)
+    services = Services(engine=engine, clock=clock, settings=settings, executor=executor)
 
     @app.middleware
     def provide_services(context: dict[str, Any], next_: Callable[[], None]) -> None:
         context["services"] = services
+        executor.run_next_inline(False)  # handlers/commands.py marks the quick reads
         next_()
 
     app.error(_handle_error)

@@ -15,6 +15,7 @@ from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, review, risks, scope, status, team
+from handlers.escalation import escalation_command
 from handlers.create import create_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
 from handlers.plan import plan_command, set_command, settings_command
@@ -66,7 +67,47 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.CHANGE_END.path: change.change_end,
     catalog.CHANGE_SCOPE.path: change.change_scope,
     catalog.REVIEW.path: review.review_command,
+    catalog.ESCALATION.path: escalation_command,
 }
+
+
+# Routes that only read and answer in their ack, with no Slack call after it: Bolt runs
+# them on the request's own thread instead of its listener pool (bot.app.ListenerExecutor).
+ANSWERED_IN_ACK = frozenset(
+    spec.path
+    for spec in (
+        catalog.HELP,
+        catalog.PLAN,
+        catalog.SETTINGS,
+        catalog.LIST,
+        catalog.TEAM,
+        catalog.SCOPE,
+        catalog.RISKS,
+        catalog.CRITERIA,
+    )
+)
+
+
+def answered_in_ack(parsed: ParsedCommand) -> bool:
+    if parsed.spec is catalog.STATUS:
+        return not parsed.args.get("visibility")  # `status public` posts in the channel
+    return parsed.spec.path in ANSWERED_IN_ACK
+
+
+def mark_quick_reads(
+    body: dict[str, Any], context: dict[str, Any], next_: Callable[[], None]
+) -> None:
+    """Global middleware: parse a `/pilot` line once, and say whether it may run inline."""
+    if body.get("command") == "/pilot":
+        try:
+            parsed = parse(body.get("text") or "", catalog.COMMANDS)
+        except UsageError:
+            quick = True  # a usage answer is the ack itself
+        else:
+            context["pilot_parsed"] = parsed
+            quick = answered_in_ack(parsed)
+        context["services"].executor.run_next_inline(quick)
+    next_()
 
 
 def workspace_of(body: dict[str, Any]) -> Workspace:
@@ -82,7 +123,7 @@ def pilot_command(
         ack(response_type="ephemeral", **blocks.help_reply(catalog.usage_lines()).message())
         return
     try:
-        parsed = parse(text, catalog.COMMANDS)
+        parsed = context.get("pilot_parsed") or parse(text, catalog.COMMANDS)
     except UsageError as error:
         reply = (
             blocks.usage_reply(error.message, error.usage)
@@ -109,4 +150,5 @@ def pilot_command(
 
 
 def register(app: App) -> None:
+    app.middleware(mark_quick_reads)
     app.command("/pilot")(pilot_command)
