@@ -15,8 +15,8 @@ from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, review, risks, scope, status, team
-from handlers.escalation import escalation_command
 from handlers.create import create_command
+from handlers.escalation import escalation_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
 from handlers.plan import plan_command, set_command, settings_command
 from handlers.reply import guarded
@@ -84,6 +84,7 @@ ANSWERED_IN_ACK = frozenset(
         catalog.SCOPE,
         catalog.RISKS,
         catalog.CRITERIA,
+        catalog.ESCALATION,
     )
 )
 

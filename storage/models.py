@@ -49,6 +49,13 @@ class Pilot(SQLModel, table=True):
     reminder_time: time | None = Field(default=None)
     reminder_roles: str = Field(default="project_lead,implementation_lead", max_length=400)
     evaluation_weeks: int = Field(default=1)
+    # The escalation timer's settings (bot.core.escalation): "4h 24h 48h" per severity,
+    # "09:00-18:00" or "" for calendar hours. A flag copies its policy when raised.
+    escalation_critical: str = Field(default="4h 24h 48h", max_length=40)
+    escalation_major: str = Field(default="4h 24h 48h", max_length=40)
+    escalation_minor: str = Field(default="4h 24h 48h", max_length=40)
+    business_hours: str = Field(default="", max_length=16)
+    ack_pauses_escalation: bool = Field(default=False)
     override: bool = Field(default=False)
 
     state: str = Field(default="active", max_length=16)  # active, paused, ended

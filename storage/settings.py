@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.escalation import BusinessHours, EscalationDelays
 from bot.core.roles import Role
 from bot.core.settings_table import PilotSettings
 from storage.models import Pilot
@@ -31,7 +32,15 @@ PLAN_COLUMNS = (
 
 def settings_of(pilot: Pilot) -> PilotSettings:
     roles = tuple(Role(role) for role in pilot.reminder_roles.split(",") if role)
-    return PilotSettings(plan=plan_of(pilot), reminder_roles=roles)
+    return PilotSettings(
+        plan=plan_of(pilot),
+        reminder_roles=roles,
+        escalation_critical=EscalationDelays.parse(pilot.escalation_critical),
+        escalation_major=EscalationDelays.parse(pilot.escalation_major),
+        escalation_minor=EscalationDelays.parse(pilot.escalation_minor),
+        business_hours=BusinessHours.parse(pilot.business_hours or "none"),
+        ack_pauses_escalation=pilot.ack_pauses_escalation,
+    )
 
 
 def write_settings(*, pilot: Pilot, settings: PilotSettings) -> None:
@@ -45,3 +54,9 @@ def write_settings(*, pilot: Pilot, settings: PilotSettings) -> None:
     for column in PLAN_COLUMNS:
         setattr(pilot, column, getattr(fresh, column))
     pilot.reminder_roles = ",".join(settings.reminder_roles)
+    pilot.escalation_critical = settings.escalation_critical.format()
+    pilot.escalation_major = settings.escalation_major.format()
+    pilot.escalation_minor = settings.escalation_minor.format()
+    hours = settings.business_hours
+    pilot.business_hours = "" if hours is None else hours.format()
+    pilot.ack_pauses_escalation = settings.ack_pauses_escalation

@@ -178,12 +178,21 @@ REVIEW = CommandSpec(
 )
 REVIEW_COMMANDS = (REVIEW,)
 
+# ----- the escalation timer (handlers/escalation.py)
+ESCALATION = CommandSpec(
+    ("escalation",),
+    "/pilot escalation",
+    "The escalation path for unresolved flags: who is told when, per severity.",
+)
+ESCALATION_COMMANDS = (ESCALATION,)
+
 COMMANDS: tuple[CommandSpec, ...] = (
     HELP,
     STATUS,
     *PLAN_COMMANDS,
     *PLAN_RECORD_COMMANDS,
     *REVIEW_COMMANDS,
+    *ESCALATION_COMMANDS,
 )
 
 

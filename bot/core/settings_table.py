@@ -17,6 +17,14 @@ from datetime import date
 from typing import Any
 
 from bot.core.errors import DomainError, PlanError
+from bot.core.escalation import (
+    DEFAULT_DELAYS,
+    DELAYS_FORM,
+    HOURS_FORM,
+    BusinessHours,
+    EscalationDelays,
+    EscalationSettings,
+)
 from bot.core.grammar import UsageError, tokenize
 from bot.core.inputs import (
     COUNTRY_FORM,
@@ -32,6 +40,7 @@ from bot.core.inputs import (
     parse_review_slot,
     parse_time,
     parse_timezone,
+    parse_yes_no,
 )
 from bot.core.phases import Phase
 from bot.core.plan import MAX_EVALUATION_WEEKS, Plan
@@ -51,6 +60,22 @@ class PilotSettings:
 
     plan: Plan
     reminder_roles: tuple[Role, ...] = DEFAULT_REMINDER_ROLES
+    # The escalation timer (bot.core.escalation): delays per severity, how time counts.
+    escalation_critical: EscalationDelays = DEFAULT_DELAYS
+    escalation_major: EscalationDelays = DEFAULT_DELAYS
+    escalation_minor: EscalationDelays = DEFAULT_DELAYS
+    business_hours: BusinessHours | None = None
+    ack_pauses_escalation: bool = False
+
+    @property
+    def escalation(self) -> EscalationSettings:
+        return EscalationSettings(
+            critical=self.escalation_critical,
+            major=self.escalation_major,
+            minor=self.escalation_minor,
+            business_hours=self.business_hours,
+            ack_pauses=self.ack_pauses_escalation,
+        )
 
 
 # What a row's parser returns: new values by field name, of Plan or of PilotSettings.
@@ -246,6 +271,26 @@ def _evaluation_weeks(text: str, _current: PilotSettings) -> Updates:
     return {"evaluation_weeks": parse_evaluation_weeks(text)}
 
 
+def _delays(field: str) -> Callable[[str, PilotSettings], Updates]:
+    def parse(text: str, _current: PilotSettings) -> Updates:
+        return {field: EscalationDelays.parse(text)}
+
+    return parse
+
+
+def _business_hours(text: str, _current: PilotSettings) -> Updates:
+    return {"business_hours": BusinessHours.parse(text)}
+
+
+def _show_business_hours(settings: PilotSettings) -> str:
+    hours = settings.business_hours
+    return "none" if hours is None else hours.format()
+
+
+def _ack_pauses(text: str, _current: PilotSettings) -> Updates:
+    return {"ack_pauses_escalation": parse_yes_no(text)}
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "tz",
@@ -319,6 +364,48 @@ SETTINGS: tuple[Setting, ...] = (
         "1",
         _evaluation_weeks,
         lambda s: str(s.plan.evaluation_weeks),
+    ),
+    Setting(
+        "escalation_critical",
+        "When an unresolved critical flag reaches the project leads, the account owner and"
+        " the executives (a flag keeps the delays it was raised under).",
+        DELAYS_FORM,
+        "1h 4h 8h",
+        _delays("escalation_critical"),
+        lambda s: s.escalation_critical.format(),
+    ),
+    Setting(
+        "escalation_major",
+        "The same three delays for a major flag.",
+        DELAYS_FORM,
+        "2h 12h 24h",
+        _delays("escalation_major"),
+        lambda s: s.escalation_major.format(),
+    ),
+    Setting(
+        "escalation_minor",
+        "The same three delays for a minor flag.",
+        DELAYS_FORM,
+        "8h 48h 96h",
+        _delays("escalation_minor"),
+        lambda s: s.escalation_minor.format(),
+    ),
+    Setting(
+        "business_hours",
+        "Count escalation delays in these working hours of workdays only"
+        " (none: calendar hours, as the framework states them).",
+        HOURS_FORM,
+        "09:00-18:00",
+        _business_hours,
+        _show_business_hours,
+    ),
+    Setting(
+        "ack_pauses_escalation",
+        "Whether acknowledging a flag pauses its escalation (no: only resolving stops it).",
+        "yes or no",
+        "yes",
+        _ack_pauses,
+        lambda s: "yes" if s.ack_pauses_escalation else "no",
     ),
 )
 

@@ -27,6 +27,12 @@ ISSUE_KEYS = [
     "reminder",
     "reminder_roles",
     "evaluation_weeks",
+    # the escalation timer (issue 5)
+    "escalation_critical",
+    "escalation_major",
+    "escalation_minor",
+    "business_hours",
+    "ack_pauses_escalation",
 ]
 
 
@@ -62,6 +68,11 @@ def test_current_values_are_shown_in_settable_form(current):
         "reminder": "default (13:30, check-in + 4 h)",
         "reminder_roles": "project_lead,implementation_lead",
         "evaluation_weeks": "1",
+        "escalation_critical": "4h 24h 48h",
+        "escalation_major": "4h 24h 48h",
+        "escalation_minor": "4h 24h 48h",
+        "business_hours": "none",
+        "ack_pauses_escalation": "no",
     }
 
 
