@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -62,7 +62,8 @@ class Services:
     engine: Engine
     clock: Clock
     settings: Settings
-    executor: ListenerExecutor
+    # Only the Bolt app runs listeners; the scheduler's Services never uses this.
+    executor: ListenerExecutor = field(default_factory=ListenerExecutor)
 
 
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
