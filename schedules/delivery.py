@@ -25,9 +25,11 @@ Slack client must have no retry handlers of its own: retries are ours, stored.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
+import re
 import socket
 import threading
 import time
@@ -407,6 +409,7 @@ def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
             return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
         if found is not None:
             return _Outcome("history", ts=found)
+    payload = _with_permalink(client, owed)
     try:
         answer = client.chat_postMessage(
             channel=owed.channel_id,
@@ -417,7 +420,7 @@ def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
             },
             unfurl_links=False,
             unfurl_media=False,
-            **owed.payload,
+            **payload,
         )
     except SlackApiError as error:
         status, code = _status_and_code(error)
@@ -433,6 +436,43 @@ def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
         # A timeout or a dropped connection while waiting for the answer: it may be posted.
         return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
     return _Outcome("sent", ts=str(answer.get("ts") or ""))
+
+
+def _with_permalink(client: WebClient, owed: _Owed) -> dict[str, Any]:
+    """The payload to post, its ``<permalink|label>`` links made real.
+
+    A message may link to another one (an escalation DM to its flag's thread): its
+    payload names that message (``permalink_of``: channel and message_ts) and its
+    text carries ``<permalink|label>``, which Slack's escaping keeps out of anything
+    people typed. The link is asked for now (chat.getPermalink); if Slack will not
+    give it, the label names the channel instead, rather than hold the message back.
+    """
+    target = owed.payload.get("permalink_of")
+    body = {key: value for key, value in owed.payload.items() if key != "permalink_of"}
+    if not isinstance(target, dict):
+        return body
+    channel = str(target.get("channel") or "")
+    try:
+        ts = str(target.get("message_ts") or "")
+        answer = client.chat_getPermalink(channel=channel, message_ts=ts)
+        link = str(answer["permalink"])
+    except Exception as error:
+        log.warning(
+            "delivery: no permalink for %s (pilot %s): %s; naming the channel instead",
+            owed.key,
+            owed.pilot_id,
+            _describe(error),
+        )
+        link = ""
+
+    def linked(match: re.Match[str]) -> str:
+        label = match.group(1)
+        return f"<{link}|{label}>" if link else f"{label} in <#{channel}>"
+
+    return dict(json.loads(_PERMALINK.sub(linked, json.dumps(body))))
+
+
+_PERMALINK = re.compile(r"<permalink\|([^>]*)>")
 
 
 def _status_and_code(error: SlackApiError) -> tuple[int, str]:
