@@ -1,13 +1,20 @@
-"""The escalation timer's messages: `/pilot escalation` (the policy)."""
+"""The escalation timer's messages: `/pilot escalation` (the policy), each step's line in
+the flag's thread, the DM a step sends, and a flag's escalation timeline."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Reply, context, header, section
+from bot.blocks.common import Reply, context, fields, header, section
 from bot.blocks.team import mentions
+from bot.blocks.text import user_text
 from bot.core.escalation import (
+    DueStep,
+    EscalationPolicy,
     EscalationSettings,
     EscalationStep,
     Recipients,
@@ -91,3 +98,222 @@ def policy_reply(
     ]
     text = f"{title}\n{body}\n{clock} {ack} {rules} {change}"
     return Reply(text=text, blocks=blocks)
+
+
+# ----- a flag's escalation: the thread line, the DM, the timeline ---------------------------
+
+
+@dataclass(frozen=True)
+class FlagFacts:
+    """What the escalation messages say about a flag and its pilot."""
+
+    ref: str  # "F-3"
+    severity: str
+    category: str
+    description: str  # as typed
+    raised_by: str
+    raised_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    pilot_name: str
+    customer: str
+    channel_id: str  # the pilot's channel
+    thread_ts: str | None  # the flag's announcement, which its thread hangs from
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """A step the timer took: when it was due, when it went out, and to whom."""
+
+    recipients: Recipients
+    due_at: datetime
+    at: datetime
+
+    @property
+    def step(self) -> EscalationStep:
+        return self.recipients.step
+
+    @property
+    def late_by(self) -> str | None:
+        due = DueStep(self.step, self.due_at)
+        return describe_span(due.late_by(self.at)) if due.is_late(self.at) else None
+
+
+def when(instant: datetime, zone: ZoneInfo) -> str:
+    """ "Mon Dec 14, 14:00 EST", in the pilot's zone."""
+    local = instant.astimezone(zone)
+    return f"{local:%a %b} {local.day}, {local:%H:%M %Z}"
+
+
+def _headline(flag: FlagFacts) -> str:
+    return f"{flag.ref} ({flag.severity}, {flag.category})"
+
+
+def _reached(found: Recipients) -> str:
+    """ "the account owner, <@U6>", or where a step without people went."""
+    people = mentions(found.users)
+    if found.goes_to is None:
+        return f"the pilot's owner, {people}"
+    return f"{found.goes_to.audience}, {people}"
+
+
+def _unassigned_note(found: Recipients) -> str:
+    if not found.unassigned:
+        return ""
+    missing = role_names(found.unassigned)
+    if found.fell_through:
+        above = "nor anyone above" if found.goes_to is None else "so it went up the path"
+        return (
+            f" No {missing} is assigned ({above}): add one with"
+            f" `/pilot team add @user {found.unassigned[0].value}`."
+        )
+    return f" (No {missing} is assigned.)"
+
+
+def step_line(
+    flag: FlagFacts, done: StepDone, next_due: DueStep | None, next_recipients: str = ""
+) -> Reply:
+    """The one line a step posts in the flag's thread."""
+    found = done.recipients
+    if done.step is EscalationStep.TECHNICAL_TEAM:
+        text = f"{flag.ref} is with {_reached(found)}."
+    else:
+        age = describe_span(done.due_at - flag.raised_at)
+        text = f"Escalated to {_reached(found)}: {flag.ref} is unresolved after {age}."
+    text += _unassigned_note(found)
+    if done.late_by:
+        text += f" (Late by {done.late_by}: the bot could not send it on time.)"
+    if next_due is not None:
+        text += (
+            f" Next, if still unresolved: {next_due.step.audience}"
+            f"{next_recipients} on {when(next_due.due_at, flag.zone)}."
+        )
+    return Reply(text=text, blocks=[section(text)])
+
+
+def escalation_dm(
+    flag: FlagFacts,
+    done: StepDone,
+    *,
+    told: Sequence[StepDone],
+    next_due: DueStep | None,
+    buttons: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """The DM a step sends to each of its people: a chat.postMessage body.
+
+    Its link to the flag's thread is made at send time (delivery's ``permalink_of``).
+    """
+    found = done.recipients
+    age = describe_span(done.due_at - flag.raised_at)
+    title = f"{flag.ref} escalated to you: unresolved after {age}"
+    if found.fell_through:
+        why = (
+            f"No {role_names(done.step.roles)} is assigned in *{flag.pilot_name}*, so"
+            f" {done.step.audience}'s step of the escalation path comes to you as"
+            f" {'its owner' if found.goes_to is None else found.goes_to.audience}."
+        )
+    else:
+        why = (
+            f"The escalation path of *{flag.pilot_name}* engages {done.step.audience}"
+            f" {'at once' if done.step is EscalationStep.TECHNICAL_TEAM else f'after {age}'}."
+        )
+    acknowledged = (
+        f"<@{flag.acknowledged_by}> ({when(flag.acknowledged_at, flag.zone)})"
+        if flag.acknowledged_by and flag.acknowledged_at
+        else "Nobody yet"
+    )
+    so_far = [f"{d.step.audience}: {mentions(d.recipients.users)}" for d in told]
+    told_line = "; ".join(so_far) if so_far else "Nobody before you"
+    nxt = (
+        f"{next_due.step.audience.capitalize()}, {when(next_due.due_at, flag.zone)}"
+        if next_due is not None
+        else "None: this is the last step"
+    )
+    description = user_text(flag.description)
+    link = f"<permalink|Open {flag.ref}'s thread>"
+    late = (
+        f":hourglass: This message is late by {done.late_by}: it was due"
+        f" {when(done.due_at, flag.zone)}."
+        if done.late_by
+        else ""
+    )
+    blocks: list[dict[str, Any]] = [
+        header(f":rotating_light: {title}"),
+        section(
+            f"*{flag.pilot_name}* · {flag.customer} · <#{flag.channel_id}>\n"
+            f"*{flag.ref}* · {flag.severity} · {flag.category}\n> {description}"
+        ),
+        fields(
+            [
+                ("Age", f"{age} (raised {when(flag.raised_at, flag.zone)})"),
+                ("Raised by", f"<@{flag.raised_by}>"),
+                ("Acknowledged by", acknowledged),
+                ("Told so far", told_line),
+                ("Next step", nxt),
+            ]
+        ),
+        section(f"{why} {link}"),
+    ]
+    if late:
+        blocks.append(context(late))
+    if buttons:
+        blocks.append(
+            {"type": "actions", "block_id": "escalation_actions", "elements": list(buttons)}
+        )
+    text = (
+        f"{title}. {flag.pilot_name} ({flag.customer}): {_headline(flag)}: {description}."
+        f" Raised by <@{flag.raised_by}> {when(flag.raised_at, flag.zone)}."
+        f" Acknowledged by: {acknowledged}. Told so far: {told_line}. Next step: {nxt}."
+        f" {why} {link}"
+    )
+    if late:
+        text += f" {late}"
+    body: dict[str, Any] = {"text": text, "blocks": blocks}
+    if flag.thread_ts:
+        body["permalink_of"] = {"channel": flag.channel_id, "message_ts": flag.thread_ts}
+    else:
+        body = {"text": text.replace(link, f"Open {flag.ref}'s thread in <#{flag.channel_id}>")}
+        body["blocks"] = [
+            _replace_link(block, link, f"Open {flag.ref} in <#{flag.channel_id}>")
+            for block in blocks
+        ]
+    return body
+
+
+def _replace_link(block: dict[str, Any], link: str, words: str) -> dict[str, Any]:
+    if block.get("type") == "section" and "text" in block:
+        inner = block["text"]
+        return {**block, "text": {**inner, "text": inner["text"].replace(link, words)}}
+    return block
+
+
+def timeline_lines(
+    flag: FlagFacts,
+    policy: EscalationPolicy,
+    *,
+    done: Sequence[StepDone],
+    to_come: Sequence[DueStep],
+    halted: str | None,
+    snoozes: Sequence[str] = (),
+) -> list[str]:
+    """`/pilot flag F-3`'s escalation part: steps done (when, to whom), steps to come."""
+    lines = [f"*Escalation* ({policy.delays.format()}, {policy.clock})"]
+    for step in done:
+        late = f", late by {step.late_by}" if step.late_by else ""
+        note = (
+            " (fell through: nobody held the step's roles)" if step.recipients.fell_through else ""
+        )
+        lines.append(
+            f":white_check_mark: {step.step.number}. {step.step.audience.capitalize()}:"
+            f" {_reached(step.recipients)}, {when(step.at, flag.zone)}{late}{note}"
+        )
+    for due in to_come:
+        lines.append(
+            f":hourglass_flowing_sand: {due.step.number}. {due.step.audience.capitalize()}:"
+            f" due {when(due.due_at, flag.zone)}"
+        )
+    lines += [f":zzz: {snooze}" for snooze in snoozes]
+    if halted:
+        lines.append(f":octagonal_sign: Stopped: {halted}.")
+    return lines

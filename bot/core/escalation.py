@@ -38,6 +38,9 @@ from bot.core.workdays import is_workday
 MIN_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(days=30)
 MAX_SNOOZE = timedelta(days=14)
+# A step sent later than this after its deadline says so (the tick runs every 20 s,
+# so only downtime, a Slack outage or a busy process makes one this late).
+LATE_AFTER = timedelta(minutes=5)
 SPAN_FORM = "a number and a unit, such as 30m, 4h or 2d"
 DELAYS_FORM = (
     "three delays after the flag is raised, for the project leads, the account owner"
@@ -387,6 +390,9 @@ class DueStep:
 
     def late_by(self, now: datetime) -> timedelta:
         return max(timedelta(0), now - self.due_at)
+
+    def is_late(self, now: datetime) -> bool:
+        return self.late_by(now) > LATE_AFTER
 
 
 def deadline(
