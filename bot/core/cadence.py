@@ -132,7 +132,7 @@ def first_checkin_date(plan: Plan) -> date:
     return plan.start if plan.checkins_from is Phase.SETUP else plan.week_start(2)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def milestones(plan: Plan) -> tuple[Due, ...]:
     """All non-daily messages of the pilot, sorted. A few dozen at most, cached per plan."""
     found = [*_weekly_reviews(plan), *_ramp_messages(plan), *_phase_reviews(plan)]
@@ -160,14 +160,23 @@ def _weekly_reviews(plan: Plan) -> Iterator[Due]:
             yield _due(plan, DueKind.WEEKLY_REVIEW, f"w{week}", day, plan.review_time)
 
 
-def _ramp_messages(plan: Plan) -> Iterator[Due]:
+@lru_cache(maxsize=4096)
+def ramp_change_days(plan: Plan) -> tuple[tuple[int, date], ...]:
+    """(week, day announced) for each week whose planned traffic changes: the cheap part of
+    the ramp messages, which `/pilot status` needs on every call."""
+    found = []
     for week in range(2, plan.weeks + 1):
         if traffic_in_week(plan, week) == traffic_in_week(plan, week - 1):
             continue
         # Announced within its own week only: a ramp step never bleeds into the next week.
         day = first_workday_between(plan, plan.week_start(week), plan.week_end(week))
-        if day is None:
-            continue
+        if day is not None:
+            found.append((week, day))
+    return tuple(found)
+
+
+def _ramp_messages(plan: Plan) -> Iterator[Due]:
+    for week, day in ramp_change_days(plan):
         yield _due(plan, DueKind.RAMP_CHANGE, f"w{week}", day, plan.checkin)
         heads_up = last_workday_between(plan, plan.start, day - _ONE_DAY)
         if heads_up is not None:

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from bot.core.cadence import Due, DueKind, milestones
+from bot.core.cadence import Due, DueKind, milestones, ramp_change_days
 from bot.core.errors import DomainError
 from bot.core.localtime import local_date, require_aware
 from bot.core.phases import Phase
@@ -232,19 +232,15 @@ class Traffic:
 
 def ramp_steps(plan: Plan) -> list[RampStep]:
     """The steps the cadence announces (weeks whose planned % changes), in order."""
-    steps = []
-    for due in milestones(plan):
-        if due.kind is DueKind.RAMP_CHANGE:
-            week = int(due.period.removeprefix("w"))
-            steps.append(
-                RampStep(
-                    week=week,
-                    from_pct=traffic_in_week(plan, week - 1),
-                    to_pct=traffic_in_week(plan, week),
-                    on=due.local_date,
-                )
-            )
-    return steps
+    return [
+        RampStep(
+            week=week,
+            from_pct=traffic_in_week(plan, week - 1),
+            to_pct=traffic_in_week(plan, week),
+            on=day,
+        )
+        for week, day in ramp_change_days(plan)
+    ]
 
 
 def ramp_step(plan: Plan, week: int) -> RampStep | None:
