@@ -241,7 +241,7 @@ def test_help_lists_the_plan_commands(bot):
         "/pilot settings",
         "/pilot set key=value [key=value ...]`: Change settings, several at once, all or nothing:"
         " tz, checkin, review, holidays, skip, checkins_from, reminder, reminder_roles,"
-        " evaluation_weeks.",
+        " evaluation_weeks",  # later features append their keys
         '/pilot pause reason="..."',
         "/pilot resume",
         '/pilot end reason="..."',
