@@ -6,28 +6,9 @@ from bot.core.escalation import BusinessHours, EscalationDelays
 from bot.core.roles import Role
 from bot.core.settings_table import PilotSettings
 from storage.models import Pilot
-from storage.pilots import pilot_from_plan, plan_of
+from storage.pilots import PLAN_COLUMNS, pilot_from_plan, plan_of
 from storage.scope import Workspace
 
-# The columns that hold a Plan's fields (see pilot_from_plan).
-PLAN_COLUMNS = (
-    "name",
-    "customer",
-    "pilot_type",
-    "start_date",
-    "weeks",
-    "ramp",
-    "tz",
-    "checkin_time",
-    "review_weekday",
-    "review_time",
-    "holiday_country",
-    "skip_dates",
-    "checkins_from",
-    "reminder_time",
-    "evaluation_weeks",
-    "override",
-)
 
 
 def settings_of(pilot: Pilot) -> PilotSettings:
