@@ -10,7 +10,6 @@ from storage.pilots import PLAN_COLUMNS, pilot_from_plan, plan_of
 from storage.scope import Workspace
 
 
-
 def settings_of(pilot: Pilot) -> PilotSettings:
     roles = tuple(Role(role) for role in pilot.reminder_roles.split(",") if role)
     return PilotSettings(
