@@ -57,6 +57,8 @@ class Pilot(SQLModel, table=True):
     business_hours: str = Field(default="", max_length=16)
     ack_pauses_escalation: bool = Field(default=False)
     override: bool = Field(default=False)
+    # The last flag number handed out (F-<n>): bumped in the transaction that raises one.
+    flag_count: int = Field(default=0)
 
     state: str = Field(default="active", max_length=16)  # active, paused, ended
     state_reason: str = Field(default="", max_length=2000)
@@ -354,3 +356,43 @@ class CheckinReply(SQLModel, table=True):
     status: str = Field(default="", max_length=8)  # green, yellow, red from Post status
     created_at: datetime = Field(default_factory=utcnow, sa_column=instant())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+
+
+class Flag(SQLModel, table=True):
+    """One entry of the framework's issue log: a flag raised in Slack, numbered F-1,
+    F-2, ... per pilot (``Pilot.flag_count`` hands the numbers out), from raised to
+    acknowledged to resolved. Rows are never deleted: the issue log keeps them all.
+    """
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        UniqueConstraint("pilot_id", "number", name="uq_flag_number"),
+        # A reply turned into a flag (by its prefix or by the reaction) is one flag.
+        UniqueConstraint("team_id", "channel_id", "message_ts", name="uq_flag_message"),
+        Index("ix_flag_pilot_state", "pilot_id", "state"),
+        Index("ix_flag_pilot_raised", "pilot_id", "raised_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id")
+    team_id: str = Field(max_length=32)
+    enterprise_id: str = Field(default="", max_length=32)
+    number: int
+    severity: str = Field(max_length=16)  # critical, major, minor
+    category: str = Field(default="technical", max_length=16)  # a RiskCategory value
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    raised_by: str = Field(max_length=32)
+    raised_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    source: str = Field(max_length=16)  # command, button, reply, reaction
+    channel_id: str = Field(max_length=32)
+    # The check-in thread of the day it was raised in, or the announcement's own ts
+    # when there was none: where everything about the flag is posted.
+    thread_ts: str | None = Field(default=None, max_length=32)
+    announcement_ts: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)  # the reply it came from
+    acknowledged_by: str = Field(default="", max_length=32)
+    acknowledged_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    resolved_by: str = Field(default="", max_length=32)
+    resolved_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    resolution: str = Field(default="", sa_column=Column(Text, nullable=False))
+    state: str = Field(default="open", max_length=16)  # open, resolved

@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0006e'
-down_revision: str | None = '0004c'
+down_revision: str | None = '0005f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
