@@ -1,0 +1,312 @@
+"""The escalation sweep: every unresolved flag's due steps, recorded in the outbox.
+
+The tick calls ``sweep`` after the pilots' cadence. It reads only the flags whose
+``next_escalation_at`` has come (an indexed column), locks each one's timer row,
+asks the core which steps are due (overdue ones too, in order, after downtime), and
+in that same transaction records each step once (``escalation_step``'s unique key)
+and owes its messages under unique outbox keys: one line in the flag's thread
+(``escalation:F-3:s2``) and, from the project leads on, one DM per person
+(``escalation:F-3:s2:U123``). A second scheduler, a retried tick or a restart
+cannot owe any of them twice. One flag failing does not stop the others.
+
+Delivery takes a last look just before sending each one (``prepare_escalation``):
+a flag resolved meanwhile, a pilot ended, or an acknowledgement that pauses the path
+(``ack_pauses_escalation=yes``) gets the row skipped with the reason; otherwise the
+message is built again as of then (who acknowledged it, how late it is).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
+from bot.core.escalation import (
+    DueStep,
+    EscalationState,
+    EscalationStep,
+    Recipients,
+    due_steps,
+    next_deadline,
+    recipients,
+)
+from bot.core.localtime import require_aware
+from bot.core.refs import ref
+from schedules.owed import local_label
+from storage.db import unit_of_work
+from storage.escalation import (
+    due_flag_ids,
+    escalation_of,
+    lock_due,
+    policy_of,
+    recipients_of,
+    record_step,
+    refresh_next,
+    state_of,
+    steps_taken,
+)
+from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
+from storage.outbox import PENDING, encode_payload, enqueue_many
+from storage.pilots import plan_of
+from storage.team import holders
+
+log = logging.getLogger(__name__)
+
+KIND = "escalation"  # the outbox kind of every escalation message
+FLAG_PREFIX = "F"
+BATCH = 100  # flags per transaction (a failing batch is redone flag by flag)
+
+
+@dataclass
+class SweepReport:
+    looked_at: int = 0  # flags whose next step had come
+    enqueued: list[str] = field(default_factory=list)  # "<pilot id>/<key>"
+    stopped: list[str] = field(default_factory=list)  # "F-3: resolved", ...
+    failed: list[int] = field(default_factory=list)  # flag ids whose sweep raised
+
+    def merge(self, other: SweepReport) -> None:
+        self.enqueued += other.enqueued
+        self.stopped += other.stopped
+        self.failed += other.failed
+
+
+def sweep(*, engine: Engine, now: datetime, batch: int = BATCH) -> SweepReport:
+    """Owe every escalation step due at ``now``; see the module docstring."""
+    require_aware(now, "now")
+    report = SweepReport()
+    with unit_of_work(engine) as session:
+        flag_ids = due_flag_ids(session=session, now=now)
+    report.looked_at = len(flag_ids)
+    for start in range(0, len(flag_ids), batch):
+        chunk = flag_ids[start : start + batch]
+        try:
+            with unit_of_work(engine) as session:
+                staged = _sweep_flags(session, chunk, now)
+            report.merge(staged)  # committed
+            continue
+        except Exception:
+            if len(chunk) == 1:
+                # Isolated: its next_escalation_at did not move, so the next tick tries again.
+                log.exception("escalation: flag %s failed; the other flags go on", chunk[0])
+                report.failed.append(chunk[0])
+                continue
+            log.warning("escalation: a batch of %d flags failed; one by one now", len(chunk))
+        for flag_id in chunk:
+            try:
+                with unit_of_work(engine) as session:
+                    staged = _sweep_flags(session, [flag_id], now)
+                report.merge(staged)
+            except Exception:
+                log.exception("escalation: flag %s failed; the other flags go on", flag_id)
+                report.failed.append(flag_id)
+    if report.enqueued or report.stopped or report.failed:
+        log.info(
+            "escalation sweep at %s: %d flag(s) due, %d message(s) owed, %d stopped, %d failed",
+            now.isoformat(),
+            report.looked_at,
+            len(report.enqueued),
+            len(report.stopped),
+            len(report.failed),
+        )
+    return report
+
+
+def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepReport:
+    report = SweepReport()
+    messages: list[OutboxMessage] = []
+    for row in lock_due(session=session, flag_ids=flag_ids, now=now):
+        flag = session.get(Flag, row.flag_id)
+        pilot = session.get(Pilot, row.pilot_id)
+        assert flag is not None and pilot is not None and pilot.id is not None
+        policy, state = policy_of(row), state_of(row, flag, pilot)
+        halted = state.halted(policy)
+        if halted is None:
+            team = holders(session=session, pilot_id=pilot.id)
+            for due in due_steps(policy, flag.raised_at, state, now, plan_of(pilot)):
+                found = recipients(due.step, team, pilot.owner_id)
+                assert flag.id is not None
+                if record_step(
+                    session=session, flag_id=flag.id, found=found, due_at=due.due_at, now=now
+                ):
+                    messages += _step_messages(session, flag, pilot, row, found, due.due_at, now)
+                state = state.done(due.step)
+            row.last_step = None if state.last_step is None else int(state.last_step)
+        refresh_next(row=row, flag=flag, pilot=pilot)
+        if row.next_escalation_at is None and row.stopped:
+            report.stopped.append(f"{flag_ref(flag)}: {row.stopped}")
+        session.add(row)
+    inserted = enqueue_many(session=session, messages=messages)
+    report.enqueued += [
+        f"{m.pilot_id}/{m.key}" for m in messages if (m.pilot_id, m.key) in inserted
+    ]
+    session.flush()
+    return report
+
+
+def flag_ref(flag: Flag) -> str:
+    return ref(FLAG_PREFIX, flag.number)
+
+
+def step_key(flag: Flag, step: EscalationStep, user_id: str | None = None) -> str:
+    """ "escalation:F-3:s2" (the thread line), "escalation:F-3:s2:U123" (a DM)."""
+    key = f"{KIND}:{flag_ref(flag)}:s{int(step)}"
+    return f"{key}:{user_id}" if user_id else key
+
+
+def _step_messages(
+    session: Session,
+    flag: Flag,
+    pilot: Pilot,
+    row: FlagEscalation,
+    found: Recipients,
+    due_at: datetime,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """A step's line in the flag's thread, then (after the first step) a DM per person."""
+    assert pilot.id is not None
+    pilot_id = pilot.id
+
+    def owed(
+        key: str, payload: str, *, thread_ts: str | None = None, dm: str = ""
+    ) -> OutboxMessage:
+        return OutboxMessage(
+            pilot_id=pilot_id,
+            key=key,
+            kind=KIND,
+            team_id=pilot.team_id,
+            enterprise_id=pilot.enterprise_id,
+            channel_id=pilot.channel_id,
+            thread_ts=thread_ts,
+            dm_users=dm,
+            payload=payload,
+            due_at=due_at,
+            next_attempt_at=now,
+            created_at=now,
+            status=PENDING,
+        )
+
+    line = _line_payload(session, flag, pilot, row, found, due_at, now)
+    messages = [owed(step_key(flag, found.step), line, thread_ts=flag.thread_ts)]
+    if found.step.in_thread:
+        return messages
+    dm = _dm_payload(session, flag, pilot, row, found, due_at, now)
+    messages += [owed(step_key(flag, found.step, user), dm, dm=user) for user in found.users]
+    return messages
+
+
+def _facts(flag: Flag, pilot: Pilot) -> FlagFacts:
+    return FlagFacts(
+        ref=flag_ref(flag),
+        severity=flag.severity,
+        category=flag.category,
+        description=flag.description,
+        raised_by=flag.raised_by,
+        raised_at=flag.raised_at,
+        acknowledged_by=flag.acknowledged_by or None,
+        acknowledged_at=flag.acknowledged_at,
+        pilot_name=pilot.name,
+        customer=pilot.customer,
+        channel_id=flag.channel_id,
+        thread_ts=flag.thread_ts,
+        zone=plan_of(pilot).zone,
+    )
+
+
+def _next_after(
+    flag: Flag, pilot: Pilot, row: FlagEscalation, step: EscalationStep
+) -> DueStep | None:
+    state: EscalationState = state_of(row, flag, pilot).done(step)
+    return next_deadline(policy_of(row), flag.raised_at, state, plan_of(pilot))
+
+
+def _line_payload(
+    session: Session,
+    flag: Flag,
+    pilot: Pilot,
+    row: FlagEscalation,
+    found: Recipients,
+    due_at: datetime,
+    now: datetime,
+) -> str:
+    done = StepDone(found, due_at, now)
+    reply = step_line(_facts(flag, pilot), done, _next_after(flag, pilot, row, found.step))
+    return encode_payload(reply.message())
+
+
+def _dm_payload(
+    session: Session,
+    flag: Flag,
+    pilot: Pilot,
+    row: FlagEscalation,
+    found: Recipients,
+    due_at: datetime,
+    now: datetime,
+) -> str:
+    assert flag.id is not None
+    told = [
+        StepDone(recipients_of(taken), taken.due_at, taken.taken_at)
+        for taken in steps_taken(session=session, flag_id=flag.id)
+        if taken.step < found.step
+    ]
+    body = escalation_dm(
+        _facts(flag, pilot),
+        StepDone(found, due_at, now),
+        told=told,
+        next_due=_next_after(flag, pilot, row, found.step),
+        buttons=flag_buttons(flag),
+    )
+    return encode_payload(body)
+
+
+def flag_buttons(flag: Flag) -> list[dict[str, object]]:
+    """The flag's own Acknowledge and Resolve buttons, so they work from the DM."""
+    return []
+
+
+# ----- delivery's last look ----------------------------------------------------------------
+
+
+def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> str | None:
+    """Why not to send ``row`` any more, or None once its payload is built as of ``now``."""
+    parts = row.key.split(":")  # escalation, F-3, s2[, U123]
+    flag = session.exec(
+        select(Flag).where(Flag.pilot_id == row.pilot_id, Flag.number == _number(parts[1]))
+    ).first()
+    pilot = session.get(Pilot, row.pilot_id)
+    if flag is None or pilot is None or flag.id is None:
+        return "the flag no longer exists"
+    name = flag_ref(flag)
+    plan = plan_of(pilot)
+    if flag.state == "resolved":
+        at = f" at {local_label(flag.resolved_at, plan)}" if flag.resolved_at else ""
+        return f"{name} was resolved by {flag.resolved_by or 'someone'}{at} before this went out"
+    if pilot.state == "ended":
+        return "the pilot ended before this went out"
+    timer = escalation_of(session=session, flag_id=flag.id)
+    if timer is None:
+        return f"{name} has no escalation timer"
+    if flag.acknowledged_by and policy_of(timer).ack_pauses:
+        return (
+            f"{name} was acknowledged by {flag.acknowledged_by}, which pauses its escalation"
+            " (ack_pauses_escalation=yes)"
+        )
+    step = EscalationStep(int(parts[2].removeprefix("s")))
+    taken = next((t for t in steps_taken(session=session, flag_id=flag.id) if t.step == step), None)
+    if taken is None:
+        return f"{name}'s step {step.number} was not recorded"
+    found = recipients_of(taken)
+    if len(parts) > 3:
+        row.payload = _dm_payload(session, flag, pilot, timer, found, taken.due_at, now)
+    else:
+        row.payload = _line_payload(session, flag, pilot, timer, found, taken.due_at, now)
+        row.thread_ts = flag.thread_ts
+    session.add(row)
+    return None
+
+
+def _number(text: str) -> int:
+    return int(text.removeprefix(f"{FLAG_PREFIX}-"))
