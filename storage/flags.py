@@ -23,6 +23,8 @@ from bot.core.flags import (
     acknowledge,
     resolve,
 )
+from bot.core.risks import RiskCategory
+from storage.escalation import start_escalation
 from storage.models import Flag, Pilot
 
 
@@ -88,6 +90,8 @@ def raise_flag(
     )
     session.add(row)
     session.flush()
+    # The escalation timer starts with the flag, under the policy of this moment.
+    start_escalation(session=session, flag=row, pilot=pilot)
     return Raised(row, new=True)
 
 
@@ -140,8 +144,15 @@ def flag_numbers(*, session: Session, pilot_id: int) -> list[int]:
 
 
 def record_of(flag: Flag) -> FlagRecord:
+    """The row as the core and the blocks see it."""
     return FlagRecord(
         number=flag.number,
+        severity=Severity(flag.severity),
+        category=RiskCategory(flag.category),
+        description=flag.description,
+        raised_by=flag.raised_by,
+        raised_at=flag.raised_at,
+        source=FlagSource(flag.source),
         state=FlagState(flag.state),
         acknowledged_by=flag.acknowledged_by,
         acknowledged_at=flag.acknowledged_at,

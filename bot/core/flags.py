@@ -152,10 +152,16 @@ def may_handle(*, user_id: str, owner_id: str, roles: Collection[Role]) -> bool:
 
 @dataclass(frozen=True)
 class FlagRecord:
-    """A flag's life in the issue log, as the transitions see it."""
+    """A flag in the issue log: what was raised, by whom and how, and what became of it."""
 
     number: int
-    state: FlagState
+    severity: Severity
+    category: RiskCategory
+    description: str
+    raised_by: str
+    raised_at: datetime
+    source: FlagSource
+    state: FlagState = FlagState.OPEN
     acknowledged_by: str = ""
     acknowledged_at: datetime | None = None
     resolved_by: str = ""
@@ -165,6 +171,10 @@ class FlagRecord:
     @property
     def ref(self) -> str:
         return flag_ref(self.number)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is FlagState.OPEN
 
 
 def acknowledge(flag: FlagRecord, *, user_id: str, at: datetime) -> FlagRecord:

@@ -12,6 +12,7 @@ from bot.core.flags import (
     FlagError,
     FlagInput,
     FlagRecord,
+    FlagSource,
     FlagState,
     acknowledge,
     flag_ref,
@@ -28,6 +29,12 @@ from bot.core.risks import RiskCategory
 from bot.core.roles import Role
 
 AT = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
+
+
+def open_flag(number: int = 3) -> FlagRecord:
+    return FlagRecord(
+        number, Severity.MAJOR, RiskCategory.TECHNICAL, "API timeouts", "U1", AT, FlagSource.COMMAND
+    )
 
 
 def test_ids_are_written_f_n_and_read_leniently():
@@ -109,7 +116,7 @@ def test_team_members_of_either_side_and_plan_editors_may_handle_flags():
 
 
 def test_acknowledge_once_then_resolve_once_with_a_resolution():
-    flag = FlagRecord(number=3, state=FlagState.OPEN)
+    flag = open_flag()
     acked = acknowledge(flag, user_id="U2", at=AT)
     assert (acked.acknowledged_by, acked.acknowledged_at) == ("U2", AT)
     with pytest.raises(FlagError, match="F-3 was acknowledged already by <@U2>"):
@@ -127,5 +134,5 @@ def test_acknowledge_once_then_resolve_once_with_a_resolution():
 
 
 def test_resolving_without_an_acknowledgement_leaves_it_unacknowledged():
-    done = resolve(FlagRecord(1, FlagState.OPEN), user_id="U2", resolution="fixed", at=AT)
+    done = resolve(open_flag(1), user_id="U2", resolution="fixed", at=AT)
     assert done.acknowledged_by == "" and done.state is FlagState.RESOLVED
