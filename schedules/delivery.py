@@ -49,6 +49,8 @@ from sqlmodel import Session
 from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
+from schedules.escalation import KIND as ESCALATION
+from schedules.escalation import prepare_escalation
 from schedules.reminders import prepare_reminder
 from storage import outbox
 from storage.db import unit_of_work
@@ -75,7 +77,11 @@ _CADENCE_KINDS = tuple(kind.value for kind in DueKind)
 # to skip it, or None once the row's payload and thread are up to date.
 _PREPARE: dict[str, Callable[[Session, OutboxMessage, datetime], str | None]] = {
     DueKind.REMINDER.value: prepare_reminder,
+    ESCALATION: prepare_escalation,  # a flag resolved meanwhile gets no more messages
 }
+# Of those, the kinds whose message depends on the channel's earlier rows having been
+# sent (a reminder needs its check-in's thread): prepared only at the head of a batch.
+_PREPARED_AT_HEAD = frozenset({DueKind.REMINDER.value})
 
 
 @dataclass
@@ -280,8 +286,8 @@ def _prepared(
 ) -> list[OutboxMessage]:
     """Rows of kinds built at the last moment (``_PREPARE``) are built now, or skipped.
 
-    Such a row goes only at the head of its channel's batch: what it says may depend
-    on the earlier rows having been sent (a reminder needs its check-in's thread).
+    A row of ``_PREPARED_AT_HEAD`` goes only at the head of its channel's batch: what
+    it says may depend on the earlier rows having been sent.
     """
     kept: list[OutboxMessage] = []
     for row in ready:
@@ -289,7 +295,7 @@ def _prepared(
         if prepare is None:
             kept.append(row)
             continue
-        if kept:
+        if kept and row.kind in _PREPARED_AT_HEAD:
             break  # prepared next round, once the rows before it are recorded
         reason = prepare(session, row, now)
         if reason is None:

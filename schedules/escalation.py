@@ -34,8 +34,9 @@ from bot.core.escalation import (
     next_deadline,
     recipients,
 )
+from bot.core.flags import flag_ref as ref_of
+from bot.core.flags import parse_flag_ref
 from bot.core.localtime import require_aware
-from bot.core.refs import ref
 from schedules.owed import local_label
 from storage.db import unit_of_work
 from storage.escalation import (
@@ -57,7 +58,6 @@ from storage.team import holders
 log = logging.getLogger(__name__)
 
 KIND = "escalation"  # the outbox kind of every escalation message
-FLAG_PREFIX = "F"
 BATCH = 100  # flags per transaction (a failing batch is redone flag by flag)
 
 
@@ -148,7 +148,7 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
 
 
 def flag_ref(flag: Flag) -> str:
-    return ref(FLAG_PREFIX, flag.number)
+    return ref_of(flag.number)
 
 
 def step_key(flag: Flag, step: EscalationStep, user_id: str | None = None) -> str:
@@ -274,7 +274,7 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
     """Why not to send ``row`` any more, or None once its payload is built as of ``now``."""
     parts = row.key.split(":")  # escalation, F-3, s2[, U123]
     flag = session.exec(
-        select(Flag).where(Flag.pilot_id == row.pilot_id, Flag.number == _number(parts[1]))
+        select(Flag).where(Flag.pilot_id == row.pilot_id, Flag.number == parse_flag_ref(parts[1]))
     ).first()
     pilot = session.get(Pilot, row.pilot_id)
     if flag is None or pilot is None or flag.id is None:
@@ -306,7 +306,3 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
         row.thread_ts = flag.thread_ts
     session.add(row)
     return None
-
-
-def _number(text: str) -> int:
-    return int(text.removeprefix(f"{FLAG_PREFIX}-"))

@@ -12,6 +12,8 @@ time passed while the bot was down is still owed if its local day is not over,
 and otherwise recorded as skipped with the reason. A paused pilot's check-ins
 are recorded as skipped ("paused"), never sent later.
 
+Then it sweeps the flags whose next escalation step has come (`schedules.escalation`).
+
 Messages are built by kind (``BUILDERS``: check-ins here, their reminders in
 `schedules.reminders`, reviews and ramp posts in `schedules.reviews`); kinds without a
 builder are passed over.
@@ -32,6 +34,7 @@ from bot.core.calendar import snapshot
 from bot.core.checkins import DaySummary, checkin_day_end, previous_checkin_day
 from bot.core.localtime import require_aware
 from bot.core.plan import Plan
+from schedules.escalation import sweep
 from schedules.owed import downtime_reason, new_message
 from schedules.owed import skipped as _skipped
 from schedules.reminders import build_reminder
@@ -55,6 +58,7 @@ class TickReport:
     enqueued: list[str] = field(default_factory=list)  # "<pilot id>/<key>"
     skipped: list[str] = field(default_factory=list)  # recorded as skipped, with a reason
     failed: list[int] = field(default_factory=list)  # pilot ids whose tick raised
+    escalation_failed: list[int] = field(default_factory=list)  # flag ids whose sweep raised
 
     def merge(self, other: TickReport) -> None:
         self.enqueued += other.enqueued
@@ -92,6 +96,10 @@ def tick(*, engine: Engine, now: datetime, batch: int = BATCH) -> TickReport:
                 except Exception:
                     log.exception("tick: pilot %s failed; the other pilots go on", pilot_id)
                     report.failed.append(pilot_id)
+    # Flags escalate on their own clock, paused pilots' included (schedules.escalation).
+    escalated = sweep(engine=engine, now=now)
+    report.enqueued += escalated.enqueued
+    report.escalation_failed += escalated.failed
     if report.enqueued or report.skipped or report.failed:
         log.info(
             "tick at %s: %d pilot(s) due, %d message(s) owed, %d skipped, %d pilot(s) failed",
