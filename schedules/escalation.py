@@ -212,6 +212,7 @@ def _facts(flag: Flag, pilot: Pilot) -> FlagFacts:
         customer=pilot.customer,
         channel_id=flag.channel_id,
         thread_ts=flag.thread_ts,
+        link_ts=flag.announcement_ts or flag.thread_ts,
         zone=plan_of(pilot).zone,
     )
 

@@ -118,7 +118,8 @@ class FlagFacts:
     pilot_name: str
     customer: str
     channel_id: str  # the pilot's channel
-    thread_ts: str | None  # the flag's announcement, which its thread hangs from
+    thread_ts: str | None  # the thread everything about the flag is posted in
+    link_ts: str | None  # the message a link to the flag opens (its announcement)
     zone: ZoneInfo
 
 
@@ -144,6 +145,10 @@ def when(instant: datetime, zone: ZoneInfo) -> str:
     """ "Mon Dec 14, 14:00 EST", in the pilot's zone."""
     local = instant.astimezone(zone)
     return f"{local:%a %b} {local.day}, {local:%H:%M %Z}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _headline(flag: FlagFacts) -> str:
@@ -208,30 +213,32 @@ def escalation_dm(
     age = describe_span(done.due_at - flag.raised_at)
     title = f"{flag.ref} escalated to you: unresolved after {age}"
     if found.fell_through:
+        instead = "its owner" if found.goes_to is None else found.goes_to.audience
         why = (
-            f"No {role_names(done.step.roles)} is assigned in *{flag.pilot_name}*, so"
-            f" {done.step.audience}'s step of the escalation path comes to you as"
-            f" {'its owner' if found.goes_to is None else found.goes_to.audience}."
+            f"No {role_names(done.step.roles)} is assigned in *{flag.pilot_name}*, so the"
+            f" step for {done.step.audience} comes to you, as {instead}."
         )
     else:
         why = (
-            f"The escalation path of *{flag.pilot_name}* engages {done.step.audience}"
-            f" {'at once' if done.step is EscalationStep.TECHNICAL_TEAM else f'after {age}'}."
+            f"The escalation path of *{flag.pilot_name}* engages {done.step.audience} after {age}."
         )
     acknowledged = (
         f"<@{flag.acknowledged_by}> ({when(flag.acknowledged_at, flag.zone)})"
         if flag.acknowledged_by and flag.acknowledged_at
-        else "Nobody yet"
+        else ""
     )
-    so_far = [f"{d.step.audience}: {mentions(d.recipients.users)}" for d in told]
-    told_line = "; ".join(so_far) if so_far else "Nobody before you"
-    nxt = (
-        f"{next_due.step.audience.capitalize()}, {when(next_due.due_at, flag.zone)}"
+    told_line = "; ".join(f"{d.step.audience}: {mentions(d.recipients.users)}" for d in told)
+    upcoming = (
+        f"{next_due.step.audience}, {when(next_due.due_at, flag.zone)}"
         if next_due is not None
-        else "None: this is the last step"
+        else ""
     )
     description = user_text(flag.description)
-    link = f"<permalink|Open {flag.ref}'s thread>"
+    link = (
+        f"<permalink|Open {flag.ref}'s thread>"
+        if flag.link_ts
+        else f"{flag.ref} is in <#{flag.channel_id}>."
+    )
     late = (
         f":hourglass: This message is late by {done.late_by}: it was due"
         f" {when(done.due_at, flag.zone)}."
@@ -248,9 +255,9 @@ def escalation_dm(
             [
                 ("Age", f"{age} (raised {when(flag.raised_at, flag.zone)})"),
                 ("Raised by", f"<@{flag.raised_by}>"),
-                ("Acknowledged by", acknowledged),
-                ("Told so far", told_line),
-                ("Next step", nxt),
+                ("Acknowledged by", acknowledged or "Nobody yet"),
+                ("Told so far", told_line or "Nobody before you"),
+                ("Next step", _sentence(upcoming) if upcoming else "None: this is the last"),
             ]
         ),
         section(f"{why} {link}"),
@@ -262,30 +269,18 @@ def escalation_dm(
             {"type": "actions", "block_id": "escalation_actions", "elements": list(buttons)}
         )
     text = (
-        f"{title}. {flag.pilot_name} ({flag.customer}): {_headline(flag)}: {description}."
-        f" Raised by <@{flag.raised_by}> {when(flag.raised_at, flag.zone)}."
-        f" Acknowledged by: {acknowledged}. Told so far: {told_line}. Next step: {nxt}."
-        f" {why} {link}"
+        f"{title}. {flag.pilot_name} ({flag.customer}), {_headline(flag)}: {description}."
+        f" Raised by <@{flag.raised_by}> on {when(flag.raised_at, flag.zone)};"
+        f" acknowledged by {acknowledged or 'nobody yet'};"
+        f" told so far: {told_line or 'nobody before you'};"
+        f" next: {upcoming or 'none, this is the last step'}. {why} {link}"
     )
     if late:
         text += f" {late}"
     body: dict[str, Any] = {"text": text, "blocks": blocks}
-    if flag.thread_ts:
-        body["permalink_of"] = {"channel": flag.channel_id, "message_ts": flag.thread_ts}
-    else:
-        body = {"text": text.replace(link, f"Open {flag.ref}'s thread in <#{flag.channel_id}>")}
-        body["blocks"] = [
-            _replace_link(block, link, f"Open {flag.ref} in <#{flag.channel_id}>")
-            for block in blocks
-        ]
+    if flag.link_ts:
+        body["permalink_of"] = {"channel": flag.channel_id, "message_ts": flag.link_ts}
     return body
-
-
-def _replace_link(block: dict[str, Any], link: str, words: str) -> dict[str, Any]:
-    if block.get("type") == "section" and "text" in block:
-        inner = block["text"]
-        return {**block, "text": {**inner, "text": inner["text"].replace(link, words)}}
-    return block
 
 
 def timeline_lines(
