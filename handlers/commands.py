@@ -16,7 +16,7 @@ from bot.core import commands as catalog
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, review, risks, scope, status, team
 from handlers.create import create_command
-from handlers.escalation import escalation_command
+from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
 from handlers.plan import plan_command, set_command, settings_command
 from handlers.reply import guarded
@@ -68,6 +68,7 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.CHANGE_SCOPE.path: change.change_scope,
     catalog.REVIEW.path: review.review_command,
     catalog.ESCALATION.path: escalation_command,
+    catalog.SNOOZE.path: snooze_command,
 }
 
 

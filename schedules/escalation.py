@@ -198,7 +198,7 @@ def _step_messages(
     return messages
 
 
-def _facts(flag: Flag, pilot: Pilot) -> FlagFacts:
+def facts_of(flag: Flag, pilot: Pilot) -> FlagFacts:
     return FlagFacts(
         ref=flag_ref(flag),
         severity=flag.severity,
@@ -234,7 +234,7 @@ def _line_payload(
     now: datetime,
 ) -> str:
     done = StepDone(found, due_at, now)
-    reply = step_line(_facts(flag, pilot), done, _next_after(flag, pilot, row, found.step))
+    reply = step_line(facts_of(flag, pilot), done, _next_after(flag, pilot, row, found.step))
     return encode_payload(reply.message())
 
 
@@ -254,7 +254,7 @@ def _dm_payload(
         if taken.step < found.step
     ]
     body = escalation_dm(
-        _facts(flag, pilot),
+        facts_of(flag, pilot),
         StepDone(found, due_at, now),
         told=told,
         next_due=_next_after(flag, pilot, row, found.step),

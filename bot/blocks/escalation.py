@@ -3,9 +3,10 @@ the flag's thread, the DM a step sends, and a flag's escalation timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from bot.blocks.common import Reply, context, fields, header, section
 from bot.blocks.team import mentions
 from bot.blocks.text import user_text
 from bot.core.escalation import (
+    LAST_STEP,
     DueStep,
     EscalationPolicy,
     EscalationSettings,
@@ -176,6 +178,10 @@ def _unassigned_note(found: Recipients) -> str:
     return f" (No {missing} is assigned.)"
 
 
+def _missing(found: Recipients) -> str:
+    return f" (no {role_names(found.unassigned)} assigned)" if found.unassigned else ""
+
+
 def step_line(
     flag: FlagFacts, done: StepDone, next_due: DueStep | None, next_recipients: str = ""
 ) -> Reply:
@@ -283,6 +289,14 @@ def escalation_dm(
     return body
 
 
+@dataclass(frozen=True)
+class SnoozeFacts:
+    user_id: str
+    span: timedelta
+    reason: str
+    at: datetime
+
+
 def timeline_lines(
     flag: FlagFacts,
     policy: EscalationPolicy,
@@ -290,25 +304,52 @@ def timeline_lines(
     done: Sequence[StepDone],
     to_come: Sequence[DueStep],
     halted: str | None,
-    snoozes: Sequence[str] = (),
+    snoozes: Sequence[SnoozeFacts] = (),
+    notes: Mapping[EscalationStep, str] = MappingProxyType({}),
 ) -> list[str]:
-    """`/pilot flag F-3`'s escalation part: steps done (when, to whom), steps to come."""
-    lines = [f"*Escalation* ({policy.delays.format()}, {policy.clock})"]
+    """`/pilot flag F-3`'s escalation: steps done (when, to whom), steps to come (when),
+    snoozes, and why no more will come. ``notes`` adds what became of a step's messages
+    (a DM Slack refused, say)."""
+    lines = [f"*Escalation path* ({policy.delays.format()}, {policy.clock})"]
     for step in done:
         late = f", late by {step.late_by}" if step.late_by else ""
-        note = (
-            " (fell through: nobody held the step's roles)" if step.recipients.fell_through else ""
-        )
+        note = notes.get(step.step, "")
         lines.append(
-            f":white_check_mark: {step.step.number}. {step.step.audience.capitalize()}:"
-            f" {_reached(step.recipients)}, {when(step.at, flag.zone)}{late}{note}"
+            f":white_check_mark: {step.step.number}. {_sentence(step.step.audience)}:"
+            f" {when(step.at, flag.zone)}{late}, to {_reached(step.recipients)}"
+            f"{_missing(step.recipients)}{f' ({note})' if note else ''}"
         )
     for due in to_come:
         lines.append(
-            f":hourglass_flowing_sand: {due.step.number}. {due.step.audience.capitalize()}:"
+            f":hourglass_flowing_sand: {due.step.number}. {_sentence(due.step.audience)}:"
             f" due {when(due.due_at, flag.zone)}"
         )
-    lines += [f":zzz: {snooze}" for snooze in snoozes]
-    if halted:
-        lines.append(f":octagonal_sign: Stopped: {halted}.")
+    for snooze in snoozes:
+        lines.append(
+            f":zzz: Snoozed {describe_span(snooze.span)} by <@{snooze.user_id}>"
+            f" {when(snooze.at, flag.zone)}: {user_text(snooze.reason)}"
+        )
+    if halted and not (done and done[-1].step is LAST_STEP):
+        lines.append(f":octagonal_sign: No further steps: {halted}.")
     return lines
+
+
+def snoozed_reply(
+    flag: FlagFacts, snooze: SnoozeFacts, next_due: DueStep | None
+) -> tuple[Reply, Reply]:
+    """What the person who snoozed is told, and the line in the flag's thread."""
+    then = (
+        f" Next, if still unresolved: {next_due.step.audience} on"
+        f" {when(next_due.due_at, flag.zone)}."
+        if next_due is not None
+        else ""
+    )
+    line = (
+        f":zzz: <@{snooze.user_id}> snoozed {flag.ref}'s escalation by"
+        f" {describe_span(snooze.span)}: {user_text(snooze.reason)}.{then}"
+    )
+    answer = (
+        f"Snoozed {flag.ref}'s escalation by {describe_span(snooze.span)}; the change log"
+        f" keeps why.{then}"
+    )
+    return Reply(answer, [section(answer)]), Reply(line, [section(line)])

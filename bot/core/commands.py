@@ -184,7 +184,15 @@ ESCALATION = CommandSpec(
     "/pilot escalation",
     "The escalation path for unresolved flags: who is told when, per severity.",
 )
-ESCALATION_COMMANDS = (ESCALATION,)
+SNOOZE = CommandSpec(
+    ("snooze",),
+    '/pilot snooze F-<n> <4h, 30m, 1d...> reason="..."',
+    "Delay a flag's remaining escalation steps (the change log keeps why).",
+    positionals=("flag", "duration"),
+    options=frozenset({"reason"}),
+    rest="reason",
+)
+ESCALATION_COMMANDS = (ESCALATION, SNOOZE)
 
 COMMANDS: tuple[CommandSpec, ...] = (
     HELP,
