@@ -132,7 +132,8 @@ def dms(emulator: SlackEmulator) -> list[Dm]:
         channel = call.params.get("channel")
         if call.ok and channel in by_channel:
             params = call.params
-            found.append(Dm(by_channel[channel], params["text"], params.get("blocks") or [], params))
+            blocks = params.get("blocks") or []
+            found.append(Dm(by_channel[channel], params["text"], blocks, params))
     return found
 
 

@@ -3,16 +3,34 @@ people or workspaces that may not act on a flag."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from schedules.delivery import deliver
-from storage.db import unit_of_work
+from schedules.tick import tick
+from storage.db import make_engine, unit_of_work
+from storage.flags import flag_by_number, resolve_flag
 from storage.models import OutboxMessage
-from storage.outbox import SENT, encode_payload, enqueue
+from storage.outbox import SENT, SKIPPED, encode_payload, enqueue
 from tests.cadence_helpers import slack_client
+from tests.escalation_helpers import (
+    RAISED,
+    acme_with_team,
+    around,
+    dms,
+    escalation_rows,
+    play,
+    raise_at,
+    steps,
+    thread_lines,
+)
 from tests.helpers import CHANNEL, store_pilot
+
+# About escalations: the daily cadence has its own tests.
+pytestmark = pytest.mark.usefixtures("checkins_only")
 
 NOW = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
 
@@ -27,7 +45,7 @@ def owe_linked_dm(engine, emulator, *, message_ts: str) -> None:
             message=OutboxMessage(
                 pilot_id=pilot.id,
                 key="escalation:F-1:s1:U0002",
-                kind="escalation",
+                kind="test_link",  # a kind without a last look before sending
                 team_id="T0001",
                 channel_id=CHANNEL,
                 dm_users="U0002",
@@ -69,3 +87,106 @@ def test_without_a_permalink_the_dm_names_the_channel_and_still_goes(engine, emu
     with unit_of_work(engine) as session:
         [row] = session.exec(select(OutboxMessage)).all()
         assert row.status == SENT
+
+
+# ----- restarts and racing schedulers -------------------------------------------------------
+
+
+def test_a_bot_stopped_before_24h_and_started_after_48h_sends_both_steps_once_in_order_late(
+    engine, emulator
+):
+    acme_with_team(engine)
+    flag = raise_at(engine, emulator, RAISED)
+    around(engine, emulator, [RAISED, RAISED + timedelta(hours=4)], after=RAISED)
+    # Down from 23 h to 50 h; then started, and restarted at once for good measure.
+    back = RAISED + timedelta(hours=50)
+    play(engine, emulator, back, back + timedelta(minutes=3))
+    play(engine, emulator, back, back + timedelta(minutes=3))
+    late = dms(emulator)[2:]
+    assert [dm.user for dm in late] == ["U0006", "U0007", "U0008"]
+    assert "This message is late by 26 h: it was due Tue Dec 15, 10:00 EST." in late[0].text
+    assert "This message is late by 2 h: it was due Wed Dec 16, 10:00 EST." in late[1].text
+    [note] = [b for b in late[0].blocks if b["type"] == "context"]
+    assert note["elements"][0]["text"].startswith(":hourglass: This message is late by 26 h")
+    lines = thread_lines(emulator, flag)
+    assert len(lines) == 4
+    assert lines[2].startswith("Escalated to the account owner, <@U0006>: F-1 is unresolved after")
+    assert "(Late by 26 h: the bot could not send it on time.)" in lines[2]
+    assert "(Late by 2 h: the bot could not send it on time.)" in lines[3]
+    rows = escalation_rows(engine)
+    assert all(row.status == SENT for row in rows.values())
+    assert rows["escalation:F-1:s2:U0006"].sent_at == back
+    assert [s.step for s in steps(engine)] == [0, 1, 2, 3]
+
+
+@pytest.fixture
+def second_engine(database_url, request):
+    engine = make_engine(database_url, schema=getattr(request.node, "pg_schema", None))
+    yield engine
+    engine.dispose()
+
+
+def test_two_schedulers_racing_send_each_escalation_dm_once(engine, second_engine, emulator):
+    acme_with_team(engine)
+    for number in range(1, 7):
+        raise_at(engine, emulator, RAISED, description=f"issue {number}")
+    emulator.latency = 0.01  # widen the windows in which the two can collide
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    moments = [RAISED, RAISED + timedelta(hours=4), RAISED + timedelta(hours=50)]
+
+    def scheduler(db) -> None:
+        client = slack_client(emulator)
+        try:
+            for now in moments:
+                barrier.wait(timeout=20)
+                tick(engine=db, now=now)
+                barrier.wait(timeout=20)
+                for _ in range(20):  # small rounds, so both keep coming back for the same rows
+                    deliver(engine=db, client=client, now=now, channel_interval=0, limit=3)
+        except BaseException as error:  # surfaced below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=scheduler, args=(db,)) for db in (engine, second_engine)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    rows = escalation_rows(engine)
+    assert len(rows) == 6 * 9
+    assert {key: row.status for key, row in rows.items() if row.status != SENT} == {}
+    sent = [(dm.user, dm.params["metadata"]["event_payload"]["key"]) for dm in dms(emulator)]
+    assert len(sent) == len(set(sent)) == 6 * 5
+    assert len(steps(engine)) == 6 * 4
+
+
+# ----- a flag resolved while its messages wait --------------------------------------------------
+
+
+def test_a_flag_resolved_between_the_decision_and_the_send_gets_no_more_messages(engine, emulator):
+    acme_with_team(engine)
+    raise_at(engine, emulator, RAISED)
+    play(engine, emulator, RAISED, RAISED)
+    account_owner = RAISED + timedelta(hours=24)
+    tick(engine=engine, now=account_owner)  # decided: the step is taken, its rows owed
+    with unit_of_work(engine) as session:
+        flag = flag_by_number(session=session, pilot_id=1, number=1, lock=True)
+        resolve_flag(
+            session=session, flag=flag, user_id="U0004", resolution="fixed", at=account_owner
+        )
+    report = deliver(engine=engine, client=slack_client(emulator), now=account_owner)
+    assert sorted(report.skipped) == [
+        "escalation:F-1:s1",
+        "escalation:F-1:s1:U0004",
+        "escalation:F-1:s1:U0005",
+        "escalation:F-1:s2",
+        "escalation:F-1:s2:U0006",
+    ]
+    assert dms(emulator) == []
+    row = escalation_rows(engine)["escalation:F-1:s2:U0006"]
+    assert row.status == SKIPPED
+    assert (
+        row.skipped_reason == "F-1 was resolved by U0004 at 10:00 EST Tue Dec 15 before"
+        " this went out"
+    )
