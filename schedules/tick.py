@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -32,7 +32,8 @@ from bot.blocks.checkin import checkin_message
 from bot.core.cadence import Due, DueKind, cadence_between, next_due
 from bot.core.calendar import snapshot
 from bot.core.checkins import DaySummary, checkin_day_end, previous_checkin_day
-from bot.core.localtime import require_aware
+from bot.core.flags import issue_period
+from bot.core.localtime import local_instant, require_aware
 from bot.core.plan import Plan
 from schedules.escalation import sweep
 from schedules.owed import downtime_reason, new_message
@@ -41,6 +42,7 @@ from schedules.reminders import build_reminder
 from schedules.reviews import REVIEW_BUILDERS, Builder
 from storage.checkins import checked_in
 from storage.db import unit_of_work
+from storage.flags import flags_touched, record_of
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import PENDING, encode_payload, enqueue_many
 from storage.pilots import NOTHING_OWED, SCHEDULED_STATES, due_pilot_ids, plan_of
@@ -184,7 +186,9 @@ def _checkin(
         return _skipped(message, downtime_reason(due, now, plan, "check-in"))
     previous_day = previous_checkin_day(plan, due.local_date)
     previous = (
-        None if previous_day is None else _previous_day_summary(session, pilot, previous_day)
+        None
+        if previous_day is None
+        else _previous_day_summary(session, pilot, plan, previous_day)
     )
     reply = checkin_message(plan, snapshot(plan, due.due_at), pilot_id=pilot.id, previous=previous)
     message.payload = encode_payload({"text": reply.text, "blocks": reply.blocks})
@@ -192,10 +196,17 @@ def _checkin(
     return message
 
 
-def _previous_day_summary(session: Session, pilot: Pilot, day: date) -> DaySummary:
-    # Which flags were raised and resolved comes with issue flags.
+def _previous_day_summary(session: Session, pilot: Pilot, plan: Plan, day: date) -> DaySummary:
     assert pilot.id is not None
-    return DaySummary(day=day, checked_in=checked_in(session=session, pilot_id=pilot.id, day=day))
+    start, end = local_instant(day, time(0, 0), plan.zone), checkin_day_end(plan, day)
+    touched = flags_touched(session=session, pilot_id=pilot.id, start=start, end=end)
+    issues = issue_period((record_of(flag) for flag in touched), start, end)
+    return DaySummary(
+        day=day,
+        checked_in=checked_in(session=session, pilot_id=pilot.id, day=day),
+        flags_raised=issues.raised,
+        flags_resolved=issues.resolved,
+    )
 
 
 # Message building, by kind: the tick owes the kinds found here and passes over the

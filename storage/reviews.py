@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, literal, union_all
+from sqlalchemy import Connection, Date, bindparam, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, or_, select
 
 from bot.core.cadence import checkin_days
 from bot.core.changes import ChangeStatus
+from bot.core.escalation import Severity
+from bot.core.flags import FlagState, flag_ref, issue_period
 from bot.core.localtime import local_date
 from bot.core.phases import Phase
 from bot.core.plan import Plan
@@ -34,10 +36,12 @@ from bot.core.reviews import (
     Reading,
     plain_number,
 )
+from storage.flags import flags_touched, open_counts, record_of
 from storage.models import (
     ChangeRequest,
     CheckinReply,
     ChecklistTick,
+    Flag,
     MetricValue,
     Pilot,
     PilotDecision,
@@ -275,6 +279,8 @@ _m = MetricValue.__table__.c  # type: ignore[attr-defined]
 _r = RampConfirmation.__table__.c  # type: ignore[attr-defined]
 _d = PilotDecision.__table__.c  # type: ignore[attr-defined]
 _ch = ChangeRequest.__table__.c  # type: ignore[attr-defined]
+_f = Flag.__table__.c  # type: ignore[attr-defined]
+_cr = CheckinReply.__table__.c  # type: ignore[attr-defined]
 _earlier = MetricValue.__table__.alias("earlier").c  # type: ignore[attr-defined]
 _latest_value = (
     sa_select(_earlier.id)
@@ -285,7 +291,8 @@ _latest_value = (
 )
 # Built once, one round trip: `/pilot status` is the bot's hottest path. Each row is
 # (kind, n, a, b, c, at, who): a criterion and its latest value, a ramp confirmation,
-# a phase No-go that held the ramp, or an approved change (which lifts the hold).
+# a phase No-go that held the ramp, an approved change (which lifts the hold), an open
+# issue flag (indexed by pilot and state), or one of today's check-in replies.
 _STATUS_RECORD = union_all(
     sa_select(
         literal("criterion").label("kind"),
@@ -341,6 +348,28 @@ _STATUS_RECORD = union_all(
         literal(0),
         literal(""),
     ).where(_ch.pilot_id == bindparam("pilot_id"), _ch.status == ChangeStatus.APPROVED.value),
+    sa_select(
+        literal("flag"),
+        _f.number,
+        _f.severity,
+        _f.acknowledged_by,
+        literal(""),
+        _f.raised_at,
+        _f.raised_by,
+        _f.id,
+        literal(""),
+    ).where(_f.pilot_id == bindparam("pilot_id"), _f.state == FlagState.OPEN.value),
+    sa_select(
+        literal("checkin"),
+        literal(0),
+        _cr.user_id,
+        literal(""),
+        literal(""),
+        _cr.created_at,
+        _cr.user_id,
+        literal(0),
+        literal(""),
+    ).where(_cr.pilot_id == bindparam("pilot_id"), _cr.day == bindparam("today", type_=Date)),
 )
 
 
@@ -350,14 +379,22 @@ class StatusRecord:
     readings: tuple[Reading, ...]  # the latest of each criterion
     confirmations: tuple[Confirmation, ...]
     hold: Hold | None
+    open_flags: tuple[tuple[str, Severity, str], ...] = ()  # (F-3, severity, acknowledged by)
+    checked_in: tuple[str, ...] = ()  # who replied in ``today``'s check-in thread, in order
 
 
-def status_record(*, connection: Connection, pilot_id: int, as_of: datetime) -> StatusRecord:
+def status_record(
+    *, connection: Connection, pilot_id: int, as_of: datetime, today: date | None = None
+) -> StatusRecord:
     """The success criteria with their latest values, the ramp confirmations and the hold,
-    for `/pilot status`, in one read."""
+    the open flags and who checked in ``today`` (the pilot's local date), for
+    `/pilot status`, in one read."""
     criteria, readings, confirmations = [], [], []
     no_gos, approvals = [], []
-    for row in connection.execute(_STATUS_RECORD, {"pilot_id": pilot_id}):
+    flags: list[tuple[int, str, Severity, str]] = []
+    checkins: list[tuple[datetime, str]] = []
+    parameters = {"pilot_id": pilot_id, "today": today or date.min}
+    for row in connection.execute(_STATUS_RECORD, parameters):
         if row.kind == "criterion":
             criteria.append(Criterion(id=row.ref, number=row.n, name=row.a, target_text=row.b))
             if row.at is not None and row.at <= as_of:
@@ -368,30 +405,43 @@ def status_record(*, connection: Connection, pilot_id: int, as_of: datetime) -> 
             confirmations.append(Confirmation(row.n, row.ref, row.who, row.at))
         elif row.kind == "no_go":
             no_gos.append(Hold(Phase(row.a), row.n, row.at, row.who))
+        elif row.kind == "flag":
+            flags.append((row.n, flag_ref(row.n), Severity(row.a), row.b))
+        elif row.kind == "checkin":
+            checkins.append((row.at, row.who))
         else:
             approvals.append(row.at)
     criteria.sort(key=lambda c: c.number)
     hold = max(no_gos, key=lambda h: h.since, default=None)
     if hold is not None and any(at > hold.since for at in approvals):
         hold = None
-    return StatusRecord(tuple(criteria), tuple(readings), tuple(confirmations), hold)
+    flags.sort()
+    return StatusRecord(
+        tuple(criteria),
+        tuple(readings),
+        tuple(confirmations),
+        hold,
+        open_flags=tuple(flag[1:] for flag in flags),
+        checked_in=tuple(dict.fromkeys(who for _, who in sorted(checkins))),
+    )
 
 
-# ----- the issue log (a seam) and check-in participation -------------------------------------
-# Until issue flags are recorded, the issue log answers None and the reviews say "no issue
-# log yet"; these functions are the one place the reviews read flags from.
+# ----- the issue log and check-in participation ---------------------------------------------
+# The one place the reviews read flags from (storage.flags keeps them).
 
 
 def open_flags(*, session: Session, pilot_id: int, as_of: datetime) -> OpenFlags | None:
-    """Open issue flags by severity at ``as_of``; None while there is no issue log."""
-    return None
+    """Open issue flags by severity at ``as_of``."""
+    counts = open_counts(session=session, pilot_id=pilot_id, as_of=as_of)
+    return OpenFlags(critical=counts[Severity.CRITICAL], major=counts[Severity.MAJOR])
 
 
 def issue_week(
     *, session: Session, pilot_id: int, start: datetime, end: datetime
 ) -> IssueWeek | None:
-    """The issue log over [start, end); None while there is no issue log."""
-    return None
+    """The issue log over [start, end): raised, resolved, still open at ``end``."""
+    touched = flags_touched(session=session, pilot_id=pilot_id, start=start, end=end)
+    return issue_period((record_of(flag) for flag in touched), start, end)
 
 
 def participation(

@@ -353,10 +353,9 @@ def test_the_checklist_is_ticked_stored_and_shown_to_everyone(bot, pilot):
         "Initial learnings",
     ]
     exits = button(review, ids.CHECKLIST_EXIT_CRITERIA)
-    assert exits["options"][0]["description"]["text"] == (
-        "The record: unknown: there is no issue log yet"
-    )
-    assert "initial_options" not in exits  # the record could not tick anything yet
+    assert exits["options"][0]["description"]["text"] == "The record: no critical flags open"
+    # The issue log has no critical flag open: the record ticks "No critical issues".
+    assert [o["value"] for o in exits["initial_options"]] == ["e1"]
 
     assert tick_boxes(bot, review, ids.CHECKLIST_DELIVERABLES, ["d1", "d3"], IMPLEMENTER) == 200
     updated = bot.emulator.wait_for(
@@ -557,7 +556,7 @@ def test_the_final_evaluation_says_which_criteria_were_met_and_records_the_recom
     assert ":white_check_mark: C-1 Containment rate: *64%* (target >= 60%) · met" in text
     assert ":x: C-2 Latency: *2.4 s* (target < 2 s) · below target" in text
     assert ":grey_question: C-3 CSAT: no value recorded yet (target >= 4.5/5)" in text
-    assert "Open issues: _No issue log yet" in text
+    assert "Open issues: • Raised: 0\n• Resolved: 0\n• Still open: 0" in text
     assert "[ ] Post-Pilot documentation: Final metrics report" in text
     assert "Lessons learned (the record: none recorded yet)" in text
 

@@ -33,6 +33,17 @@ CHECKIN_STATUS_MODAL: Final = "checkin_status"  # private metadata: pilot, day, 
 CHECKIN_STATUS: Final = "checkin_status_color"  # radio: green, yellow, red
 CHECKIN_NOTE: Final = "checkin_status_note"
 
+# Issue flags (handlers/flags.py). The announcement's buttons carry "<pilot id>:<number>".
+FLAG_ACKNOWLEDGE: Final = "flag_acknowledge"
+FLAG_RESOLVE: Final = "flag_resolve"
+FLAG_MODAL: Final = "flag_raise"  # private metadata: pilot ("" from /pilot flag), channel, thread
+FLAG_SEVERITY: Final = "flag_severity"
+FLAG_CATEGORY: Final = "flag_category"
+FLAG_DESCRIPTION: Final = "flag_description"
+FLAG_RESOLVE_MODAL: Final = "flag_resolve"  # private metadata: pilot "<pilot id>:<number>"
+FLAG_RESOLUTION: Final = "flag_resolution"
+FLAG_NO_PILOT_MODAL: Final = "flag_no_pilot"  # /pilot flag's form in a channel with no pilot
+
 # Reviews (handlers/review.py, ramp.py, phase.py). Buttons carry "<pilot id>[:...]".
 REVIEW_RECORD_METRICS: Final = "review_record_metrics"  # value "<pilot id>"
 REVIEW_SET_PRIORITIES: Final = "review_set_priorities"  # value "<pilot id>:w<week>"

@@ -40,6 +40,11 @@ def previous_checkin_day(plan: Plan, day: date) -> date | None:
     return None
 
 
+def is_checkin_day(plan: Plan, day: date) -> bool:
+    """Whether ``day`` gets a check-in thread (a workday of the check-in period)."""
+    return first_checkin_date(plan) <= day <= plan.hard_end_date and is_workday(plan, day)
+
+
 def checkin_day_end(plan: Plan, day: date) -> datetime:
     """The instant ``day`` ends in the pilot's zone: after it, that day's check-in is pointless."""
     return local_instant(day + _ONE_DAY, time(0, 0), plan.zone)

@@ -12,15 +12,16 @@ Pure: no Slack, no database, no clock. Storage applies what these rules return.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.core.authority import may_change_plan
 from bot.core.errors import DomainError
 from bot.core.escalation import Severity
 from bot.core.refs import ref
+from bot.core.reviews import IssueWeek
 from bot.core.risks import RiskCategory
 from bot.core.roles import Role
 
@@ -206,3 +207,27 @@ def resolve(flag: FlagRecord, *, user_id: str, resolution: str, at: datetime) ->
         flag, state=FlagState.RESOLVED, resolved_by=user_id, resolved_at=at, resolution=text
     )
 
+
+
+# ----- the issue log over a period --------------------------------------------------------------
+
+
+def issue_period(flags: Iterable[FlagRecord], start: datetime, end: datetime) -> IssueWeek:
+    """The issue log over [start, end): flags raised, flags resolved, flags still open at
+    ``end`` (whenever raised), and the mean time to resolve the period's resolved flags."""
+    ordered = sorted(flags, key=lambda f: f.number)
+    raised = [f.ref for f in ordered if start <= f.raised_at < end]
+    done = [f for f in ordered if f.resolved_at is not None and start <= f.resolved_at < end]
+    still_open = [
+        f.ref
+        for f in ordered
+        if f.raised_at < end and (f.resolved_at is None or f.resolved_at >= end)
+    ]
+    spans = [f.resolved_at - f.raised_at for f in done if f.resolved_at is not None]
+    mean = sum(spans, timedelta()) / len(spans) if spans else None
+    return IssueWeek(
+        raised=tuple(raised),
+        resolved=tuple(f.ref for f in done),
+        still_open=tuple(still_open),
+        time_to_resolve=mean,
+    )
