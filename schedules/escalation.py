@@ -20,11 +20,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.blocks import ids
 from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
+from bot.blocks.flags import button_value
+from bot.blocks.forms import button
 from bot.core.escalation import (
     DueStep,
     EscalationState,
@@ -263,9 +267,16 @@ def _dm_payload(
     return encode_payload(body)
 
 
-def flag_buttons(flag: Flag) -> list[dict[str, object]]:
-    """The flag's own Acknowledge and Resolve buttons, so they work from the DM."""
-    return []
+def flag_buttons(flag: Flag) -> list[dict[str, Any]]:
+    """The flag's own Acknowledge and Resolve buttons (its announcement's action ids and
+    values), so they work from the DM; Acknowledge only while nobody has."""
+    value = button_value(flag.pilot_id, flag.number)
+    buttons = (
+        []
+        if flag.acknowledged_by
+        else [button("Acknowledge", ids.FLAG_ACKNOWLEDGE, value, style="primary")]
+    )
+    return [*buttons, button("Resolve", ids.FLAG_RESOLVE, value)]
 
 
 # ----- delivery's last look ----------------------------------------------------------------
