@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import change, checkins, commands, create, home, phase, ramp, review
+from handlers import change, checkins, commands, create, flags, home, phase, ramp, review
 
 
 def register_all(app: App) -> None:
@@ -16,3 +16,4 @@ def register_all(app: App) -> None:
     ramp.register(app)
     phase.register(app)
     checkins.register(app)
+    flags.register(app)

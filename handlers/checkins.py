@@ -23,6 +23,7 @@ from bot.blocks import ids
 from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal, status_posted
 from bot.core.errors import DomainError
 from handlers.editing import Refusal
+from handlers.flags import flag_from_reply
 from handlers.reply import guarded, slack_error_code
 from handlers.reviewing import (
     Click,
@@ -49,7 +50,9 @@ _NEW_MESSAGE = (None, "thread_broadcast", "file_share")
 
 
 @guarded
-def message_event(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+def message_event(
+    event: dict[str, Any], body: dict[str, Any], context: dict[str, Any], client: WebClient
+) -> None:
     services = context["services"]
     team_id = context.get("team_id") or body.get("team_id", "")
     channel = str(event.get("channel", ""))
@@ -62,6 +65,9 @@ def message_event(event: dict[str, Any], body: dict[str, Any], context: dict[str
             _edited(session, body, team_id, channel, event.get("message") or {}, now)
         elif subtype == "message_deleted":
             _deleted(session, body, team_id, channel, str(event.get("deleted_ts", "")), now)
+    if subtype in _NEW_MESSAGE:
+        # A reply that starts with flag: (or the flag emoji) also raises an issue flag.
+        flag_from_reply(client, services, team_id, channel, event)
 
 
 def _new_reply(

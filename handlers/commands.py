@@ -13,8 +13,9 @@ from bot import blocks
 from bot.app import Services
 from bot.blocks import Reply
 from bot.core import commands as catalog
+from bot.core.flags import looks_like_flag_ref
 from bot.core.grammar import ParsedCommand, UsageError, parse
-from handlers import change, criteria, review, risks, scope, status, team
+from handlers import change, criteria, flags, review, risks, scope, status, team
 from handlers.create import create_command
 from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
@@ -69,6 +70,10 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.REVIEW.path: review.review_command,
     catalog.ESCALATION.path: escalation_command,
     catalog.SNOOZE.path: snooze_command,
+    catalog.FLAG.path: flags.flag_command,
+    catalog.FLAGS.path: flags.flags_command,
+    catalog.ACK.path: flags.ack_command,
+    catalog.RESOLVE.path: flags.resolve_command,
 }
 
 
@@ -86,6 +91,7 @@ ANSWERED_IN_ACK = frozenset(
         catalog.RISKS,
         catalog.CRITERIA,
         catalog.ESCALATION,
+        catalog.FLAGS,
     )
 )
 
@@ -93,6 +99,8 @@ ANSWERED_IN_ACK = frozenset(
 def answered_in_ack(parsed: ParsedCommand) -> bool:
     if parsed.spec is catalog.STATUS:
         return not parsed.args.get("visibility")  # `status public` posts in the channel
+    if parsed.spec is catalog.FLAG:  # `flag F-3` shows one; raising one posts it
+        return looks_like_flag_ref(parsed.args.get("what", "")) and not parsed.rest
     return parsed.spec.path in ANSWERED_IN_ACK
 
 

@@ -243,11 +243,10 @@ def unknown_flag(number: int, numbers: Sequence[int]) -> str:
     """There is no F-<number>: which ids there are."""
     if not numbers:
         return f"There is no {flag_ref(number)}: no flags have been raised in this pilot yet."
-    span = (
-        flag_ref(numbers[0])
-        if len(numbers) == 1
-        else f"{flag_ref(numbers[0])} to {flag_ref(numbers[-1])}"
-    )
+    if len(numbers) == 1:
+        only = flag_ref(numbers[0])
+        return f"There is no {flag_ref(number)} in this pilot's issue log: only {only} exists."
+    span = f"{flag_ref(numbers[0])} to {flag_ref(numbers[-1])}"
     return f"There is no {flag_ref(number)} in this pilot's issue log ({span} exist)."
 
 

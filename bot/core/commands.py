@@ -194,12 +194,45 @@ SNOOZE = CommandSpec(
 )
 ESCALATION_COMMANDS = (ESCALATION, SNOOZE)
 
+# ----- issue flags, the issue log (handlers/flags.py). `flag`'s first word decides:
+# a severity raises a flag, an id (F-3) shows one.
+FLAG = CommandSpec(
+    ("flag",),
+    "/pilot flag <critical/major/minor> [category=technical/business/timeline/scope]"
+    " <description>",
+    "Raise an issue flag (no arguments: a form); `/pilot flag F-3` shows one flag's history.",
+    positionals=("what?",),
+    options=frozenset({"category"}),
+    rest="description",
+)
+FLAGS = CommandSpec(
+    ("flags",),
+    "/pilot flags",
+    "The open issue flags: id, severity, age, who acknowledged them, escalation level.",
+)
+ACK = CommandSpec(
+    ("ack",),
+    "/pilot ack F-<n>",
+    "Acknowledge a flag: you are on it (the team on either side and the plan editors).",
+    positionals=("flag",),
+)
+RESOLVE = CommandSpec(
+    ("resolve",),
+    "/pilot resolve F-<n> <resolution>",
+    "Resolve a flag, saying how: the issue log keeps the resolution.",
+    positionals=("flag",),
+    rest="resolution",
+    rest_required=True,
+)
+FLAG_COMMANDS = (FLAG, FLAGS, ACK, RESOLVE)
+
 COMMANDS: tuple[CommandSpec, ...] = (
     HELP,
     STATUS,
     *PLAN_COMMANDS,
     *PLAN_RECORD_COMMANDS,
     *REVIEW_COMMANDS,
+    *FLAG_COMMANDS,
     *ESCALATION_COMMANDS,
 )
 
