@@ -11,7 +11,7 @@ import logging
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from schedules.tick import tick
 from slack_emulator.render import render_call, render_message
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate, unit_of_work
-from storage.models import OutboxMessage, Pilot
+from storage.models import FlagEscalation, OutboxMessage, Pilot
 from storage.outbox import SKIPPED
 from storage.pilots import NOTHING_OWED
 
@@ -92,6 +92,11 @@ def script() -> list[Step]:
             needs=("team add",),
         ),
         Step(
+            "Alice herself is the vendor's implementation lead.",
+            command="team add <@U0ALICE|alice> implementation_lead",
+            needs=("team add",),
+        ),
+        Step(
             "The team agrees a success criterion.",
             command='criteria add "Containment rate" target="&gt;= 60%"',
             needs=("criteria add",),
@@ -133,6 +138,48 @@ def script() -> list[Step]:
             user="U0DANA",
             command="status public",
             posts=1,
+        ),
+        Step(
+            "The escalation path for unresolved flags, as this pilot runs it.",
+            command="escalation",
+            needs=("escalation",),
+        ),
+        Step(
+            "Dana flags a critical issue: EU checkouts fail since the 25% step.",
+            user="U0DANA",
+            command="flag critical Checkout fails for EU customers since the 25% step",
+            posts=1,
+            needs=("flag", "escalation"),
+        ),
+        Step(
+            "Nobody resolves it: the scheduler runs on, and at 4 hours the flag climbs the"
+            " escalation path to the project leads (a line in its thread, a DM to each).",
+            until=week2 + timedelta(hours=4, minutes=1),
+            needs=("flag", "escalation"),
+        ),
+        Step(
+            "Alice acknowledges it from her DM: she is on it, and every later DM says so.",
+            click=("escalation:F-1:s1:U0ALICE", ids.FLAG_ACKNOWLEDGE),
+            shows=2,  # the announcement updated, a line in the thread
+            needs=("flag", "escalation"),
+        ),
+        Step(
+            "Acknowledged is not resolved: the path goes on for two days, a step at a time.",
+            until=week2 + timedelta(hours=49),
+            needs=("flag", "escalation"),
+        ),
+        Step(
+            "The escalation timeline of the flag.",
+            user="U0OMAR",
+            command="flag F-1",
+            needs=("flag", "escalation"),
+        ),
+        Step(
+            "Omar, the account owner, resolves it; the issue log keeps how.",
+            user="U0OMAR",
+            command="resolve F-1 EU payment config rolled back; fixed in the next release",
+            posts=1,
+            needs=("resolve", "escalation"),
         ),
         Step(
             "The scheduler runs to the last weekly review.",
@@ -237,12 +284,12 @@ def _fast_forward(
 ) -> None:
     """Run the scheduler from due time to due time until ``until``, printing each post."""
     client = make_delivery_client(bot.settings)
-    names = bot.emulator.names()
     while (due := _next_due(bot.engine)) is not None and due <= until:
         clock.set(max(due, clock.now()))
         mark = len(bot.emulator.calls)
         tick(engine=bot.engine, now=clock.now())
         deliver(engine=bot.engine, client=client, now=clock.now(), channel_interval=0)
+        names = bot.emulator.names()  # DMs opened this round have names now
         lines = [line for c in bot.emulator.calls[mark:] if (line := render_call(c, names))]
         if lines and not quiet:
             local = clock.now().astimezone(ZoneInfo("America/New_York"))
@@ -268,12 +315,16 @@ def _print_not_sent(engine: Engine, out: TextIO) -> None:
 
 
 def _next_due(engine: Engine) -> datetime | None:
-    """When the scheduler next has something to do (the earliest pilot's next_due_at)."""
+    """When the scheduler next has something to do: the earliest pilot's next_due_at, or
+    the earliest flag's next escalation step."""
     with unit_of_work(engine) as session:
         due: datetime | None = session.exec(
             select(func.min(col(Pilot.next_due_at))).where(col(Pilot.next_due_at) < NOTHING_OWED)
         ).one()
-    return due
+        escalation: datetime | None = session.exec(
+            select(func.min(col(FlagEscalation.next_escalation_at)))
+        ).one()
+    return min((d for d in (due, escalation) if d is not None), default=None)
 
 
 def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:

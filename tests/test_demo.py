@@ -16,4 +16,10 @@ def test_the_demo_plays_its_script_against_the_emulator():
     assert "@sam clicks [Go] on the phase review (setup) post" in text
     assert "== Final evaluation · Acme POC ==" in text
     assert "recommendation_reminder: the recommendation was recorded" in text
+    # A flag climbs the escalation path: a DM at every step, acknowledged from one of them.
+    for who, age in (("dana", 4), ("alice", 4), ("omar", 24), ("sam", 48)):
+        dm = f"DM @{who}  pilot-bot: == :rotating_light: F-1 escalated to you: unresolved"
+        assert f"{dm} after {age} h" in text
+    assert "@alice clicks [Acknowledge] on the escalation (F-1:s1:U0ALICE) post" in text
+    assert "*Acknowledged by* @alice (Tue Dec 15, 14:01 EST)" in text
     assert "Traceback" not in text

@@ -165,6 +165,11 @@ def _reached(found: Recipients) -> str:
     return f"{found.goes_to.audience}, {people}"
 
 
+def _people(found: Recipients) -> str:
+    """Who a step reached: its people, or where it went when nobody held its roles."""
+    return _reached(found) if found.fell_through else mentions(found.users)
+
+
 def _unassigned_note(found: Recipients) -> str:
     if not found.unassigned:
         return ""
@@ -263,7 +268,7 @@ def escalation_dm(
                 ("Raised by", f"<@{flag.raised_by}>"),
                 ("Acknowledged by", acknowledged or "Nobody yet"),
                 ("Told so far", told_line or "Nobody before you"),
-                ("Next step", _sentence(upcoming) if upcoming else "None: this is the last"),
+                ("Next step", _sentence(upcoming) if upcoming else "None: this is the last step"),
             ]
         ),
         section(f"{why} {link}"),
@@ -316,7 +321,7 @@ def timeline_lines(
         note = notes.get(step.step, "")
         lines.append(
             f":white_check_mark: {step.step.number}. {_sentence(step.step.audience)}:"
-            f" {when(step.at, flag.zone)}{late}, to {_reached(step.recipients)}"
+            f" {when(step.at, flag.zone)}{late}, to {_people(step.recipients)}"
             f"{_missing(step.recipients)}{f' ({note})' if note else ''}"
         )
     for due in to_come:
