@@ -55,6 +55,7 @@ class Step:
     click: tuple[str, str] | None = None  # (post key, action id): click a bot post's button
     submit: dict[str, str] | None = None  # then fill the modal it opens (block id -> value)
     shows: int = 1  # what a click shows people (posts, edits, notes): wait for them
+    reply: tuple[str, str] | None = None  # (post key, text): reply in that post's thread
 
 
 def _has(*paths: str) -> bool:
@@ -182,6 +183,37 @@ def script() -> list[Step]:
             needs=("resolve", "escalation"),
         ),
         Step(
+            "The scheduler runs to Friday's check-in thread: its recap names Thursday's flags.",
+            until=datetime(2026, 12, 18, 14, 30, tzinfo=UTC),
+        ),
+        Step(
+            "Dana checks in by replying in the thread.",
+            user="U0DANA",
+            reply=("checkin:2026-12-18", "EU checkouts are back to normal; quiet day otherwise."),
+        ),
+        Step(
+            "Alice's check-in starts with flag: so it also raises a flag, announced in the thread.",
+            reply=(
+                "checkin:2026-12-18",
+                "flag: major Exports to the customer's BI tool time out since the 25% step",
+            ),
+            posts=1,
+            needs=("flag",),
+        ),
+        Step(
+            "The open flags.",
+            user="U0DANA",
+            command="flags",
+            needs=("flags",),
+        ),
+        Step(
+            "Alice fixes it the same morning; the announcement and the thread say so.",
+            at=datetime(2026, 12, 18, 16, 15, tzinfo=UTC),
+            command="resolve F-2 Raised the export timeout to 120 s; verified with Dana",
+            posts=1,
+            needs=("resolve", "escalation"),
+        ),
+        Step(
             "The scheduler runs to the last weekly review.",
             until=datetime(2027, 1, 11, 15, 30, tzinfo=UTC),
         ),
@@ -254,6 +286,9 @@ def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: boo
         return
     if step.click is not None:
         _click(bot, step, out, quiet)
+        return
+    if step.reply is not None:
+        _reply(bot, step, out, quiet)
         return
     if step.command is None:
         return
@@ -331,12 +366,7 @@ def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
     """Click a button of the bot's post with the step's key, then fill its modal."""
     assert step.click is not None
     emulator, (key, action_id) = bot.emulator, step.click
-    posted = next(
-        c
-        for c in emulator.calls_to("chat.postMessage")
-        if ((c.params.get("metadata") or {}).get("event_payload") or {}).get("key") == key
-    )
-    channel, ts = posted.response["channel"], posted.response["ts"]  # type: ignore[index]
+    channel, ts = _post_of(emulator, key)
     message = emulator.message(channel, ts) or {}
     element = next(
         e
@@ -380,6 +410,39 @@ def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
     _print(out, f"@{name} clicks [{label}] on the {where} post")
     for call in emulator.calls[mark:]:
         line = render_call(call, emulator.names())
+        if line:
+            _print(out, _indent(line))
+
+
+def _post_of(emulator: SlackEmulator, key: str) -> tuple[str, str]:
+    """The channel and ts of the bot's post with this key (in its message metadata)."""
+    posted = next(
+        c
+        for c in emulator.calls_to("chat.postMessage")
+        if ((c.params.get("metadata") or {}).get("event_payload") or {}).get("key") == key
+    )
+    return posted.response["channel"], posted.response["ts"]  # type: ignore[index]
+
+
+def _reply(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
+    """Someone replies in the thread of the bot's post with the step's key."""
+    assert step.reply is not None
+    emulator, (key, text) = bot.emulator, step.reply
+    channel, ts = _post_of(emulator, key)
+    mark = len(emulator.calls)
+    bot.sender.post_user_message(channel, step.user, text, thread_ts=ts)
+    if step.posts:
+        emulator.wait_for(
+            lambda e: sum(c.method == "chat.postMessage" for c in e.calls[mark:]) >= step.posts
+        )
+    if quiet:
+        return
+    names = emulator.names()
+    kind, _, period = key.partition(":")
+    where = kind.replace("_", " ") + (f" ({period})" if period else "")
+    _print(out, f"@{names.get(step.user, step.user)} replies in the {where} thread: {text}")
+    for call in emulator.calls[mark:]:
+        line = render_call(call, names)
         if line:
             _print(out, _indent(line))
 

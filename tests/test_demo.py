@@ -22,4 +22,10 @@ def test_the_demo_plays_its_script_against_the_emulator():
         assert f"{dm} after {age} h" in text
     assert "@alice clicks [Acknowledge] on the escalation (F-1:s1:U0ALICE) post" in text
     assert "*Acknowledged by* @alice (Tue Dec 15, 14:01 EST)" in text
+    # A check-in thread, replies in it, and a flag raised from a reply.
+    assert "== Daily check-in · Day 12 · Soft Launch · 25% traffic ==" in text
+    assert "Previous workday (Thu Dec 17): no check-ins recorded · resolved: F-1" in text
+    assert "@dana replies in the checkin (2026-12-18) thread: EU checkouts are back" in text
+    assert "#acme-pilot (in thread)  pilot-bot: :triangular_flag_on_post: @alice flagged an" in text
+    assert ":white_check_mark: @alice resolved F-2: Raised the export timeout" in text
     assert "Traceback" not in text

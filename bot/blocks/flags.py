@@ -99,7 +99,7 @@ def announcement(flag: FlagRecord, *, pilot_id: int, zone: ZoneInfo) -> Reply:
         context(
             f"In the issue log as {flag.ref} · `/pilot flag {flag.ref}` shows its history"
             + (
-                f" · `/pilot ack {flag.ref}`, `/pilot resolve {flag.ref} <how>`"
+                f" · `/pilot ack {flag.ref}`, `/pilot resolve {flag.ref} &lt;how&gt;`"
                 if flag.is_open
                 else ""
             )
@@ -130,7 +130,7 @@ def raised_answer(flag: FlagRecord, *, in_thread: bool) -> Reply:
     text = (
         f"Raised {flag.ref} ({flag.severity.value}, {flag.category.value}): it is in the issue"
         f" log and announced {where}. The team acknowledges it with `/pilot ack {flag.ref}`"
-        f" and resolves it with `/pilot resolve {flag.ref} <resolution>`."
+        f" and resolves it with `/pilot resolve {flag.ref} &lt;resolution&gt;`."
     )
     return Reply(text=text, blocks=[section(text)])
 
@@ -166,8 +166,8 @@ def flags_reply(
     escalation level by number ("—" where there is none)."""
     if not flags:
         text = (
-            f"No open flags in *{pilot_name}*. Raise one with `/pilot flag <severity>"
-            " <description>`, *Flag an issue* on the check-in, or a check-in reply that"
+            f"No open flags in *{pilot_name}*. Raise one with `/pilot flag &lt;severity&gt;"
+            " &lt;description&gt;`, *Flag an issue* on the check-in, or a check-in reply that"
             " starts with `flag:`."
         )
         return Reply(text=text, blocks=[section(text)])
@@ -190,7 +190,7 @@ def flags_reply(
     blocks.append(
         context(
             "`/pilot flag F-3` shows a flag's history · `/pilot ack F-3` · "
-            "`/pilot resolve F-3 <resolution>`"
+            "`/pilot resolve F-3 &lt;resolution&gt;`"
         )
     )
     text = f"{title}: " + "; ".join(
@@ -231,7 +231,7 @@ def flag_history_reply(
         blocks.append(section("\n".join(timeline)))
     if flag.is_open:
         blocks.append(
-            context(f"`/pilot ack {flag.ref}` · `/pilot resolve {flag.ref} <resolution>`")
+            context(f"`/pilot ack {flag.ref}` · `/pilot resolve {flag.ref} &lt;resolution&gt;`")
         )
     text = f"{title}: {_excerpt(user_text(flag.description))}. " + " ".join(
         line for line in lines if not line.startswith("*")
