@@ -38,6 +38,9 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine
         connect_args["options"] = f"-csearch_path={schema}"
     # No pool_pre_ping: it costs a round trip on every checkout. A connection that died
     # with its server fails one request, and SQLAlchemy then renews the whole pool.
+    # The pool holds a connection for each of the web server's threads (16) and the
+    # scheduler's, so a busy moment never opens and closes overflow connections.
+    kwargs.setdefault("pool_size", 20)
     engine = create_engine(url, connect_args=connect_args, pool_recycle=1800, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
