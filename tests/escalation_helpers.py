@@ -17,6 +17,7 @@ from bot.core.plan import Plan
 from bot.core.risks import RiskCategory
 from schedules.delivery import deliver
 from schedules.tick import tick
+from slack_emulator.client import SlackSender
 from slack_emulator.server import SlackEmulator
 from storage.db import unit_of_work
 from storage.flags import raise_flag, set_announcement
@@ -174,3 +175,43 @@ def timer(engine: Engine, flag_id: int | None = 1) -> FlagEscalation:
 def steps(engine: Engine) -> list[EscalationStepTaken]:
     with unit_of_work(engine) as session:
         return list(session.exec(select(EscalationStepTaken)).all())
+
+
+def dm_click(
+    sender: SlackSender,
+    emulator: SlackEmulator,
+    to: str,
+    action_id: str,
+    *,
+    user_id: str | None = None,
+    step: int | None = None,
+) -> dict[str, Any]:
+    """Click a button of the escalation DM sent to ``to`` (its last one, or the one of
+    ``step``), as ``user_id`` (default: ``to``), in that DM: the payload Slack would send."""
+    posts = [
+        call
+        for call in emulator.calls_to("chat.postMessage")
+        if call.ok
+        and call.params.get("channel") == emulator.dm_channel(to)
+        and (step is None or f":s{step}:" in call.params["metadata"]["event_payload"]["key"])
+    ]
+    post = posts[-1]
+    assert post.response is not None
+    channel, ts = str(post.response["channel"]), str(post.response["ts"])
+    [value] = [
+        element["value"]
+        for block in post.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    ]
+    return sender.block_actions(
+        action_id, value, user_id=user_id or to, channel_id=channel, message_ts=ts
+    )
+
+
+def flag_row(engine: Engine, number: int = 1) -> Flag:
+    with unit_of_work(engine) as session:
+        found = session.exec(select(Flag).where(Flag.number == number)).first()
+        assert found is not None
+        return found

@@ -3,6 +3,7 @@ answered and what Slack received."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,8 +20,10 @@ from tests.escalation_helpers import (
     acme_with_team,
     add_team_users,
     around,
+    dm_click,
     dms,
     escalation_rows,
+    flag_row,
     play,
     raise_at,
     thread_lines,
@@ -120,7 +123,7 @@ def test_escalation_in_a_channel_without_a_pilot(bot):
 
 # ----- one flag along the whole path ---------------------------------------------------------
 
-HOUR = timedelta(hours=4)
+FOUR_HOURS = timedelta(hours=4)
 DEADLINES = {
     1: RAISED + timedelta(hours=4),  # Mon 14:00 EST: the project leads
     2: RAISED + timedelta(hours=24),  # Tue 10:00: the account owner
@@ -139,7 +142,9 @@ def test_one_flag_walks_every_step_of_the_path(bot):
     acme_with_team(engine)
     flag = raise_at(engine, emulator, RAISED)
     around(engine, emulator, [RAISED, *DEADLINES.values()], after=RAISED)
-    play(engine, emulator, RAISED + timedelta(hours=49), RAISED + timedelta(days=5), step=HOUR)
+    play(
+        engine, emulator, RAISED + timedelta(hours=49), RAISED + timedelta(days=5), step=FOUR_HOURS
+    )
 
     rows = escalation_rows(engine)
     assert list(rows) == [
@@ -304,7 +309,9 @@ def test_a_resolve_at_30_hours_stops_the_48_hour_step(bot):
     raise_at(engine, emulator, RAISED)
     around(engine, emulator, [RAISED, DEADLINES[1], DEADLINES[2]], after=RAISED)
     resolve_at(engine, RAISED + timedelta(hours=30))
-    play(engine, emulator, RAISED + timedelta(hours=30), RAISED + timedelta(days=4), step=HOUR)
+    play(
+        engine, emulator, RAISED + timedelta(hours=30), RAISED + timedelta(days=4), step=FOUR_HOURS
+    )
     assert [dm.user for dm in dms(emulator)] == ["U0005", "U0004", "U0006"]
     assert not any(key.startswith("escalation:F-1:s3") for key in escalation_rows(engine))
     state = timer(engine)
@@ -331,7 +338,7 @@ def test_with_ack_pauses_escalation_an_acknowledgement_pauses_the_path(bot, cloc
     raise_at(engine, emulator, RAISED)
     around(engine, emulator, [RAISED], after=RAISED)
     acknowledge_at(engine, RAISED + timedelta(minutes=30))
-    play(engine, emulator, RAISED + timedelta(hours=1), RAISED + timedelta(days=3), step=HOUR)
+    play(engine, emulator, RAISED + timedelta(hours=1), RAISED + timedelta(days=3), step=FOUR_HOURS)
     assert dms(emulator) == []
     state = timer(engine)
     assert state.next_escalation_at is None
@@ -347,7 +354,13 @@ def test_pausing_the_pilot_does_not_stop_the_path_ending_it_does(bot):
     around(engine, emulator, [RAISED, DEADLINES[1]], after=RAISED)
     assert [dm.user for dm in dms(emulator)] == ["U0005", "U0004"]
     set_state(engine, 1, "ended")
-    play(engine, emulator, DEADLINES[1] + timedelta(hours=1), DEADLINES[3] + HOUR, step=HOUR)
+    play(
+        engine,
+        emulator,
+        DEADLINES[1] + timedelta(hours=1),
+        DEADLINES[3] + FOUR_HOURS,
+        step=FOUR_HOURS,
+    )
     assert len(dms(emulator)) == 2
     assert timer(engine).stopped == "the pilot ended"
 
@@ -419,7 +432,7 @@ def test_business_hours_carry_a_friday_flag_over_the_weekend(bot):
         2: datetime(2026, 12, 16, 18, 0, tzinfo=UTC),  # Wed 13:00
         3: datetime(2026, 12, 21, 15, 0, tzinfo=UTC),  # next Mon 10:00
     }
-    play(engine, emulator, friday, expected[1] - timedelta(minutes=5), step=HOUR)
+    play(engine, emulator, friday, expected[1] - timedelta(minutes=5), step=FOUR_HOURS)
     assert [dm.user for dm in dms(emulator)] == []
     around(engine, emulator, list(expected.values()), after=expected[1] - timedelta(minutes=5))
     rows = escalation_rows(engine)
@@ -439,7 +452,97 @@ def test_business_hours_across_the_change_to_daylight_saving_time(bot, clock):
     friday = datetime(2027, 3, 12, 21, 0, tzinfo=UTC)  # Fri 16:00 EST; Sunday springs forward
     flag = raise_at(engine, emulator, friday)
     monday = datetime(2027, 3, 15, 15, 0, tzinfo=UTC)  # Mon 11:00 EDT, not 16:00 UTC
-    play(engine, emulator, friday, monday - timedelta(minutes=5), step=HOUR)
+    play(engine, emulator, friday, monday - timedelta(minutes=5), step=FOUR_HOURS)
     around(engine, emulator, [monday], after=monday - timedelta(minutes=5))
     assert within_a_minute(escalation_rows(engine)["escalation:F-1:s1"], monday)
     assert "the project leads on Mon Mar 15, 11:00 EDT" in thread_lines(emulator, flag)[0]
+
+
+# ----- raised in Slack, acted on from the DMs, read back ------------------------------------
+
+
+def flag_in_slack(bot, clock, text="critical Checkout fails for EU customers", user="U0005"):
+    """`/pilot flag ...` at RAISED, over signed HTTP; waits for its announcement."""
+    clock.set(RAISED)
+    answer = bot.sender.command(f"flag {text}", user_id=user, channel_id=CHANNEL).json()
+    assert answer["text"].startswith("Raised F-")
+    bot.emulator.wait_for(lambda e: flag_row(bot.engine).announcement_ts)
+    return flag_row(bot.engine)
+
+
+@pytest.mark.usefixtures("checkins_only")
+def test_acknowledge_and_resolve_work_from_the_dms(bot, clock):
+    emulator, engine = bot.emulator, bot.engine
+    acme_with_team(engine)
+    flag = flag_in_slack(bot, clock)
+    around(engine, emulator, [RAISED, DEADLINES[1]], after=RAISED)
+    clock.set(DEADLINES[1] + timedelta(minutes=10))
+    click = dm_click(bot.sender, emulator, "U0004", "flag_acknowledge")
+    assert bot.sender.interactive(click).status == 200
+    emulator.wait_for(lambda e: flag_row(engine).acknowledged_by == "U0004")
+    emulator.wait_for(
+        lambda e: any(
+            "<@U0004> acknowledged F-1" in m["text"] for m in e.thread(CHANNEL, flag.thread_ts)
+        )
+    )
+    around(engine, emulator, [DEADLINES[2]], after=DEADLINES[1] + timedelta(minutes=11))
+    owner = dms(emulator)[-1]
+    assert owner.user == "U0006"
+    assert "acknowledged by <@U0004> (Mon Dec 14, 14:10 EST)" in owner.text
+    # The account owner resolves it from the DM: the form asks how, and the path stops.
+    clock.set(DEADLINES[2] + timedelta(hours=6))
+    opened = len(emulator.calls_to("views.open"))
+    bot.sender.interactive(dm_click(bot.sender, emulator, "U0006", "flag_resolve"))
+    view = emulator.wait_for_calls("views.open", opened + 1)[-1].params["view"]
+    submitted = bot.sender.view_submission(
+        view["callback_id"],
+        {
+            "flag_resolution": {
+                "flag_resolution": {"type": "plain_text_input", "value": "EU config rolled back"}
+            }
+        },
+        user_id="U0006",
+        private_metadata=view["private_metadata"],
+    )
+    assert bot.sender.interactive(submitted).status == 200
+    emulator.wait_for(lambda e: flag_row(engine).state == "resolved")
+    play(
+        engine,
+        emulator,
+        DEADLINES[2] + timedelta(hours=7),
+        DEADLINES[3] + FOUR_HOURS,
+        step=FOUR_HOURS,
+    )
+    assert [dm.user for dm in dms(emulator)] == ["U0005", "U0004", "U0006"]
+    assert timer(engine).stopped == "resolved"
+
+
+@pytest.mark.usefixtures("checkins_only")
+def test_pilot_flag_shows_the_escalation_timeline(bot, clock):
+    emulator, engine = bot.emulator, bot.engine
+    acme_with_team(engine, team=[m for m in TEAM if m[1] != "account_owner"])
+    flag_in_slack(bot, clock)
+    emulator.fail("conversations.open", times=1, error="user_not_found")  # U0005's DM
+    around(engine, emulator, [RAISED, DEADLINES[1]], after=RAISED)
+    clock.set(DEADLINES[1] + timedelta(hours=1))
+    bot.sender.command('snooze F-1 2h reason="vendor hotfix at noon"', channel_id=CHANNEL)
+    shown = bot.sender.command("flag F-1", user_id="U0007", channel_id=CHANNEL).json()
+    [timeline] = [
+        b["text"]["text"]
+        for b in shown["blocks"]
+        if b["type"] == "section" and b["text"]["text"].startswith("*Escalation path*")
+    ]
+    assert timeline.splitlines() == [
+        "*Escalation path* (4h 24h 48h, calendar hours)",
+        ":white_check_mark: 1. The technical team: Mon Dec 14, 10:00 EST, to <@U0003>,"
+        " <@U0004> (no technical support assigned)",
+        ":white_check_mark: 2. The project leads: Mon Dec 14, 14:00 EST, to <@U0005>,"
+        " <@U0004> (DM to <@U0005> failed: user_not_found)",
+        ":hourglass_flowing_sand: 3. The account owner: due Tue Dec 15, 12:00 EST",
+        ":hourglass_flowing_sand: 4. The executives: due Wed Dec 16, 12:00 EST",
+        ":zzz: Snoozed 2 h by <@U0001> Mon Dec 14, 15:00 EST: vendor hotfix at noon",
+    ]
+    listed = bot.sender.command("flags", channel_id=CHANNEL).json()["text"]
+    assert "F-1 critical" in listed
+    blocks = json.dumps(bot.sender.command("flags", channel_id=CHANNEL).json()["blocks"])
+    assert "escalation: 2/4 (the project leads), next Tue Dec 15, 12:00 EST" in blocks

@@ -3,25 +3,29 @@ people or workspaces that may not act on a flag."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from schedules.delivery import deliver
 from schedules.tick import tick
+from slack_emulator.client import SlackSender
 from storage.db import make_engine, unit_of_work
 from storage.flags import flag_by_number, resolve_flag
 from storage.models import OutboxMessage
-from storage.outbox import SENT, SKIPPED, encode_payload, enqueue
+from storage.outbox import OWED, SENT, SKIPPED, encode_payload, enqueue
 from tests.cadence_helpers import slack_client
 from tests.escalation_helpers import (
     RAISED,
     acme_with_team,
     around,
+    dm_click,
     dms,
     escalation_rows,
+    flag_row,
     play,
     raise_at,
     steps,
@@ -119,6 +123,13 @@ def test_a_bot_stopped_before_24h_and_started_after_48h_sends_both_steps_once_in
     assert [s.step for s in steps(engine)] == [0, 1, 2, 3]
 
 
+def owed(engine) -> int:
+    with unit_of_work(engine) as session:
+        return len(
+            session.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_(OWED))).all()
+        )
+
+
 @pytest.fixture
 def second_engine(database_url, request):
     engine = make_engine(database_url, schema=getattr(request.node, "pg_schema", None))
@@ -142,8 +153,11 @@ def test_two_schedulers_racing_send_each_escalation_dm_once(engine, second_engin
                 barrier.wait(timeout=20)
                 tick(engine=db, now=now)
                 barrier.wait(timeout=20)
-                for _ in range(20):  # small rounds, so both keep coming back for the same rows
+                # Small rounds, so both keep coming back for the same rows, until none is owed.
+                for _ in range(200):
                     deliver(engine=db, client=client, now=now, channel_interval=0, limit=3)
+                    if not owed(db):
+                        break
         except BaseException as error:  # surfaced below, not lost in the thread
             errors.append(error)
 
@@ -190,3 +204,54 @@ def test_a_flag_resolved_between_the_decision_and_the_send_gets_no_more_messages
         row.skipped_reason == "F-1 was resolved by U0004 at 10:00 EST Tue Dec 15 before"
         " this went out"
     )
+
+
+# ----- who may act on a flag from its DM --------------------------------------------------------
+
+
+def dm_ready(bot) -> None:
+    """The Acme pilot's F-1, four hours on: its project leads have their DMs."""
+    acme_with_team(bot.engine)
+    raise_at(bot.engine, bot.emulator, RAISED)
+    bot.clock.set(RAISED + timedelta(hours=4, minutes=5))
+    play(bot.engine, bot.emulator, RAISED, RAISED)
+    play(bot.engine, bot.emulator, RAISED + timedelta(hours=4), RAISED + timedelta(hours=4))
+
+
+def unchanged(bot) -> None:
+    flag = flag_row(bot.engine)
+    assert (flag.acknowledged_by, flag.state) == ("", "open")
+
+
+def test_someone_outside_the_team_cannot_acknowledge_or_resolve_from_a_dm(bot):
+    dm_ready(bot)
+    for action in ("flag_acknowledge", "flag_resolve"):
+        forged = dm_click(bot.sender, bot.emulator, "U0005", action, user_id="U0009")
+        assert bot.sender.interactive(forged).status == 200
+    told = bot.emulator.wait_for(
+        lambda e: [p.payload["text"] for p in e.response_posts(user="U0009")]
+    )
+    assert told[0].startswith("Only members of the pilot's team (either side)")
+    notice = bot.emulator.wait_for(
+        lambda e: [v for v in e.views.values() if "Only members" in json.dumps(v)]
+    )
+    assert notice
+    unchanged(bot)
+    assert not [c for c in bot.emulator.calls_to("chat.update")]
+
+
+def test_a_flag_of_another_workspace_cannot_be_acted_on(bot):
+    dm_ready(bot)
+    other = SlackSender(
+        f"{bot.url}/slack/events",
+        bot.settings.signing_secret,
+        team_id="T0002",
+        emulator=bot.emulator,
+    )
+    click = dm_click(other, bot.emulator, "U0005", "flag_acknowledge")
+    assert other.interactive(click).status == 200
+    told = bot.emulator.wait_for(
+        lambda e: [p.payload["text"] for p in e.response_posts(user="U0005")]
+    )
+    assert told == ["That pilot no longer exists in this workspace."]
+    unchanged(bot)
