@@ -413,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
             "pilots": seeded.pilots,
             "team_members": seeded.team_members,
             "change_log_rows": seeded.change_log_rows,
+            "checkin_replies": seeded.checkin_replies,
+            "flags": seeded.flags,
             "requests": args.requests,
             "concurrency": args.concurrency,
             "rounds": args.rounds,

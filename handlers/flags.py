@@ -352,16 +352,14 @@ def flag_from_reply(
     if what is None:
         return
     ts, user_id = str(message.get("ts", "")), str(message.get("user", ""))
+    post = None
     with unit_of_work(services.engine) as session:
         stored = reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts)
-        if stored is None:
+        pilot = session.get(Pilot, stored.pilot_id) if stored is not None else None
+        if stored is None or pilot is None or pilot.state == "ended":
             return
-        pilot = session.get(Pilot, stored.pilot_id)
-        if pilot is None or pilot.state == "ended":
-            return
-        if not what.description:
-            post = None
-        else:
+        thread_ts = stored.thread_ts
+        if what.description:
             post = _new_flag(
                 session,
                 pilot,
@@ -369,15 +367,13 @@ def flag_from_reply(
                 user_id=user_id,
                 now=services.clock.now(),
                 source=FlagSource.REPLY,
-                thread=_thread_of(stored.pilot_id, stored.day, team_id, channel, stored.thread_ts),
+                thread=_thread_of(stored.pilot_id, stored.day, team_id, channel, thread_ts),
                 message_ts=ts,
             )
-            if post is None:
-                return  # Slack delivered the reply again: it is a flag already
-    if post is None:
-        _tell_in_thread(client, channel, user_id, stored.thread_ts, empty_reply_flag())
-        return
-    _announce(client, services.engine, post)
+    if not what.description:
+        _tell_in_thread(client, channel, user_id, thread_ts, empty_reply_flag())
+    elif post is not None:  # None: Slack delivered the reply again, and it is a flag already
+        _announce(client, services.engine, post)
 
 
 def _thread_of(pilot_id: int, day: date, team_id: str, channel: str, ts: str) -> CheckinThread:
@@ -417,9 +413,11 @@ def reaction_added(
         pilot = session.get(Pilot, stored.pilot_id)
         if pilot is None or pilot.state == "ended":
             return
-        said = reply_flag(stored.text)
+        # Stored as Slack sent it (&lt; &gt; &amp;): the issue log keeps it as typed.
+        said = reply_flag(unescape(stored.text))
         text = (
-            stored.text.strip() or f"(<@{stored.user_id}>'s check-in, {stored.status or 'no text'})"
+            unescape(stored.text).strip()
+            or f"(<@{stored.user_id}>'s check-in, {stored.status or 'no text'})"
         )
         what = (
             said

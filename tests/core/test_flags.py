@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,6 +17,7 @@ from bot.core.flags import (
     FlagState,
     acknowledge,
     flag_ref,
+    issue_period,
     looks_like_flag_ref,
     may_handle,
     parse_category,
@@ -136,3 +138,29 @@ def test_acknowledge_once_then_resolve_once_with_a_resolution():
 def test_resolving_without_an_acknowledgement_leaves_it_unacknowledged():
     done = resolve(open_flag(1), user_id="U2", resolution="fixed", at=AT)
     assert done.acknowledged_by == "" and done.state is FlagState.RESOLVED
+
+
+def test_the_issue_log_over_a_period():
+    def flag(number, raised_h, resolved_h=None):
+        raised = AT + timedelta(hours=raised_h)
+        record = replace(open_flag(number), raised_at=raised)
+        if resolved_h is None:
+            return record
+        return replace(
+            record, state=FlagState.RESOLVED, resolved_at=AT + timedelta(hours=resolved_h)
+        )
+
+    log = [
+        flag(1, -48, -40),  # raised and resolved before: not in the period
+        flag(2, -48, 10),  # raised before, resolved in it
+        flag(3, 2),  # raised in it, still open
+        flag(4, 5, 9),  # raised and resolved in it
+        flag(5, 30),  # raised after it
+        flag(6, 1, 30),  # resolved after it: still open at its end
+    ]
+    period = issue_period(log, AT, AT + timedelta(hours=24))
+    assert period.raised == ("F-3", "F-4", "F-6")
+    assert period.resolved == ("F-2", "F-4")
+    assert period.still_open == ("F-3", "F-6")
+    assert period.time_to_resolve == timedelta(hours=(58 + 4) / 2)
+    assert issue_period([], AT, AT).time_to_resolve is None
