@@ -193,7 +193,7 @@ def _step_messages(
             status=PENDING,
         )
 
-    line = _line_payload(session, flag, pilot, row, found, due_at, now)
+    line = _line_payload(flag, pilot, row, found, due_at, now)
     messages = [owed(step_key(flag, found.step), line, thread_ts=flag.thread_ts)]
     if found.step.in_thread:
         return messages
@@ -229,7 +229,6 @@ def _next_after(
 
 
 def _line_payload(
-    session: Session,
     flag: Flag,
     pilot: Pilot,
     row: FlagEscalation,
@@ -314,7 +313,7 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
     if len(parts) > 3:
         row.payload = _dm_payload(session, flag, pilot, timer, found, taken.due_at, now)
     else:
-        row.payload = _line_payload(session, flag, pilot, timer, found, taken.due_at, now)
+        row.payload = _line_payload(flag, pilot, timer, found, taken.due_at, now)
         row.thread_ts = flag.thread_ts
     session.add(row)
     return None
