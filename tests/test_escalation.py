@@ -13,7 +13,7 @@ from storage.db import unit_of_work
 from storage.flags import acknowledge_flag, flag_by_number, resolve_flag
 from storage.models import Pilot
 from storage.team import change_log
-from tests.cadence_helpers import set_state
+from tests.cadence_helpers import eventually, set_state
 from tests.escalation_helpers import (
     RAISED,
     TEAM,
@@ -466,7 +466,7 @@ def flag_in_slack(bot, clock, text="critical Checkout fails for EU customers", u
     clock.set(RAISED)
     answer = bot.sender.command(f"flag {text}", user_id=user, channel_id=CHANNEL).json()
     assert answer["text"].startswith("Raised F-")
-    bot.emulator.wait_for(lambda e: flag_row(bot.engine).announcement_ts)
+    eventually(lambda: flag_row(bot.engine).announcement_ts)  # stored after the post
     return flag_row(bot.engine)
 
 
@@ -479,7 +479,7 @@ def test_acknowledge_and_resolve_work_from_the_dms(bot, clock):
     clock.set(DEADLINES[1] + timedelta(minutes=10))
     click = dm_click(bot.sender, emulator, "U0004", "flag_acknowledge")
     assert bot.sender.interactive(click).status == 200
-    emulator.wait_for(lambda e: flag_row(engine).acknowledged_by == "U0004")
+    eventually(lambda: flag_row(engine).acknowledged_by == "U0004")
     emulator.wait_for(
         lambda e: any(
             "<@U0004> acknowledged F-1" in m["text"] for m in e.thread(CHANNEL, flag.thread_ts)
@@ -505,7 +505,7 @@ def test_acknowledge_and_resolve_work_from_the_dms(bot, clock):
         private_metadata=view["private_metadata"],
     )
     assert bot.sender.interactive(submitted).status == 200
-    emulator.wait_for(lambda e: flag_row(engine).state == "resolved")
+    eventually(lambda: flag_row(engine).state == "resolved")
     play(
         engine,
         emulator,
