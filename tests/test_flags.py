@@ -43,7 +43,9 @@ def pilot(bot, clock):
 def post_checkin(bot, clock) -> str:
     clock.set(FIRST_CHECKIN)
     tick(engine=bot.engine, now=clock.now())
-    deliver(engine=bot.engine, client=slack_client(bot.emulator), now=clock.now())
+    deliver(
+        engine=bot.engine, client=slack_client(bot.emulator), now=clock.now(), channel_interval=0
+    )
     [thread] = bot.emulator.messages(CHANNEL)
     return thread["ts"]
 
@@ -466,7 +468,9 @@ def test_the_next_checkin_and_the_weekly_review_count_the_flags(bot, clock, pilo
     announced(bot, 2)
     clock.set(FIRST_CHECKIN + timedelta(days=1))
     tick(engine=bot.engine, now=clock.now())
-    deliver(engine=bot.engine, client=slack_client(bot.emulator), now=clock.now())
+    deliver(
+        engine=bot.engine, client=slack_client(bot.emulator), now=clock.now(), channel_interval=0
+    )
     tuesday = bot.emulator.messages(CHANNEL)[-1]
     assert (
         "Previous workday (Mon Dec 14): no check-ins recorded · flags raised: F-1, F-2 ·"
