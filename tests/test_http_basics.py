@@ -73,3 +73,14 @@ def test_malformed_arguments_get_the_usage(bot):
     assert body["response_type"] == "ephemeral"
     assert "Unexpected `loudly`" in body["text"]
     assert "/pilot status [public]" in body["text"]
+
+
+def test_help_blocks_show_every_subcommand_within_slacks_section_limit(bot):
+    from bot.blocks.common import escape
+    from bot.core.commands import COMMANDS
+
+    blocks = bot.sender.command("help").json()["blocks"]
+    shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    for spec in COMMANDS:
+        assert escape(spec.usage) in shown

@@ -59,12 +59,23 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def chunks(parts: Sequence[str], *, joiner: str = "\n", limit: int = 2900) -> list[str]:
+    """``parts`` joined into as few texts as fit a section (3,000 characters) each."""
+    found: list[str] = []
+    for part in parts:
+        if found and len(found[-1]) + len(joiner) + len(part) <= limit:
+            found[-1] += joiner + part
+        else:
+            found.append(part[:limit])
+    return found
+
+
 def help_reply(lines: Sequence[str]) -> Reply:
     lines = [escape(line) for line in lines]
-    body = "\n".join(f"• {line}" for line in lines)
+    bullets = [f"• {line}" for line in lines]
     return Reply(
         text="pilot-bot commands:\n" + "\n".join(lines),
-        blocks=[section("*pilot-bot commands*"), section(body)],
+        blocks=[section("*pilot-bot commands*"), *(section(c) for c in chunks(bullets))],
     )
 
 
@@ -74,10 +85,12 @@ def usage_reply(problem: str, usage: str) -> Reply:
 
 
 def unknown_command_reply(word: str, lines: Sequence[str]) -> Reply:
-    text = f"`{escape(word)}` is not a /pilot command. Try one of these:\n" + "\n".join(
-        f"• {escape(line)}" for line in lines
+    intro = f"`{escape(word)}` is not a /pilot command. Try one of these:"
+    bullets = [f"• {escape(line)}" for line in lines]
+    return Reply(
+        text="\n".join([intro, *bullets]),
+        blocks=[section(intro), *(section(c) for c in chunks(bullets))],
     )
-    return Reply(text=text, blocks=[section(text)])
 
 
 def apology(correlation: str | None = None) -> Reply:

@@ -9,7 +9,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, context, fields, header, long_day, section, where_in_pilot
+from bot.blocks.common import (
+    Reply,
+    chunks,
+    context,
+    fields,
+    header,
+    long_day,
+    section,
+    where_in_pilot,
+)
 from bot.core.cadence import Due, DueKind, first_checkin_date
 from bot.core.calendar import PlanSnapshot, WeekPlan
 from bot.core.creation import RAMP_QUESTIONS, SUGGESTED, PlanField
@@ -395,14 +404,8 @@ def _week_text(plan: Plan, week: WeekPlan, current: int | None) -> str:
     return "\n".join(lines)
 
 
-def _chunks(parts: Sequence[str], limit: int = 2900) -> list[str]:
-    chunks: list[str] = []
-    for part in parts:
-        if chunks and len(chunks[-1]) + len(part) + 2 <= limit:
-            chunks[-1] += "\n\n" + part
-        else:
-            chunks.append(part[:limit])
-    return chunks
+def _plan_chunks(parts: Sequence[str]) -> list[str]:
+    return chunks(parts, joiner="\n\n")
 
 
 def plan_reply(
@@ -424,7 +427,7 @@ def plan_reply(
     notes = [f":warning: {w}" for w in snap.warnings]
     if notes:
         blocks.append(context(*notes))
-    blocks += [section(chunk) for chunk in _chunks(weeks_text)]
+    blocks += [section(chunk) for chunk in _plan_chunks(weeks_text)]
     blocks.append(
         context(
             f"Times in {plan.tz}. Change check-in and review times with `/pilot set`; the ramp"
@@ -551,8 +554,8 @@ def list_reply(pilots: Sequence[ListedPilot]) -> Reply:
         for p in [*live, *ended]
     ]
     title = f"Pilots in this workspace ({len(live)} live, {len(ended)} ended)"
-    chunks = _chunks(lines, limit=2900)
-    blocks: list[dict[str, Any]] = [header(title), *(section(c) for c in chunks)]
+    texts = _plan_chunks(lines)
+    blocks: list[dict[str, Any]] = [header(title), *(section(c) for c in texts)]
     return Reply(text=title + "\n" + "\n".join(lines), blocks=blocks[:50])
 
 
