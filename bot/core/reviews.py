@@ -143,15 +143,20 @@ def early_warnings(
     this_review: datetime,
     previous_review: datetime | None,
 ) -> list[Criterion]:
-    """Criteria below target at this review and at the weekly review before it."""
+    """Criteria below target at this review and at the weekly review before it, on two
+    different measurements (one old value carried forward warns once, not every week)."""
     if previous_review is None:
         return []
-    return [
-        c
-        for c in criteria
-        if progress(c, readings, this_review).standing is Standing.BELOW
-        and progress(c, readings, previous_review).standing is Standing.BELOW
-    ]
+    found = []
+    for c in criteria:
+        now, before = progress(c, readings, this_review), progress(c, readings, previous_review)
+        if (
+            now.standing is Standing.BELOW
+            and before.standing is Standing.BELOW
+            and now.latest != before.latest
+        ):
+            found.append(c)
+    return found
 
 
 def weekly_reviews(plan: Plan) -> list[Due]:

@@ -96,6 +96,9 @@ def test_an_early_warning_needs_two_reviews_below_target_in_a_row():
     assert early_warnings([RATE], twice, this_review=w4, previous_review=w3) == [RATE]
     recovered = [reading(RATE, "58", 15), reading(RATE, "60", 23)]
     assert early_warnings([RATE], recovered, this_review=w4, previous_review=w3) == []
+    # One old value carried into a second review is not a second measurement below target.
+    stale = [reading(RATE, "52", 14)]
+    assert early_warnings([RATE], stale, this_review=w4, previous_review=w3) == []
 
 
 def test_ramp_steps_are_announced_on_the_first_workday_of_their_week():
