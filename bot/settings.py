@@ -129,5 +129,9 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it wins: noise.
+    logging.getLogger("slack_bolt.App").addFilter(
+        lambda record: "`token` will be unused" not in record.getMessage()
+    )
     # Alembic narrates every plugin and step at INFO; its warnings are what matter.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -93,3 +93,14 @@ def checkins_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     daily = {DueKind.CHECKIN, DueKind.REMINDER}
     monkeypatch.setattr(tick, "SENT_KINDS", frozenset(k for k in tick.BUILDERS if k in daily))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for the PostgreSQL variants, instead of one per skipped test."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgres = [r for r in skipped if "TEST_DATABASE_URL is not set" in str(r.longrepr)]
+    if postgres:
+        terminalreporter.write_line(
+            f"{len(postgres)} PostgreSQL variants skipped: TEST_DATABASE_URL is not set "
+            "(CI sets it to the local PostgreSQL)"
+        )
