@@ -305,7 +305,8 @@ def report(result: dict[str, Any]) -> str:
         "/pilot status latency: real app vs a bare Bolt app on the same server",
         f"  backend      {config['backend']} ({config['database']})",
         f"  data         {config['pilots']} pilots in {config['pilots']} channels, "
-        f"{config['team_members']} team members, {config['change_log_rows']} change-log rows",
+        f"{config['team_members']} team members, {config['change_log_rows']} change-log rows, "
+        f"{config['checkin_replies']} check-in replies, {config['flags']} flags",
         f"  load         {config['requests']} requests per app, {config['concurrency']} "
         f"concurrent clients, {config['rounds']} alternating rounds after "
         f"{config['warmup']} warm-up requests per app",
