@@ -217,7 +217,7 @@ def _scheduler(_args: argparse.Namespace) -> int:
 
 
 def _agenda(args: argparse.Namespace) -> int:
-    settings = load_settings(need_signing_secret=False)
+    settings = load_settings(need_signing_secret=False, need_bot_token=False)  # no Slack calls
     configure_logging("WARNING")
     engine = _engine(settings)
 
@@ -230,7 +230,7 @@ def _agenda(args: argparse.Namespace) -> int:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    settings = load_settings(need_signing_secret=False)
+    settings = load_settings(need_signing_secret=False, need_bot_token=False)  # no Slack calls
     configure_logging(settings.log_level)
     _engine(settings)
     print(f"pilot-bot: database {redact_url(settings.database_url)} is up to date.")

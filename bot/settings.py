@@ -71,6 +71,7 @@ def load_settings(
     *,
     need_signing_secret: bool = True,
     need_app_token: bool = False,
+    need_bot_token: bool = True,
 ) -> Settings:
     env = os.environ if env is None else env
 
@@ -78,9 +79,9 @@ def load_settings(
         return env.get(name, "").strip()
 
     bot_token = get("SLACK_BOT_TOKEN")
-    if not bot_token:
+    if not bot_token and need_bot_token:
         raise SettingsError("SLACK_BOT_TOKEN", "is not set")
-    if not bot_token.startswith("xoxb-"):
+    if bot_token and not bot_token.startswith("xoxb-"):
         raise SettingsError("SLACK_BOT_TOKEN", "does not look like a bot token (xoxb-...)")
 
     signing_secret = get("SLACK_SIGNING_SECRET")
