@@ -187,10 +187,11 @@ def flags_reply(
     title = f"Open flags · {pilot_name} ({count})"
     blocks = [header(title)]
     blocks += [section("\n".join(lines[i : i + 10])) for i in range(0, len(lines), 10)][:45]
+    example = flags[0].ref if flags else "F-1"  # an id the reader can see in the list
     blocks.append(
         context(
-            "`/pilot flag F-3` shows a flag's history · `/pilot ack F-3` · "
-            "`/pilot resolve F-3 &lt;resolution&gt;`"
+            f"`/pilot flag {example}` shows a flag's history · `/pilot ack {example}` · "
+            f"`/pilot resolve {example} &lt;resolution&gt;`"
         )
     )
     text = f"{title}: " + "; ".join(
