@@ -22,10 +22,11 @@ from sqlmodel import col, func, select
 from bot.blocks import ids
 from bot.clock import FakeClock
 from bot.core.commands import COMMANDS
+from bot.core.grammar import unescape
 from bot.harness import RunningBot, running_bot
 from schedules.delivery import deliver, make_delivery_client
 from schedules.tick import tick
-from slack_emulator.render import render_call, render_message
+from slack_emulator.render import render_call, render_message, resolve_mentions
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate, unit_of_work
 from storage.models import FlagEscalation, OutboxMessage, Pilot
@@ -299,7 +300,8 @@ def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: boo
         )
     if quiet:
         return
-    _print(out, f"@{name} in #acme-pilot: /pilot {step.command}".replace("&gt;", ">"))
+    typed = unescape(resolve_mentions(step.command, emulator.names()))  # as the user saw it
+    _print(out, f"@{name} in #acme-pilot: /pilot {typed}")
     if response.body:
         body = response.json()
         _print(
