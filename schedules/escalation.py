@@ -41,6 +41,7 @@ from bot.core.escalation import (
 from bot.core.flags import flag_ref as ref_of
 from bot.core.flags import parse_flag_ref
 from bot.core.localtime import require_aware
+from schedules.batches import in_batches
 from schedules.owed import local_label
 from storage.db import unit_of_work
 from storage.escalation import (
@@ -85,28 +86,16 @@ def sweep(*, engine: Engine, now: datetime, batch: int = BATCH) -> SweepReport:
     with unit_of_work(engine) as session:
         flag_ids = due_flag_ids(session=session, now=now)
     report.looked_at = len(flag_ids)
-    for start in range(0, len(flag_ids), batch):
-        chunk = flag_ids[start : start + batch]
-        try:
-            with unit_of_work(engine) as session:
-                staged = _sweep_flags(session, chunk, now)
-            report.merge(staged)  # committed
-            continue
-        except Exception:
-            if len(chunk) == 1:
-                # Isolated: its next_escalation_at did not move, so the next tick tries again.
-                log.exception("escalation: flag %s failed; the other flags go on", chunk[0])
-                report.failed.append(chunk[0])
-                continue
-            log.warning("escalation: a batch of %d flags failed; one by one now", len(chunk))
-        for flag_id in chunk:
-            try:
-                with unit_of_work(engine) as session:
-                    staged = _sweep_flags(session, [flag_id], now)
-                report.merge(staged)
-            except Exception:
-                log.exception("escalation: flag %s failed; the other flags go on", flag_id)
-                report.failed.append(flag_id)
+    in_batches(
+        flag_ids,
+        engine=engine,
+        batch=batch,
+        work=lambda session, chunk: _sweep_flags(session, chunk, now),
+        merge=report.merge,
+        failed=report.failed,
+        label="escalation",
+        noun="flag",
+    )
     if report.enqueued or report.stopped or report.failed:
         log.info(
             "escalation sweep at %s: %d flag(s) due, %d message(s) owed, %d stopped, %d failed",

@@ -35,6 +35,7 @@ from bot.core.checkins import DaySummary, checkin_day_end, previous_checkin_day
 from bot.core.flags import issue_period
 from bot.core.localtime import local_instant, require_aware
 from bot.core.plan import Plan
+from schedules.batches import in_batches
 from schedules.escalation import sweep
 from schedules.owed import downtime_reason, new_message
 from schedules.owed import skipped as _skipped
@@ -75,29 +76,16 @@ def tick(*, engine: Engine, now: datetime, batch: int = BATCH) -> TickReport:
     with unit_of_work(engine) as session:
         pilot_ids = due_pilot_ids(session=session, now=now)
     report.looked_at = len(pilot_ids)
-    for start in range(0, len(pilot_ids), batch):
-        chunk = pilot_ids[start : start + batch]
-        try:
-            with unit_of_work(engine) as session:
-                staged = _tick_pilots(session, chunk, now)
-            report.merge(staged)  # committed
-        except Exception:
-            if len(chunk) == 1:
-                # Isolated: the others still get their check-ins. The pilot's next_due_at
-                # did not move, so the next tick tries again and nothing is lost.
-                log.exception("tick: pilot %s failed; the other pilots go on", chunk[0])
-                report.failed.append(chunk[0])
-                continue
-            # One pilot's row spoiled the batch's transaction: redo them one by one.
-            log.warning("tick: a batch of %d pilots failed; one by one now", len(chunk))
-            for pilot_id in chunk:
-                try:
-                    with unit_of_work(engine) as session:
-                        staged = _tick_pilots(session, [pilot_id], now)
-                    report.merge(staged)
-                except Exception:
-                    log.exception("tick: pilot %s failed; the other pilots go on", pilot_id)
-                    report.failed.append(pilot_id)
+    in_batches(
+        pilot_ids,
+        engine=engine,
+        batch=batch,
+        work=lambda session, chunk: _tick_pilots(session, chunk, now),
+        merge=report.merge,
+        failed=report.failed,
+        label="tick",
+        noun="pilot",
+    )
     # Flags escalate on their own clock, paused pilots' included (schedules.escalation).
     escalated = sweep(engine=engine, now=now)
     report.enqueued += escalated.enqueued
