@@ -27,6 +27,7 @@ from handlers.flags import flag_from_reply
 from handlers.reply import guarded, slack_error_code
 from handlers.reviewing import (
     Click,
+    clicked_thread,
     input_value,
     load_pilot,
     metadata_of,
@@ -167,18 +168,11 @@ def open_status(
     click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, day = click.parts(2)
     # The check-in itself, or a reminder inside its thread: the thread is the check-in.
-    message, container = body.get("message") or {}, body.get("container") or {}
-    message_ts = (
-        message.get("thread_ts")
-        or container.get("thread_ts")
-        or container.get("message_ts")
-        or message.get("ts", "")
-    )
     view = status_modal(
         pilot_id=int(pilot_id),
         day=_day(day),
         channel_id=click.channel_id,
-        thread_ts=str(message_ts),
+        thread_ts=clicked_thread(body),
     )
     client.views_open(trigger_id=click.trigger_id, view=view)
 

@@ -66,6 +66,7 @@ from handlers.reply import guarded, slack_error_code
 from handlers.reviewing import (
     Click,
     Submission,
+    clicked_thread,
     input_value,
     load_pilot,
     on_button,
@@ -265,12 +266,10 @@ def open_raise_form(
     ack()
     click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, day = click.parts(2)
-    message, container = body.get("message") or {}, body.get("container") or {}
-    thread_ts = message.get("thread_ts") or container.get("message_ts") or message.get("ts", "")
     metadata = {
         "pilot": pilot_id,
         "channel": click.channel_id,
-        "thread": str(thread_ts),
+        "thread": clicked_thread(body),
         "source": FlagSource.BUTTON.value,
     }
     try:

@@ -61,6 +61,18 @@ class Click:
         return found
 
 
+def clicked_thread(body: dict[str, Any]) -> str:
+    """The thread a clicked message belongs to: its parent's ts inside a thread (a reminder
+    in a check-in thread), else the message's own ts (the check-in itself)."""
+    message, container = body.get("message") or {}, body.get("container") or {}
+    return str(
+        message.get("thread_ts")
+        or container.get("thread_ts")
+        or container.get("message_ts")
+        or message.get("ts", "")
+    )
+
+
 @dataclass(frozen=True)
 class Submission:
     """A submitted modal: who, the pilot it names (``click.value``), its metadata and fields."""
