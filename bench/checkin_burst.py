@@ -38,7 +38,7 @@ from sqlmodel import col, func, select
 from bench.status_latency import fresh_database
 from bot.core.cadence import next_due
 from bot.core.plan import Plan
-from schedules.delivery import DEFAULT_WORKERS, EVENT_TYPE, deliver
+from schedules.delivery import DEFAULT_WORKERS, EVENT_TYPE, deliver, delivery_client
 from schedules.tick import tick
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, unit_of_work
@@ -133,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(database.url, schema=database.schema)
         try:
             channels = seed_burst(engine, checkins=args.checkins)
-            client = WebClient(
-                token=emulator.token, base_url=emulator.api_url, timeout=10, retry_handlers=[]
-            )
+            client = delivery_client(token=emulator.token, base_url=emulator.api_url)
             figures = play(engine, client, emulator, args)
             figures["outbox"] = outbox_counts(engine)
         finally:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +15,14 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.settings import Settings
+from schedules.delivery import make_delivery_client
+from schedules.sender import Sender
+from storage.db import unit_of_work
+from storage.outbox import owed_conversations
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +68,19 @@ class Services:
     engine: Engine
     clock: Clock
     settings: Settings
-    # Only the Bolt app runs listeners; the scheduler's Services never uses this.
+    # Only the Bolt app runs listeners; the scheduler's Services never uses these.
     executor: ListenerExecutor = field(default_factory=ListenerExecutor)
+    sender: Sender | None = None
+
+    @contextmanager
+    def work(self) -> Iterator[Session]:
+        """A unit of work whose owed messages are delivered as soon as it commits (on the
+        sender's threads: the caller's answer is not held up). Nothing is sent if it
+        rolls back, and what cannot be sent at once stays owed for the scheduler."""
+        with unit_of_work(self.engine) as session:
+            yield session
+        if self.sender is not None:
+            self.sender.wake(owed_conversations(session))
 
 
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -88,7 +105,10 @@ def build_app(
     client: WebClient | None = None,
     register: Callable[[App], None] | None = None,
 ) -> App:
-    """The Bolt app with every listener registered; ``register`` replaces them (benchmarks)."""
+    """The Bolt app with every listener registered; ``register`` replaces them (benchmarks).
+
+    `services_of(app).sender.close()` at shutdown lets deliveries under way finish.
+    """
     executor = ListenerExecutor()
     app = App(
         client=client or make_client(settings),
@@ -99,7 +119,11 @@ def build_app(
         process_before_response=False,
         listener_executor=executor,
     )
-    services = Services(engine=engine, clock=clock, settings=settings, executor=executor)
+    sender = Sender(engine=engine, client=make_delivery_client(settings), clock=clock)
+    services = Services(
+        engine=engine, clock=clock, settings=settings, executor=executor, sender=sender
+    )
+    _SERVICES[id(app)] = services
 
     @app.middleware
     def provide_services(context: dict[str, Any], next_: Callable[[], None]) -> None:
@@ -115,6 +139,14 @@ def build_app(
     else:
         register(app)
     return app
+
+
+_SERVICES: dict[int, Services] = {}
+
+
+def services_of(app: App) -> Services:
+    """The services ``build_app`` gave ``app``'s listeners."""
+    return _SERVICES[id(app)]
 
 
 def _handle_error(error: Exception, request: Any) -> BoltResponse | None:

@@ -169,6 +169,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.close()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        _close_sender(app)
     return 0
 
 
@@ -187,7 +188,17 @@ def _socket(args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        _close_sender(app)
     return 0
+
+
+def _close_sender(app: Any) -> None:
+    """Let deliveries under way finish; anything still owed waits in the outbox."""
+    from bot.app import services_of
+
+    sender = services_of(app).sender
+    if sender is not None:
+        sender.close()
 
 
 def _start_scheduler(settings: Settings, engine: Any) -> Any:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 
-from bot.app import build_app
+from bot.app import build_app, services_of
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.web import PilotWsgi, ServerThread, make_server
@@ -68,3 +68,6 @@ def running_bot(
         yield RunningBot(app, settings, server.url, sender, emulator, engine, clock)
     finally:
         server.stop()
+        delivering = services_of(app).sender
+        if delivering is not None:
+            delivering.close()

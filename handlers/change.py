@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.app import Services
 from bot.blocks import Reply, ids
 from bot.blocks import change as change_blocks
 from bot.blocks.common import section
@@ -44,9 +44,9 @@ from bot.core.plan import Plan
 from bot.core.refs import CHANGE, ref
 from bot.core.roles import Role
 from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
-from handlers.reply import guarded, slack_error_code
-from storage.db import unit_of_work
+from handlers.reply import guarded
 from storage.models import ChangeRequest, Pilot
+from storage.outbox import UPDATE, owe
 from storage.pilots import plan_of
 from storage.record import (
     add_change_request,
@@ -96,7 +96,7 @@ def change_scope(request: CommandRequest) -> Reply | None:
 def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
     reason = _reason(request.parsed.options.get("reason", ""))
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "change the plan")
         assert pilot.id is not None
@@ -136,15 +136,8 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
         if opened is None:
             return change_blocks.no_decider_reply()
 
-    # Recorded: answer now, then message the decision maker and the channel.
-    request.ack(
-        response_type="ephemeral",
-        **change_blocks.requested_reply(opened.view, opened.deciders, opened.role_name).message(),
-    )
-    send_for_decision(
-        request.client, opened, channel_id=request.channel_id, user_id=request.user_id
-    )
-    return None
+    # Recorded, and the decision maker and the channel are owed their messages.
+    return change_blocks.requested_reply(opened.view, opened.deciders, opened.role_name)
 
 
 @dataclass(frozen=True)
@@ -165,10 +158,10 @@ def open_change_request(
     user_id: str,
     now: datetime,
 ) -> OpenedRequest | None:
-    """Steps 1-2 of the change process: record ``proposal`` as the pilot's next CH-n with
-    its impact, in the change log too. None when nobody holds the deciding role. Once the
-    caller's unit of work commits, `send_for_decision` does step 3. Reviews use it too
-    (Hold on a ramp step, a phase No-go's extension)."""
+    """Steps 1-3 of the change process: record ``proposal`` as the pilot's next CH-n with
+    its impact, in the change log too, and owe the channel its notice and the decision
+    maker a DM with Approve / Reject. None when nobody holds the deciding role. Reviews
+    use it too (Hold on a ramp step, a phase No-go's extension)."""
     assert pilot.id is not None
     role, deciders = decision_maker(holders(session=session, pilot_id=pilot.id))
     if not deciders:
@@ -201,7 +194,9 @@ def open_change_request(
         reason=reason,
         at=now,
     )
-    return OpenedRequest(view, tuple(deciders), _role_name(role))
+    opened = OpenedRequest(view, tuple(deciders), _role_name(role))
+    _owe_decision_request(session, pilot, opened, now)
+    return opened
 
 
 def _propose(
@@ -230,28 +225,38 @@ def _propose(
     return propose_scope(current, boundary_values(options))
 
 
-def send_for_decision(
-    client: WebClient, opened: OpenedRequest, *, channel_id: str, user_id: str
+def _owe_decision_request(
+    session: Session, pilot: Pilot, opened: OpenedRequest, now: datetime
 ) -> None:
-    """Step 3: tell the channel and ask the decision maker by DM; if a message does not go
-    out, tell ``user_id`` (the requester) ephemerally in ``channel_id``."""
+    """Step 3: the channel first (by the time the decision maker can click, the request
+    is public), then each decision maker's DM with Approve / Reject."""
     view, deciders, role_name = opened.view, opened.deciders, opened.role_name
-    failed: list[tuple[str, str]] = []
-    # The channel first: by the time the decision maker can click, the request is public.
-    try:
-        notice = change_blocks.channel_requested(view, deciders, role_name)
-        client.chat_postMessage(channel=view.channel_id, **notice.message())
-    except (SlackApiError, OSError) as error:
-        failed.append((view.channel_id, _failure(error)))
+    key = _key(view)
+    notice = change_blocks.channel_requested(view, deciders, role_name)
+    owe(
+        session=session,
+        pilot=pilot,
+        key=f"{key}:requested",
+        kind="change_requested",
+        message=notice.message(),
+        now=now,
+    )
     dm = change_blocks.decision_request(view, role_name)
     for decider in deciders:
-        try:
-            _dm(client, decider, dm)
-        except (SlackApiError, OSError) as error:
-            failed.append((decider, _failure(error)))
-    if failed:
-        log.error("change request %s: could not message %s", view.ref, failed)
-        _tell_ephemerally(client, channel_id, user_id, view.ref, failed)
+        owe(
+            session=session,
+            pilot=pilot,
+            key=f"{key}:ask:{decider}",
+            kind="change_decision_dm",
+            message=dm.message(),
+            now=now,
+            dm_user=decider,
+        )
+
+
+def _key(view: change_blocks.ChangeView) -> str:
+    """The outbox keys of a change request's messages start with this: "change:CH-3"."""
+    return f"change:{view.ref}"
 
 
 # ----- the decision buttons ----------------------------------------------------------------
@@ -269,7 +274,7 @@ def decision_clicked(
     """Approve or Reject, clicked in the decision maker's DM; the value is the change id."""
     ack()
     approved = action.get("action_id") == ids.CHANGE_APPROVE
-    services = context["services"]
+    services: Services = context["services"]
     user_id = (body.get("user") or {}).get("id", "")
     workspace = Workspace(  # a change is acted on only from its own workspace
         team_id=(body.get("team") or {}).get("id", ""),
@@ -281,7 +286,7 @@ def decision_clicked(
         return
     now = services.clock.now()
     status = ChangeStatus.APPROVED if approved else ChangeStatus.REJECTED
-    with unit_of_work(services.engine) as session:
+    with services.work() as session:
         found = change_request_in(session=session, workspace=workspace, change_id=int(value))
         if found is None:
             _ephemeral(respond, change_blocks.not_found())
@@ -337,33 +342,84 @@ def decision_clicked(
             decider=user_id,
         )
         decided_at = now.astimezone(plan_of(pilot).zone)
-
-    # Decided and committed: now tell everyone.
-    failed: list[tuple[str, str]] = []
-    try:
-        respond(
-            replace_original=True, **change_blocks.decided_dm(view, approved, decided_at).message()
+        _owe_decided(
+            session,
+            pilot,
+            view,
+            approved=approved,
+            decider=user_id,
+            role_name=role_name,
+            recipients=(
+                stakeholders
+                if approved
+                else [row.requested_by]
+                if row.requested_by != user_id
+                else []
+            ),
+            now=now,
         )
-    except Exception:  # a stale response_url must not stop the announcements below
-        log.warning("could not update the decision message of %s", view.ref, exc_info=True)
-    notice = change_blocks.channel_decided(view, approved, user_id, role_name)
-    try:
-        client.chat_postMessage(channel=view.channel_id, **notice.message())
-    except (SlackApiError, OSError) as error:
-        failed.append((view.channel_id, _failure(error)))
-    if approved:
-        recipients, message = stakeholders, change_blocks.stakeholder_dm(view, user_id)
-    else:
-        requester = [row.requested_by] if row.requested_by != user_id else []
-        recipients, message = requester, change_blocks.rejected_dm(view, user_id)
+        # The DM the decision maker clicked in shows the decision instead of its buttons.
+        clicked = _clicked_message(body)
+        if clicked is not None:
+            owe(
+                session=session,
+                pilot=pilot,
+                key=f"{_key(view)}:decided-in:{clicked[1]}",
+                kind="change_decided_dm",
+                message=change_blocks.decided_dm(view, approved, decided_at).message(),
+                now=now,
+                method=UPDATE,
+                channel_id=clicked[0],
+                target_ts=clicked[1],
+            )
+
+
+def _owe_decided(
+    session: Session,
+    pilot: Pilot,
+    view: change_blocks.ChangeView,
+    *,
+    approved: bool,
+    decider: str,
+    role_name: str,
+    recipients: list[str],
+    now: datetime,
+) -> None:
+    """Step 5: the channel is told, then each stakeholder (approved) or the requester
+    (rejected) by DM."""
+    key = _key(view)
+    notice = change_blocks.channel_decided(view, approved, decider, role_name)
+    owe(
+        session=session,
+        pilot=pilot,
+        key=f"{key}:decided",
+        kind="change_decided",
+        message=notice.message(),
+        now=now,
+    )
+    message = (
+        change_blocks.stakeholder_dm(view, decider)
+        if approved
+        else change_blocks.rejected_dm(view, decider)
+    )
     for recipient in recipients:
-        try:
-            _dm(client, recipient, message)
-        except (SlackApiError, OSError) as error:
-            failed.append((recipient, _failure(error)))
-    if failed:
-        log.error("change %s %s: could not message %s", view.ref, status.value, failed)
-        _ephemeral(respond, change_blocks.undelivered(view.ref, status.value, failed))
+        owe(
+            session=session,
+            pilot=pilot,
+            key=f"{key}:told:{recipient}",
+            kind="change_decided_dm",
+            message=message.message(),
+            now=now,
+            dm_user=recipient,
+        )
+
+
+def _clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(channel, ts) of the message a button was clicked in, when Slack says."""
+    container = body.get("container") or {}
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts") or "")
+    return (channel, ts) if channel and ts else None
 
 
 # ----- helpers -----------------------------------------------------------------------------
@@ -409,30 +465,8 @@ def _stakeholders(members: Iterable[str], *, requester: str, owner: str, decider
     return list(ordered)
 
 
-def _failure(error: Exception) -> str:
-    """What to tell people about a message that did not go out (URLError is an OSError)."""
-    if isinstance(error, SlackApiError):
-        return slack_error_code(error)
-    return "connection_error"
-
-
-def _dm(client: WebClient, user_id: str, reply: Reply) -> None:
-    opened = client.conversations_open(users=user_id)
-    client.chat_postMessage(channel=opened["channel"]["id"], **reply.message())
-
-
 def _ephemeral(respond: Respond, reply: Reply) -> None:
     respond(response_type="ephemeral", replace_original=False, **reply.message())
-
-
-def _tell_ephemerally(
-    client: WebClient, channel: str, user: str, change_ref: str, failed: list[tuple[str, str]]
-) -> None:
-    reply = change_blocks.undelivered(change_ref, "recorded", failed)
-    try:
-        client.chat_postEphemeral(channel=channel, user=user, **reply.message())
-    except (SlackApiError, OSError) as error:
-        log.error("could not tell %s about %s: %s", user, change_ref, _failure(error))
 
 
 def register(app: App) -> None:

@@ -11,12 +11,12 @@ of the same event (``X-Slack-Retry-Num``, same ``event_id``) is acted on once.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks import ids
@@ -24,7 +24,7 @@ from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal, status_poste
 from bot.core.errors import DomainError
 from handlers.editing import Refusal
 from handlers.flags import flag_from_reply
-from handlers.reply import guarded, slack_error_code
+from handlers.reply import guarded
 from handlers.reviewing import (
     Click,
     clicked_thread,
@@ -32,7 +32,6 @@ from handlers.reviewing import (
     load_pilot,
     metadata_of,
     multiline_value,
-    tell_in_channel,
 )
 from storage.checkins import (
     CheckinThread,
@@ -43,6 +42,7 @@ from storage.checkins import (
     save_reply,
 )
 from storage.db import unit_of_work
+from storage.outbox import owe
 
 log = logging.getLogger(__name__)
 
@@ -193,10 +193,12 @@ def post_status(
         ack(response_action="errors", errors={ids.CHECKIN_NOTE: NOTE_NEEDED})
         return
     channel_id, thread_ts = str(metadata.get("channel", "")), str(metadata.get("thread", ""))
+    now = click.services.clock.now()
+    reply = status_posted(user_id=click.user_id, status=status, note=note)
     try:
-        with unit_of_work(click.services.engine) as session:
+        with click.services.work() as session:
             pilot_id, _ = click.parts(2)
-            load_pilot(session, click, int(pilot_id))
+            pilot = load_pilot(session, click, int(pilot_id))
             thread = checkin_thread(
                 session=session,
                 team_id=click.workspace.team_id,
@@ -205,30 +207,31 @@ def post_status(
             )
             if thread is None:
                 raise Refusal("This check-in thread is not one the bot posted.")
+            # The status counts from now; the thread shows it once Slack takes the post
+            # (the bot's own post is not a reply to store, so it is kept under its own id).
+            posted_as = f"status:{uuid.uuid4().hex[:16]}"
+            save_reply(
+                session=session,
+                thread=thread,
+                ts=posted_as,
+                user_id=click.user_id,
+                text=note,
+                now=now,
+                status=status,
+            )
+            owe(
+                session=session,
+                pilot=pilot,
+                key=f"checkin_status:{click.user_id}:{posted_as}",
+                kind="checkin_status",
+                message=reply.message(),
+                now=now,
+                thread_ts=thread.ts,
+            )
     except DomainError as error:
         ack(response_action="errors", errors={ids.CHECKIN_STATUS: error.message[:2000]})
         return
     ack()
-    reply = status_posted(user_id=click.user_id, status=status, note=note)
-    now = click.services.clock.now()
-    try:
-        posted = client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, **reply.message())
-        ts = str(posted["ts"])
-    except SlackApiError as error:
-        # The status still counts; only the thread does not show it.
-        log.warning("could not post a status in %s: %s", channel_id, slack_error_code(error))
-        ts = f"status:{click.user_id}:{thread.day.isoformat()}"
-        tell_in_channel(client, channel_id, click.user_id, reply)
-    with unit_of_work(click.services.engine) as session:
-        save_reply(
-            session=session,
-            thread=thread,
-            ts=ts,
-            user_id=click.user_id,
-            text=note,
-            now=now,
-            status=status,
-        )
 
 
 def _day(text: str) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,11 @@ class CommandRequest:
     client: WebClient
     ack: Ack  # routes that post for themselves ack first, then return None
     trigger_id: str = ""  # opens a modal; valid once, for 3 s after Slack sent the command
+
+    def once_key(self, prefix: str) -> str:
+        """An outbox key for a post this very request asks for: the same for a retry of
+        it, another for the next request (Slack gives each command its own trigger)."""
+        return f"{prefix}:{self.trigger_id or uuid.uuid4().hex}"[:100]
 
 
 Route = Callable[[CommandRequest], Reply | None]

@@ -40,10 +40,10 @@ from bot.core.errors import DomainError
 from bot.core.grammar import ParsedCommand
 from bot.core.inputs import next_monday, parse_timezone, parse_yes_no
 from bot.core.localtime import local_date
-from handlers.announce import announce
 from handlers.editing import Refusal, answers_with_usage
 from handlers.reply import guarded, slack_error_code
 from storage.db import unit_of_work
+from storage.outbox import owe
 from storage.pilots import add_pilot, pilot_for_channel, pilot_from_plan, refresh_next_due
 from storage.risks import add_starter_risks
 from storage.scope import Workspace
@@ -95,13 +95,6 @@ def create_command(request: CommandRequest) -> Reply | None:
         new=new,
     )
     request.ack()  # the announcement in the channel is the answer
-    _announce(
-        request.client,
-        request.services,
-        channel_id=request.channel_id,
-        owner_id=request.user_id,
-        new=new,
-    )
     return None
 
 
@@ -207,7 +200,6 @@ def create_submission(
         ack(response_action="errors", errors={ids.CREATE_NAME: taken.message})
         return
     ack()  # closes the modal; the announcement follows in the channel
-    _announce(client, services, channel_id=channel_id, owner_id=owner_id, new=new)
 
 
 def _request_from_form(values: dict[str, Any]) -> PlanRequest:
@@ -269,9 +261,10 @@ def _ticked(values: dict[str, Any], block_id: str) -> frozenset[str]:
 def _store(
     services: Services, *, workspace: Workspace, channel_id: str, owner_id: str, new: NewPlan
 ) -> None:
-    """Save the pilot with its starter risks and a `created` change-log entry."""
+    """Save the pilot with its starter risks and a `created` change-log entry, and owe
+    its announcement in the channel."""
     now = services.clock.now()
-    with unit_of_work(services.engine) as session:
+    with services.work() as session:
         existing = pilot_for_channel(session=session, workspace=workspace, channel_id=channel_id)
         if existing is not None and existing.state != "ended":
             raise ChannelTaken(existing.name, existing.owner_id)
@@ -291,6 +284,21 @@ def _store(
             at=now,
         )
         refresh_next_due(session, pilot, now)
+        announcement = created_announcement(
+            new.plan,
+            snapshot(new.plan, now),
+            owner_id=owner_id,
+            warnings=new.warnings,
+            suggestion=new.suggestion,
+        )
+        owe(
+            session=session,
+            pilot=pilot,
+            key="created",
+            kind="created",
+            message=announcement.message(),
+            now=now,
+        )
 
 
 def _created_summary(new: NewPlan) -> str:
@@ -303,20 +311,6 @@ def _created_summary(new: NewPlan) -> str:
     if new.warnings:
         summary += " Kept with override: " + " ".join(new.warnings)
     return summary
-
-
-def _announce(
-    client: WebClient, services: Services, *, channel_id: str, owner_id: str, new: NewPlan
-) -> None:
-    announcement = created_announcement(
-        new.plan,
-        snapshot(new.plan, services.clock.now()),
-        owner_id=owner_id,
-        warnings=new.warnings,
-        suggestion=new.suggestion,
-    )
-    done = f"Created *{new.plan.name}*"
-    announce(client, channel_id=channel_id, user_id=owner_id, message=announcement, done=done)
 
 
 def register(app: App) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from bot.blocks import Reply
@@ -25,7 +24,6 @@ from bot.core.errors import DomainError
 from bot.core.escalation import EscalationStep, next_deadline, parse_span, upcoming
 from bot.core.flags import flag_ref, parse_flag_ref
 from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
-from handlers.reply import slack_error_code
 from schedules.escalation import KIND, facts_of
 from storage.db import unit_of_work
 from storage.escalation import (
@@ -38,9 +36,9 @@ from storage.escalation import (
     state_of,
     steps_taken,
 )
-from storage.flags import flag_by_number
+from storage.flags import FLAG_LINE_KIND, announcement_key, flag_by_number
 from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
-from storage.outbox import FAILED, SKIPPED
+from storage.outbox import FAILED, SKIPPED, owe
 from storage.pilots import plan_of
 from storage.settings import settings_of
 from storage.team import holders, log_change
@@ -83,7 +81,7 @@ def snooze_command(request: CommandRequest) -> Reply | None:
     if len(reason) > MAX_REASON:
         raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         assert pilot.id is not None
         require_editor(session, pilot, request.user_id, "snooze a flag's escalation")
@@ -113,15 +111,20 @@ def snooze_command(request: CommandRequest) -> Reply | None:
         next_due = next_deadline(
             policy, flag.raised_at, state_of(timer, flag, pilot), plan_of(pilot)
         )
-    answer, line = snoozed_reply(facts, SnoozeFacts(request.user_id, span, reason, now), next_due)
-    request.ack(response_type="ephemeral", **answer.message())
-    try:
-        request.client.chat_postMessage(
-            channel=facts.channel_id, thread_ts=facts.thread_ts, **line.message()
+        what = SnoozeFacts(request.user_id, span, reason, now)
+        answer, line = snoozed_reply(facts, what, next_due)
+        announced = announcement_key(number)
+        owe(
+            session=session,
+            pilot=pilot,
+            key=f"{announced}:snoozed:{snooze.id}",
+            kind=FLAG_LINE_KIND,
+            message=line.message(),
+            now=now,
+            thread_ts=flag.thread_ts,
+            after_key="" if flag.thread_ts else announced,
         )
-    except SlackApiError as error:  # saved and answered: the thread only misses the line
-        log.warning("could not post the snooze of %s: %s", facts.ref, slack_error_code(error))
-    return None
+    return answer
 
 
 def _locked_timer(session: Session, flag_id: int) -> FlagEscalation | None:

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.app import Services
@@ -32,7 +31,6 @@ from bot.blocks.flags import (
     flag_history_reply,
     flags_reply,
     not_allowed,
-    not_announced,
     notice_modal,
     raise_modal,
     raised_answer,
@@ -71,21 +69,24 @@ from handlers.reviewing import (
     load_pilot,
     on_button,
     on_submit,
-    tell_in_channel,
 )
 from storage.checkins import CheckinThread, checkin_thread, checkin_thread_of_day, reply_at
 from storage.db import unit_of_work
 from storage.flags import (
+    ANNOUNCEMENT_KIND,
+    FLAG_LINE_KIND,
+    FLAG_UPDATE_KIND,
     acknowledge_flag,
+    announcement_key,
     flag_by_number,
     flag_numbers,
     open_flags_of,
     raise_flag,
     record_of,
     resolve_flag,
-    set_announcement,
 )
 from storage.models import Flag, Pilot
+from storage.outbox import UPDATE, owe
 from storage.pilots import pilot_for_channel
 from storage.team import roles_of
 
@@ -140,7 +141,8 @@ def _new_flag(
     thread: CheckinThread | None,
     message_ts: str | None = None,
 ) -> FlagPost | None:
-    """Log the flag; the post to announce it, or None when the message was a flag already."""
+    """Log the flag and owe its announcement (in the check-in thread, else the channel);
+    None when the message was a flag already."""
     if pilot.state == "ended":
         raise Refusal(ENDED)
     if thread is None:
@@ -158,31 +160,51 @@ def _new_flag(
         thread_ts=thread.ts if thread is not None else None,
         message_ts=message_ts,
     )
-    return FlagPost.of(raised.flag, pilot) if raised.new else None
+    if not raised.new:
+        return None
+    post = FlagPost.of(raised.flag, pilot)
+    owe(
+        session=session,
+        pilot=pilot,
+        key=announcement_key(raised.flag.number),
+        kind=ANNOUNCEMENT_KIND,
+        message=post.announcement().message(),
+        now=now,
+        thread_ts=post.thread_ts,
+    )
+    return post
 
 
-def _announce(client: WebClient, engine: Engine, post: FlagPost) -> bool:
-    """Post the flag in its thread (or the channel) and remember where; False if Slack
-    did not take it (the flag stays in the issue log either way)."""
-    body: dict[str, Any] = {"channel": post.channel_id, **post.announcement().message()}
-    if post.thread_ts:
-        body["thread_ts"] = post.thread_ts
-    try:
-        posted = client.chat_postMessage(**body)
-    except SlackApiError as error:
-        log.warning(
-            "could not announce flag %s in %s: %s",
-            post.record.ref,
-            post.channel_id,
-            slack_error_code(error),
-        )
-        return False
-    ts = str(posted["ts"])
-    with unit_of_work(engine) as session:
-        flag = session.get(Flag, post.flag_id)
-        assert flag is not None
-        set_announcement(session=session, flag=flag, ts=ts, thread_ts=post.thread_ts or ts)
-    return True
+def _owe_progress(
+    session: Session, pilot: Pilot, flag: Flag, line: Reply, step: str, now: datetime
+) -> None:
+    """The announcement updated (its buttons follow the state), and one line in the flag's
+    thread so the people following it see what happened (``step``: acknowledged, ...)."""
+    post = FlagPost.of(flag, pilot)
+    announced = announcement_key(flag.number)
+    owe(
+        session=session,
+        pilot=pilot,
+        key=f"{announced}:update:{step}",
+        kind=FLAG_UPDATE_KIND,
+        message=post.announcement().message(),
+        now=now,
+        method=UPDATE,
+        # A flag announced before the outbox carried announcements has only its ts.
+        after_key="" if flag.announcement_ts else announced,
+        channel_id=flag.channel_id,
+        target_ts=flag.announcement_ts,
+    )
+    owe(
+        session=session,
+        pilot=pilot,
+        key=f"{announced}:{step}",
+        kind=FLAG_LINE_KIND,
+        message=line.message(),
+        now=now,
+        thread_ts=flag.thread_ts,
+        after_key="" if flag.thread_ts else announced,
+    )
 
 
 @answers_with_usage(catalog.FLAG)
@@ -209,7 +231,7 @@ def flag_command(request: CommandRequest) -> Reply | None:
     )
     services = request.services
     now = services.clock.now()
-    with unit_of_work(services.engine) as session:
+    with services.work() as session:
         pilot = channel_pilot(session, request)
         post = _new_flag(
             session,
@@ -221,15 +243,7 @@ def flag_command(request: CommandRequest) -> Reply | None:
             thread=None,
         )
     assert post is not None  # only a reply can be a flag already
-    request.ack(
-        response_type="ephemeral",
-        **raised_answer(post.record, in_thread=post.thread_ts is not None).message(),
-    )
-    if not _announce(request.client, services.engine, post):
-        tell_in_channel(
-            request.client, request.channel_id, request.user_id, not_announced(post.record)
-        )
-    return None
+    return raised_answer(post.record, in_thread=post.thread_ts is not None)
 
 
 def _open_raise_form(request: CommandRequest) -> None:
@@ -306,7 +320,7 @@ def submit_raise_form(submission: Submission, ack: Ack, client: WebClient) -> No
         flag_input = FlagInput(
             parse_severity(severity), parse_category(category), parse_description(description)
         )
-        with unit_of_work(click.services.engine) as session:
+        with click.services.work() as session:
             pilot = _form_pilot(session, click, channel_id)
             thread = checkin_thread(
                 session=session,
@@ -314,7 +328,7 @@ def submit_raise_form(submission: Submission, ack: Ack, client: WebClient) -> No
                 channel_id=pilot.channel_id,
                 thread_ts=str(metadata.get("thread") or ""),
             )
-            post = _new_flag(
+            _new_flag(
                 session,
                 pilot,
                 flag_input,
@@ -327,9 +341,6 @@ def submit_raise_form(submission: Submission, ack: Ack, client: WebClient) -> No
         ack(response_action="errors", errors={ids.FLAG_DESCRIPTION: error.message[:2000]})
         return
     ack()
-    assert post is not None
-    if not _announce(client, click.services.engine, post):
-        tell_in_channel(client, post.channel_id, click.user_id, not_announced(post.record))
 
 
 def _form_pilot(session: Session, click: Click, channel_id: str) -> Pilot:
@@ -351,15 +362,14 @@ def flag_from_reply(
     if what is None:
         return
     ts, user_id = str(message.get("ts", "")), str(message.get("user", ""))
-    post = None
-    with unit_of_work(services.engine) as session:
+    with services.work() as session:
         stored = reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts)
         pilot = session.get(Pilot, stored.pilot_id) if stored is not None else None
         if stored is None or pilot is None or pilot.state == "ended":
             return
         thread_ts = stored.thread_ts
         if what.description:
-            post = _new_flag(
+            _new_flag(
                 session,
                 pilot,
                 what,
@@ -371,8 +381,6 @@ def flag_from_reply(
             )
     if not what.description:
         _tell_in_thread(client, channel, user_id, thread_ts, empty_reply_flag())
-    elif post is not None:  # None: Slack delivered the reply again, and it is a flag already
-        _announce(client, services.engine, post)
 
 
 def _thread_of(pilot_id: int, day: date, team_id: str, channel: str, ts: str) -> CheckinThread:
@@ -405,7 +413,7 @@ def reaction_added(
     services: Services = context["services"]
     team_id = context.get("team_id") or body.get("team_id", "")
     channel, ts = str(item.get("channel", "")), str(item.get("ts", ""))
-    with unit_of_work(services.engine) as session:
+    with services.work() as session:
         stored = reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts)
         if stored is None:
             return
@@ -423,7 +431,7 @@ def reaction_added(
             if said is not None and said.description
             else FlagInput(DEFAULT_SEVERITY, DEFAULT_CATEGORY, parse_description(text[:2000]))
         )
-        post = _new_flag(
+        _new_flag(
             session,
             pilot,
             what,
@@ -433,8 +441,6 @@ def reaction_added(
             thread=_thread_of(stored.pilot_id, stored.day, team_id, channel, stored.thread_ts),
             message_ts=ts,
         )
-    if post is not None:
-        _announce(client, services.engine, post)
 
 
 # ----- acknowledging and resolving ---------------------------------------------------------------
@@ -460,7 +466,9 @@ def _acknowledge(
         acknowledge_flag(session=session, flag=flag, user_id=user_id, at=now)
     except DomainError as error:
         raise Refusal(error.message) from None
-    return FlagPost.of(flag, pilot)
+    post = FlagPost.of(flag, pilot)
+    _owe_progress(session, pilot, flag, acknowledged_line(post.record), "acknowledged", now)
+    return post
 
 
 def _resolve(
@@ -471,46 +479,25 @@ def _resolve(
         resolve_flag(session=session, flag=flag, user_id=user_id, resolution=resolution, at=now)
     except DomainError as error:
         raise Refusal(error.message) from None
-    return FlagPost.of(flag, pilot)
-
-
-def _show_progress(client: WebClient, post: FlagPost, line: Reply) -> None:
-    """The announcement updated in place (its buttons follow the state), and one line in
-    the flag's thread so the people following it see what happened."""
-    if post.announcement_ts:
-        try:
-            client.chat_update(
-                channel=post.channel_id, ts=post.announcement_ts, **post.announcement().message()
-            )
-        except SlackApiError as error:
-            log.warning(
-                "could not update %s's announcement: %s", post.record.ref, slack_error_code(error)
-            )
-    body: dict[str, Any] = {"channel": post.channel_id, **line.message()}
-    if post.thread_ts:
-        body["thread_ts"] = post.thread_ts
-    try:
-        client.chat_postMessage(**body)
-    except SlackApiError as error:
-        log.warning("could not post %s's progress: %s", post.record.ref, slack_error_code(error))
+    post = FlagPost.of(flag, pilot)
+    _owe_progress(session, pilot, flag, resolved_line(post.record), "resolved", now)
+    return post
 
 
 @answers_with_usage(catalog.ACK)
 def ack_command(request: CommandRequest) -> Reply | None:
     number = parse_flag_ref(request.parsed.args["flag"])
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         post = _acknowledge(session, pilot, number, request.user_id, request.services.clock.now())
     text = f"You acknowledged {post.record.ref}; its thread says so."
-    request.ack(response_type="ephemeral", text=text, blocks=[section(text)])
-    _show_progress(request.client, post, acknowledged_line(post.record))
-    return None
+    return Reply(text=text, blocks=[section(text)])
 
 
 @answers_with_usage(catalog.RESOLVE)
 def resolve_command(request: CommandRequest) -> Reply | None:
     number = parse_flag_ref(request.parsed.args["flag"])
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         post = _resolve(
             session,
@@ -521,18 +508,15 @@ def resolve_command(request: CommandRequest) -> Reply | None:
             request.services.clock.now(),
         )
     text = f"You resolved {post.record.ref}; the issue log keeps the resolution."
-    request.ack(response_type="ephemeral", text=text, blocks=[section(text)])
-    _show_progress(request.client, post, resolved_line(post.record))
-    return None
+    return Reply(text=text, blocks=[section(text)])
 
 
 @on_button
 def acknowledge_button(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, number = click.parts(2)
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         pilot = load_pilot(session, click, int(pilot_id))
-        post = _acknowledge(session, pilot, int(number), click.user_id, click.services.clock.now())
-    _show_progress(client, post, acknowledged_line(post.record))
+        _acknowledge(session, pilot, int(number), click.user_id, click.services.clock.now())
 
 
 @guarded
@@ -582,16 +566,15 @@ def submit_resolve_form(submission: Submission, ack: Ack, client: WebClient) -> 
         return
     try:
         pilot_id, number = click.parts(2)
-        with unit_of_work(click.services.engine) as session:
+        with click.services.work() as session:
             pilot = load_pilot(session, click, int(pilot_id))
-            post = _resolve(
+            _resolve(
                 session, pilot, int(number), click.user_id, resolution, click.services.clock.now()
             )
     except DomainError as error:
         ack(response_action="errors", errors={ids.FLAG_RESOLUTION: error.message[:2000]})
         return
     ack()
-    _show_progress(client, post, resolved_line(post.record))
 
 
 # ----- reading ---------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from bot.core import commands as catalog
 from bot.core.calendar import next_due, snapshot
 from bot.core.errors import DomainError
 from bot.core.localtime import local_date
-from handlers.announce import announce
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
 from storage.models import Pilot
+from storage.outbox import owe
 from storage.pilots import pilots_in_workspace, plan_of, refresh_next_due
 from storage.team import log_change
 
@@ -50,7 +50,7 @@ def _reason(request: CommandRequest, example: str) -> str:
 def pause_command(request: CommandRequest) -> Reply | None:
     reason = _reason(request, "customer code freeze")
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "pause this pilot")
         if pilot.state == "ended":
@@ -71,20 +71,17 @@ def pause_command(request: CommandRequest) -> Reply | None:
             summary=f"Paused {pilot.name}.",
             why=reason,
         )
-        plan, channel_id = plan_of(pilot), pilot.channel_id
-    _post(
-        request,
-        channel_id,
-        paused_notice(plan, user_id=request.user_id, reason=reason),
-        done=f"Paused *{plan.name}*",
-    )
+        plan = plan_of(pilot)
+        notice = paused_notice(plan, user_id=request.user_id, reason=reason)
+        _owe_notice(session, pilot, request, now, notice)
+    request.ack()  # the notice in the channel is the answer
     return None
 
 
 @answers_with_usage(catalog.RESUME)
 def resume_command(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "resume this pilot")
         if pilot.state == "ended":
@@ -104,16 +101,17 @@ def resume_command(request: CommandRequest) -> Reply | None:
             kind="resume",
             summary=f"Resumed {pilot.name} (paused for: {was}).",
         )
-        plan, channel_id = plan_of(pilot), pilot.channel_id
-    notice = resumed_notice(plan, user_id=request.user_id, next_due=next_due(plan, now))
-    _post(request, channel_id, notice, done=f"Resumed *{plan.name}*")
+        plan = plan_of(pilot)
+        notice = resumed_notice(plan, user_id=request.user_id, next_due=next_due(plan, now))
+        _owe_notice(session, pilot, request, now, notice)
+    request.ack()
     return None
 
 
 @answers_with_usage(catalog.END)
 def end_command(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "end this pilot")
         if pilot.state == "ended":
@@ -136,13 +134,10 @@ def end_command(request: CommandRequest) -> Reply | None:
             summary=f"Ended {pilot.name}.",
             why=reason,
         )
-        plan, channel_id = plan_of(pilot), pilot.channel_id
-    _post(
-        request,
-        channel_id,
-        ended_notice(plan, user_id=request.user_id, reason=reason),
-        done=f"Ended *{plan.name}*",
-    )
+        plan = plan_of(pilot)
+        notice = ended_notice(plan, user_id=request.user_id, reason=reason)
+        _owe_notice(session, pilot, request, now, notice)
+    request.ack()
     return None
 
 
@@ -173,10 +168,17 @@ def _move(
     refresh_next_due(session, pilot, now)
 
 
-def _post(request: CommandRequest, channel_id: str, notice: Reply, *, done: str) -> None:
-    request.ack()  # the notice in the channel is the answer
-    announce(
-        request.client, channel_id=channel_id, user_id=request.user_id, message=notice, done=done
+def _owe_notice(
+    session: Session, pilot: Pilot, request: CommandRequest, now: datetime, notice: Reply
+) -> None:
+    """The channel is told, once for this request (``pilot.state`` names the move)."""
+    owe(
+        session=session,
+        pilot=pilot,
+        key=request.once_key(pilot.state),
+        kind=f"{pilot.state}_notice",
+        message=notice.message(),
+        now=now,
     )
 
 

@@ -4,12 +4,12 @@ final recommendation. Every decision lands in the change log with who, when and 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks import Reply, ids
@@ -39,9 +39,9 @@ from bot.core.reviews import (
     checklist,
     traffic,
 )
-from handlers.change import MAX_REASON_LENGTH, open_change_request, send_for_decision
+from handlers.change import MAX_REASON_LENGTH, open_change_request
 from handlers.editing import Refusal
-from handlers.reply import guarded, slack_error_code
+from handlers.reply import guarded
 from handlers.reviewing import (
     Click,
     Submission,
@@ -62,7 +62,7 @@ from schedules.reviews import (
 )
 from storage.db import unit_of_work
 from storage.models import Pilot, PilotDecision
-from storage.outbox import message_for_key
+from storage.outbox import UPDATE, message_for_key, owe
 from storage.pilots import plan_of
 from storage.reviews import LESSONS, add_note, ramp_hold, record_decision, tick_checklist
 from storage.team import log_change
@@ -96,29 +96,35 @@ def _rendered(session: Session, pilot: Pilot, plan: Plan, name: str, now: dateti
     return phase_review_message(phase_review_of(session, pilot, plan, Phase(name), at))
 
 
-def _posted_at(session: Session, pilot: Pilot, name: str) -> tuple[str, str] | None:
-    """(channel, ts) of the review post, once Slack has it."""
-    assert pilot.id is not None
-    row = message_for_key(session=session, pilot_id=pilot.id, key=_post_key(name))
-    if row is None or not row.sent_ts:
-        return None
-    return row.channel_id, row.sent_ts
+def _owe_post_update(
+    session: Session, pilot: Pilot, plan: Plan, name: str, now: datetime
+) -> None:
+    """The review post (``name``: a phase, or ``post_pilot``) rewritten as it stands now:
+    once it is in Slack, and superseding any older rewrite still waiting."""
+    reply = _rendered(session, pilot, plan, name, now)
+    post_key = _post_key(name)
+    owe(
+        session=session,
+        pilot=pilot,
+        key=f"{post_key}:shown:{uuid.uuid4().hex[:12]}",
+        kind="review_update",
+        message=reply.message(),
+        now=now,
+        method=UPDATE,
+        after_key=post_key,
+    )
 
 
-def _update_post(client: WebClient, where: tuple[str, str] | None, reply: Reply) -> None:
-    if where is None:
-        return
-    try:
-        client.chat_update(channel=where[0], ts=where[1], **reply.message())
-    except SlackApiError as error:  # the post stays as it was; the record has the answer
-        log.warning("could not update the review post %s: %s", where, slack_error_code(error))
-
-
-def _post(client: WebClient, channel_id: str, reply: Reply) -> None:
-    try:
-        client.chat_postMessage(channel=channel_id, **reply.message())
-    except SlackApiError as error:
-        log.warning("could not post in %s: %s", channel_id, slack_error_code(error))
+def _owe_notice(session: Session, pilot: Pilot, key: str, reply: Reply, now: datetime) -> None:
+    """A decision told in the channel (each decision is recorded once, so is its notice)."""
+    owe(
+        session=session,
+        pilot=pilot,
+        key=key,
+        kind="decision_notice",
+        message=reply.message(),
+        now=now,
+    )
 
 
 # ----- checklists -------------------------------------------------------------------------
@@ -150,26 +156,28 @@ def tick(
     ticked = {str(o.get("value")) for o in action.get("selected_options") or []}
     group = [item.key for item in items if item.key.startswith(prefix)]
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         pilot = load_pilot(session, click, pilot_id)
         plan = plan_of(pilot)
+        may = True
         try:
             require_record_keeper(session, pilot, click.user_id, "tick the checklist")
-        except Refusal:
-            reply = _rendered(session, pilot, plan, name, now)  # undo their tick on screen
-            respond(replace_original=True, **reply.message())
-            raise
-        tick_checklist(
-            session=session,
-            pilot_id=pilot_id,
-            checklist=name,
-            items=group,
-            checked=ticked,
-            user_id=click.user_id,
-            at=now,
-        )
-        reply = _rendered(session, pilot, plan, name, now)
-    respond(replace_original=True, **reply.message())
+        except Refusal as refusal:
+            may, answer = False, refusal
+        if may:
+            tick_checklist(
+                session=session,
+                pilot_id=pilot_id,
+                checklist=name,
+                items=group,
+                checked=ticked,
+                user_id=click.user_id,
+                at=now,
+            )
+        # Everyone sees the ticks as stored (a refused tick is undone on screen).
+        _owe_post_update(session, pilot, plan, name, now)
+    if not may:
+        raise answer
 
 
 # ----- Go / No-go ---------------------------------------------------------------------------
@@ -212,7 +220,7 @@ def go(click: Click, client: WebClient, respond: Respond) -> None:
     phase = _phase_of(phase_value)
     what = f"go / no-go for {_next_name(phase)}"
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         pilot = load_pilot(session, click, int(pilot_id))
         assert pilot.id is not None
         plan = plan_of(pilot)
@@ -254,11 +262,10 @@ def go(click: Click, client: WebClient, respond: Respond) -> None:
             at=now,
         )
         decided = decided_of(session, pilot.id, phase.value)
-        reply = _rendered(session, pilot, plan, phase.value, now)
-        channel_id = pilot.channel_id
-    respond(replace_original=True, **reply.message())
-    assert decided is not None
-    _post(client, channel_id, phase_decided_notice(plan, phase, decided))
+        assert decided is not None
+        _owe_post_update(session, pilot, plan, phase.value, now)
+        notice = phase_decided_notice(plan, phase, decided)
+        _owe_notice(session, pilot, f"decision:{phase.value}", notice, now)
 
 
 @on_button
@@ -302,7 +309,7 @@ def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
         ack(response_action="errors", errors={ids.NO_GO_REASON: problem})
         return
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         try:
             pilot = load_pilot(session, click, int(click.parts(1)[0]))
             assert pilot.id is not None
@@ -361,14 +368,11 @@ def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
             at=now,
         )
         decided = decided_of(session, pilot.id, phase.value)
-        where = _posted_at(session, pilot, phase.value)
-        reply = _rendered(session, pilot, plan, phase.value, now)
-        channel_id = pilot.channel_id
+        assert decided is not None
+        _owe_post_update(session, pilot, plan, phase.value, now)
+        notice = phase_decided_notice(plan, phase, decided)
+        _owe_notice(session, pilot, f"decision:{phase.value}", notice, now)
     ack()
-    assert decided is not None
-    _update_post(client, where, reply)
-    _post(client, channel_id, phase_decided_notice(plan, phase, decided))
-    send_for_decision(client, opened, channel_id=channel_id, user_id=click.user_id)
 
 
 # ----- lessons learned ------------------------------------------------------------------------
@@ -394,7 +398,7 @@ def save_lessons(form: Submission, ack: Ack, client: WebClient) -> None:
         ack(response_action="errors", errors={ids.LESSONS_TEXT: problem})
         return
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         try:
             pilot = load_pilot(session, click, int(click.parts(1)[0]))
             require_record_keeper(session, pilot, click.user_id, "record lessons learned")
@@ -412,12 +416,9 @@ def save_lessons(form: Submission, ack: Ack, client: WebClient) -> None:
             user_id=click.user_id,
             at=now,
         )
-        plan = plan_of(pilot)
-        where = _posted_at(session, pilot, phase.value)
-        reply = _rendered(session, pilot, plan, phase.value, now)
+        _owe_post_update(session, pilot, plan_of(pilot), phase.value, now)
         channel_id = pilot.channel_id
     ack()
-    _update_post(client, where, reply)
     saved = (
         f"Saved your lessons learned for {phase.display_name}; the final evaluation counts them."
     )
@@ -460,7 +461,7 @@ def record_recommendation(form: Submission, ack: Ack, client: WebClient) -> None
         return
     outcome = Decision(str(choice["value"]))
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         try:
             pilot = load_pilot(session, click, int(click.parts(1)[0]))
             assert pilot.id is not None
@@ -500,13 +501,11 @@ def record_recommendation(form: Submission, ack: Ack, client: WebClient) -> None
         )
         plan = plan_of(pilot)
         decided = decided_of(session, pilot.id, RECOMMENDATION)
-        where = _posted_at(session, pilot, POST_PILOT)
-        reply = _rendered(session, pilot, plan, POST_PILOT, now)
-        channel_id = pilot.channel_id
+        assert decided is not None
+        _owe_post_update(session, pilot, plan, POST_PILOT, now)
+        notice = recommendation_notice(plan, decided)
+        _owe_notice(session, pilot, f"decision:{RECOMMENDATION}", notice, now)
     ack()
-    assert decided is not None
-    _update_post(client, where, reply)
-    _post(client, channel_id, recommendation_notice(plan, decided))
 
 
 def register(app: App) -> None:

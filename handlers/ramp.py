@@ -16,7 +16,7 @@ from bot.core.changes import propose_ramp
 from bot.core.errors import DomainError
 from bot.core.localtime import local_date
 from bot.core.reviews import Confirmation, held_ramp, ramp_step
-from handlers.change import MAX_REASON_LENGTH, open_change_request, send_for_decision
+from handlers.change import MAX_REASON_LENGTH, open_change_request
 from handlers.editing import Refusal, require_editor
 from handlers.reviewing import (
     Click,
@@ -45,7 +45,7 @@ def applied(click: Click, client: WebClient, respond: Respond) -> None:
         raise Refusal("This button is out of date; use the latest post in the channel.")
     week, pct = int(week_text), int(pct_text)
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         pilot = load_pilot(session, click, int(pilot_id))
         require_record_keeper(session, pilot, click.user_id, "confirm a ramp step")
         assert pilot.id is not None
@@ -75,12 +75,12 @@ def applied(click: Click, client: WebClient, respond: Respond) -> None:
             at=now,
         )
         step = ramp_step(plan, week)
+        if step is not None:  # the post shows who confirmed it, and drops Applied
+            confirmed = Confirmation(week=week, pct=pct, by=click.user_id, at=now)
+            reply = ramp_change_message(plan, step, pilot_id=int(pilot_id), confirmed=confirmed)
+            click.owe_update(session, pilot, reply, kind="ramp_applied", now=now)
     if step is None:  # the plan changed since: say it plainly, without the buttons
         tell(respond, f"Recorded: week {week} runs at {pct}% in production.")
-        return
-    confirmed = Confirmation(week=week, pct=pct, by=click.user_id, at=now)
-    reply = ramp_change_message(plan, step, pilot_id=int(pilot_id), confirmed=confirmed)
-    respond(replace_original=True, **reply.message())
 
 
 @on_button
@@ -115,7 +115,7 @@ def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
         ack(response_action="errors", errors={ids.RAMP_HOLD_REASON: problem})
         return
     now = click.services.clock.now()
-    with unit_of_work(click.services.engine) as session:
+    with click.services.work() as session:
         try:
             pilot = load_pilot(session, click, int(click.parts(1)[0]))
             require_editor(session, pilot, click.user_id, "hold the ramp")
@@ -139,7 +139,6 @@ def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
     ack()
     confirmation = requested_reply(opened.view, opened.deciders, opened.role_name)
     tell_in_channel(client, channel_id, click.user_id, confirmation)
-    send_for_decision(client, opened, channel_id=channel_id, user_id=click.user_id)
 
 
 def register(app: App) -> None:

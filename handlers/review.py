@@ -39,6 +39,7 @@ from handlers.reviewing import (
 )
 from schedules.reviews import weekly_review_of
 from storage.db import unit_of_work
+from storage.outbox import owe
 from storage.pilots import plan_of
 from storage.reviews import (
     PRIORITIES,
@@ -60,12 +61,20 @@ MAX_PRIORITIES = 2000
 def review_command(request: CommandRequest) -> Reply | None:
     """Post the weekly review in the channel now; the schedule does not change."""
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         plan = plan_of(pilot)
         reply = weekly_review_message(weekly_review_of(session, pilot, plan, now, on_demand=True))
+        # Asking twice posts twice; Slack retrying this one request posts once.
+        owe(
+            session=session,
+            pilot=pilot,
+            key=request.once_key("review"),
+            kind="review_asked",
+            message=reply.message(),
+            now=now,
+        )
     request.ack()
-    request.client.chat_postMessage(channel=request.channel_id, **reply.message())
     return None
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -21,6 +23,7 @@ from bot.core.errors import DomainError
 from handlers.editing import Refusal
 from handlers.reply import guarded, slack_error_code
 from storage.models import Pilot
+from storage.outbox import UPDATE, owe
 from storage.reviews import pilot_in
 from storage.scope import Workspace
 from storage.team import roles_of
@@ -38,6 +41,7 @@ class Click:
     value: str  # a button's value, or the modal's private metadata
     channel_id: str  # where the click happened ("" in a modal)
     trigger_id: str
+    message_ts: str = ""  # the message clicked in ("" in a modal)
 
     @classmethod
     def of(cls, body: dict[str, Any], context: dict[str, Any], value: str) -> Click:
@@ -51,6 +55,30 @@ class Click:
             value=value,
             channel_id=(body.get("channel") or {}).get("id", ""),
             trigger_id=str(body.get("trigger_id") or ""),
+            message_ts=str(
+                (body.get("container") or {}).get("message_ts")
+                or (body.get("message") or {}).get("ts")
+                or ""
+            ),
+        )
+
+    def owe_update(
+        self, session: Session, pilot: Pilot, reply: Reply, *, kind: str, now: datetime
+    ) -> None:
+        """The message clicked in, rewritten to ``reply`` (through delivery: a later click's
+        update supersedes this one if it has not gone out yet)."""
+        if not (self.channel_id and self.message_ts):
+            return
+        owe(
+            session=session,
+            pilot=pilot,
+            key=f"{kind}:{self.message_ts}:{self.trigger_id or uuid.uuid4().hex}"[:100],
+            kind=kind,
+            message=reply.message(),
+            now=now,
+            method=UPDATE,
+            channel_id=self.channel_id,
+            target_ts=self.message_ts,
         )
 
     def parts(self, count: int) -> list[str]:
@@ -186,16 +214,12 @@ def tell(respond: Respond, text: str) -> None:
 
 
 def tell_in_channel(client: WebClient, channel_id: str, user_id: str, reply: Reply) -> None:
-    """After a modal: an ephemeral note in the pilot's channel (a DM if that fails)."""
+    """After a modal: an ephemeral note in the pilot's channel, the answer to the person
+    who submitted it. What they submitted is saved whether or not this arrives."""
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.message())
-        return
     except SlackApiError as error:
         log.info("could not post ephemerally in %s: %s", channel_id, slack_error_code(error))
-    try:
-        client.chat_postMessage(channel=user_id, **reply.message())
-    except SlackApiError as error:
-        log.warning("could not tell %s either: %s", user_id, slack_error_code(error))
 
 
 def modal_pilot(

@@ -6,14 +6,16 @@ from typing import TYPE_CHECKING
 
 from bot import blocks
 from bot.blocks import Reply
-from bot.blocks.flags import status_flag_parts
+from bot.blocks.flags import status_flag_parts, undelivered_part
 from bot.blocks.review import status_parts
 from bot.core.calendar import snapshot
 from bot.core.checkins import is_checkin_day
 from bot.core.localtime import local_date
 from bot.core.phases import PilotStatus
 from bot.core.reviews import progress_of_all, traffic
+from handlers.editing import channel_pilot
 from storage.db import read_only
+from storage.outbox import owe, undelivered_summary
 from storage.pilots import channel_pilot_view, plan_of
 from storage.reviews import status_record
 
@@ -35,6 +37,7 @@ def status_command(request: CommandRequest) -> Reply | None:
         plan = plan_of(row)
         today = local_date(now, plan.zone)
         record = status_record(connection=connection, pilot_id=row.id, as_of=now, today=today)
+        refused = undelivered_summary(connection=connection, pilot_id=row.id)
     snap = snapshot(plan, now)
     started = snap.status is not PilotStatus.NOT_STARTED
     extra = status_parts(
@@ -45,10 +48,20 @@ def status_command(request: CommandRequest) -> Reply | None:
     extra += status_flag_parts(
         record.open_flags, record.checked_in if is_checkin_day(plan, today) else None
     )
-    reply = blocks.status_reply(plan, snap, state=row.state, extra=extra)
     if request.parsed.args.get("visibility", "").lower() != "public":
-        return reply
-    # Ack first: posting to the channel is a Slack call that may be slow or fail.
+        # Only the person asking sees what Slack refused: it is for the team to fix.
+        extra += undelivered_part([(u.channel_id, u.dm_users, u.error, u.count) for u in refused])
+        return blocks.status_reply(plan, snap, state=row.state, extra=extra)
+    reply = blocks.status_reply(plan, snap, state=row.state, extra=extra)
+    with services.work() as session:
+        pilot = channel_pilot(session, request)
+        owe(
+            session=session,
+            pilot=pilot,
+            key=request.once_key("status"),
+            kind="status_public",
+            message=reply.message(),
+            now=now,
+        )
     request.ack()
-    request.client.chat_postMessage(channel=request.channel_id, **reply.message())
     return None

@@ -18,9 +18,21 @@ second) while the calling thread stores the outcomes, many per transaction:
   with the error, and logged.
 
 Nobody sleeps through a retry: the next attempt time is stored and a later round
-picks it up. A channel's later messages wait while an earlier one is owed, so
-messages owed while Slack was unreachable go out in order once it answers. The
-Slack client must have no retry handlers of its own: retries are ours, stored.
+picks it up. Messages queue per conversation (a channel, or a DM to someone): a
+conversation's later messages wait while an earlier one is owed, so messages owed
+while Slack was unreachable go out in order once it answers, and a DM in backoff
+holds back nobody else. The Slack client must have no retry handlers of its own:
+retries are ours, stored.
+
+A message may build on an earlier one (``after_key``): an update waits for the
+message it rewrites, a channel post for the thread it goes in, a DM up to
+``LINK_WAIT`` for the message it links to (then it goes without the link). What the
+bot must remember of a sent message (a flag announcement's ``ts``) is recorded in
+the transaction that marks it sent (``_ON_SENT``).
+
+Leases are short (``LEASE``) and renewed while their worker is alive, so the
+messages of a process that died go out within a minute; a message whose worker
+died mid-send is looked up in history before it is posted again.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -54,7 +66,9 @@ from schedules.escalation import prepare_escalation
 from schedules.reminders import prepare_reminder
 from storage import outbox
 from storage.db import unit_of_work
+from storage.flags import ANNOUNCEMENT_KIND, record_announcement
 from storage.models import OutboxMessage
+from storage.outbox import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +77,14 @@ DEFAULT_LIMIT = 1000  # rows leased per round
 DEFAULT_WORKERS = 16  # channels posted to at once (these threads never touch the database)
 CHANNEL_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: ~1 per second)
 PER_CHANNEL = 10  # a channel's messages leased per round: keeps a round short
-LEASE = timedelta(minutes=5)
+# A lease is renewed every RENEW_EVERY while its worker sends; a dead worker's rows are
+# free again after at most LEASE.
+LEASE = timedelta(seconds=30)
+RENEW_EVERY = 10.0  # seconds
+LINK_WAIT = timedelta(minutes=2)  # a DM waits this long for the message it links to
+# The header every request of delivery's client carries: the emulator flags a message
+# sent any other way (tests fail on it), so nothing reaches Slack around the outbox.
+DELIVERY_HEADER = "X-Pilot-Bot-Delivery"
 BACKOFF_FIRST = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=10)
 HISTORY_PAGES = 3  # x 100 messages looked through for an unknown send's key
@@ -82,6 +103,10 @@ _PREPARE: dict[str, Callable[[Session, OutboxMessage, datetime], str | None]] = 
 # Of those, the kinds whose message depends on the channel's earlier rows having been
 # sent (a reminder needs its check-in's thread): prepared only at the head of a batch.
 _PREPARED_AT_HEAD = frozenset({DueKind.REMINDER.value})
+# What to remember of a message once Slack has it: (session, pilot id, key, ts, thread).
+_ON_SENT: dict[str, Callable[[Session, int, str, str, str | None], None]] = {
+    ANNOUNCEMENT_KIND: record_announcement,  # a flag's announcement: its ts and thread
+}
 
 
 @dataclass
@@ -115,9 +140,12 @@ class _Owed:
     id: int
     pilot_id: int
     key: str
+    kind: str
     channel_id: str
     thread_ts: str | None
     dm_users: str  # a DM: its conversation is opened when it is sent
+    method: str  # post or update
+    target_ts: str | None  # an update: the message it rewrites
     payload: dict[str, Any]
     attempts: int
     # Slack may already have it: the last send timed out, or a worker holding the
@@ -125,15 +153,25 @@ class _Owed:
     suspect: bool
 
     @classmethod
-    def of(cls, row: OutboxMessage) -> _Owed:
+    def of(cls, row: OutboxMessage, built_on: OutboxMessage | None = None) -> _Owed:
+        """The row as it is sent; ``built_on``: the sent message its ``after_key`` names."""
         assert row.id is not None
+        channel_id, thread_ts, target_ts = row.channel_id, row.thread_ts, row.target_ts
+        if built_on is not None and built_on.sent_ts:
+            if row.method == outbox.UPDATE:
+                channel_id, target_ts = built_on.channel_id, built_on.sent_ts
+            elif not row.dm_users and not thread_ts:
+                thread_ts = built_on.thread_ts or built_on.sent_ts
         return cls(
             id=row.id,
             pilot_id=row.pilot_id,
             key=row.key,
-            channel_id=row.channel_id,
-            thread_ts=row.thread_ts,
+            kind=row.kind,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
             dm_users=row.dm_users,
+            method=row.method,
+            target_ts=target_ts,
             payload=outbox.payload_of(row),
             attempts=row.attempts,
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
@@ -155,11 +193,19 @@ class _Outcome:
 
 def make_delivery_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """The Web API client for delivery: no retry handlers (retries are stored), short timeout."""
+    return delivery_client(
+        token=settings.bot_token, base_url=settings.slack_api_url, timeout=timeout
+    )
+
+
+def delivery_client(*, token: str | None, base_url: str, timeout: float = 10) -> WebClient:
+    """The one client that sends what the bot owes, marked with ``DELIVERY_HEADER``."""
     return WebClient(
-        token=settings.bot_token,
-        base_url=settings.slack_api_url,
-        timeout=timeout,
+        token=token,
+        base_url=base_url,
+        timeout=timeout,  # type: ignore[arg-type]  # slack-sdk accepts a float
         retry_handlers=[],
+        headers={DELIVERY_HEADER: "1"},
     )
 
 
@@ -173,13 +219,19 @@ def deliver(
     channel_interval: float = CHANNEL_INTERVAL,
     worker_id: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    conversations: Collection[Conversation] | None = None,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
-    """One delivery round at ``now``; see the module docstring."""
+    """One delivery round at ``now``; see the module docstring.
+
+    ``conversations``: only these (a listener delivering what it just owed).
+    """
     require_aware(now, "now")
     me = worker_id or _worker_name()
     report = DeliveryReport()
-    _skip_pointless(engine, now, limit, report)
-    batches = _lease(engine, now, limit, me, report)
+    if conversations is None:
+        _skip_pointless(engine, now, limit, report)
+    batches = _lease(engine, now, limit, me, report, conversations, lease)
     if not batches:
         return report
 
@@ -202,7 +254,7 @@ def deliver(
         max_workers=min(workers, len(batches)), thread_name_prefix="delivery"
     ) as pool:
         futures = [pool.submit(send, batch) for batch in batches]
-        _record_while_sending(engine, results, futures, me, now, report)
+        _record_while_sending(engine, results, futures, me, now, report, lease)
     for future in futures:
         future.result()  # a bug in a worker surfaces here, after its outcomes are saved
     if report.leased or report.skipped:
@@ -239,17 +291,27 @@ def _skip_pointless(engine: Engine, now: datetime, limit: int, report: DeliveryR
 
 
 def _lease(
-    engine: Engine, now: datetime, limit: int, me: str, report: DeliveryReport
+    engine: Engine,
+    now: datetime,
+    limit: int,
+    me: str,
+    report: DeliveryReport,
+    among: Collection[Conversation] | None,
+    lease: timedelta,
 ) -> list[list[_Owed]]:
-    """Lease, per channel, the owed rows from the head of its queue whose time has come."""
+    """Lease, per conversation, the owed rows from the head of its queue whose time has
+    come."""
     with unit_of_work(engine) as session:
-        channels = outbox.ready_channels(session=session, now=now, limit=limit)
-        queues = outbox.owed_in_channels(session=session, channels=channels)
+        found = outbox.ready_conversations(session=session, now=now, limit=limit, among=among)
+        queues = outbox.owed_in_conversations(session=session, conversations=found)
         _skip_stopped_pilots(session, queues, now, report)
         wanted: list[list[OutboxMessage]] = []
+        built_on: dict[int, OutboxMessage] = {}
         budget = limit
         for queue in queues.values():
-            ready = _prepared(session, _ready_prefix(queue[:PER_CHANNEL], now), now, report)
+            ready = _ready_prefix(queue[:PER_CHANNEL], now)
+            ready = _built_on_sent(session, ready, now, report, built_on)
+            ready = _prepared(session, ready, now, report)
             ready = ready[:budget]
             if not ready:
                 report.waiting_channels += 1
@@ -263,7 +325,7 @@ def _lease(
             ids=[row.id for rows in wanted for row in rows if row.id is not None],
             worker=me,
             now=now,
-            until=now + LEASE,
+            until=now + lease,
         )
         batches, unused = [], []
         for rows in wanted:
@@ -274,11 +336,51 @@ def _lease(
                 if row.id not in got:
                     unused += [r.id for r in rows[index:] if r.id in got]
                     break
-                kept.append(_Owed.of(row))
+                kept.append(_Owed.of(row, built_on.get(row.id or 0)))
             if kept:
                 batches.append(kept)
         outbox.release(session=session, ids=[i for i in unused if i is not None], worker=me)
     return batches
+
+
+def _built_on_sent(
+    session: Session,
+    ready: list[OutboxMessage],
+    now: datetime,
+    report: DeliveryReport,
+    built_on: dict[int, OutboxMessage],
+) -> list[OutboxMessage]:
+    """The prefix of ``ready`` whose earlier messages (``after_key``) are settled.
+
+    A row stops its conversation while the message it builds on is still owed (a DM
+    only for ``LINK_WAIT``, then it goes without its link). An update of a message that
+    never reached Slack is skipped; a thread post whose parent never did goes to the
+    channel. ``built_on`` gets each kept row's sent message.
+    """
+    wanted = {(r.pilot_id, r.after_key) for r in ready if r.after_key}
+    earlier = outbox.messages_by_key(session=session, keys=wanted) if wanted else {}
+    kept: list[OutboxMessage] = []
+    for row in ready:
+        assert row.id is not None
+        first = earlier.get((row.pilot_id, row.after_key)) if row.after_key else None
+        if first is None:
+            kept.append(row)
+            continue
+        if first.status in outbox.OWED:
+            if row.dm_users and now >= row.due_at + LINK_WAIT:
+                kept.append(row)  # goes without the link
+                continue
+            break  # it and the conversation's later rows wait for the earlier message
+        if first.status == outbox.SENT:
+            built_on[row.id] = first
+        elif row.method == outbox.UPDATE:
+            reason = f"the message it updates ({first.key}) never reached Slack: {first.status}"
+            if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
+                log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
+                report.skipped.append(row.key)
+            continue
+        kept.append(row)
+    return kept
 
 
 def _prepared(
@@ -310,7 +412,7 @@ def _prepared(
 
 def _skip_stopped_pilots(
     session: Session,
-    queues: dict[tuple[str, str], list[OutboxMessage]],
+    queues: dict[Conversation, list[OutboxMessage]],
     now: datetime,
     report: DeliveryReport,
 ) -> None:
@@ -365,7 +467,9 @@ def _send_channel(
 ) -> None:
     last_post: float | None = None
     for index, owed in enumerate(batch):
-        if last_post is not None and interval > 0:
+        # Slack's one post a second per channel is for posts: updates are not held back.
+        posting = owed.method == outbox.POST
+        if posting and last_post is not None and interval > 0:
             wait = last_post + interval - time.monotonic()
             if wait > 0:
                 sleep(wait)
@@ -374,7 +478,7 @@ def _send_channel(
         except Exception:  # a bug, not Slack: keep the row owed and the batch going
             log.exception("delivery: sending %s (pilot %s) failed", owed.key, owed.pilot_id)
             outcome = _Outcome("retry", error="internal error", retry_at=_backoff(owed, now))
-        if outcome.kind != "history":
+        if posting and outcome.kind != "history":
             last_post = time.monotonic()
         emit(_Result(owed=owed, outcome=outcome))
         if outcome.holds_channel:
@@ -383,6 +487,8 @@ def _send_channel(
 
 
 def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
+    if owed.method == outbox.UPDATE:
+        return _update_one(client, owed, now)
     if owed.dm_users:
         # A DM goes to the conversation conversations.open answers (im:write); it is
         # opened now, so the row names people, not a channel that may change.
@@ -442,6 +548,23 @@ def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
         # A timeout or a dropped connection while waiting for the answer: it may be posted.
         return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
     return _Outcome("sent", ts=str(answer.get("ts") or ""))
+
+
+def _update_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
+    """chat.update: rewriting a message twice with the same content is harmless, so an
+    unknown outcome is simply tried again."""
+    if not owed.target_ts:
+        return _Outcome("failed", error="no message to update")
+    try:
+        answer = client.chat_update(channel=owed.channel_id, ts=owed.target_ts, **owed.payload)
+    except SlackApiError as error:
+        status, code = _status_and_code(error)
+        if status == 429 or status >= 500 or code in _TRANSIENT | _MAYBE_POSTED:
+            return _Outcome("retry", error=code, retry_at=_retry_at(error, owed, now))
+        return _Outcome("failed", error=code)
+    except Exception as error:
+        return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+    return _Outcome("sent", ts=str(answer.get("ts") or owed.target_ts))
 
 
 def _with_permalink(client: WebClient, owed: _Owed) -> dict[str, Any]:
@@ -537,10 +660,19 @@ def _record_while_sending(
     me: str,
     now: datetime,
     report: DeliveryReport,
+    lease: timedelta,
 ) -> None:
     pending: list[_Result] = []
-    last_flush = time.monotonic()
+    started = last_flush = last_renewal = time.monotonic()
+    renew_every = min(RENEW_EVERY, lease.total_seconds() / 3)
     while True:
+        if time.monotonic() - last_renewal >= renew_every:
+            # Still alive and sending: keep this round's leases (the clock may be a test's
+            # fixed one, so the time spent sending is added to it).
+            elapsed = timedelta(seconds=time.monotonic() - started)
+            with unit_of_work(engine) as session:
+                outbox.renew(session=session, worker=me, until=now + elapsed + lease)
+            last_renewal = time.monotonic()
         finished = all(future.done() for future in futures)
         try:
             pending.append(results.get(timeout=FLUSH_EVERY))
@@ -568,6 +700,16 @@ def _record(
         ]
         outbox.mark_sent_many(session=session, sent=sent, worker=me, now=now)
         for result in results:
+            if result.owed is not None and result.outcome is not None:
+                remember = _ON_SENT.get(result.owed.kind)
+                if remember is not None and result.outcome.kind in ("sent", "history"):
+                    remember(
+                        session,
+                        result.owed.pilot_id,
+                        result.owed.key,
+                        result.outcome.ts,
+                        result.owed.thread_ts,
+                    )
             owed, outcome = result.owed, result.outcome
             if result.release:
                 outbox.release(session=session, ids=list(result.release), worker=me)

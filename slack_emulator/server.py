@@ -14,10 +14,13 @@ from urllib.parse import unquote
 
 from slack_emulator.calls import Call, parse_params
 from slack_emulator.faults import ChannelRateLimit, Fault, FaultPlan
+from slack_emulator.marks import DELIVERY_MARK_HEADER, OWED_METHODS, lacks_mark, register
 from slack_emulator.methods import METHODS, respond
 from slack_emulator.workspace import Message, ResponsePost, SlackError, Workspace
 
 T = TypeVar("T")
+
+__all__ = ["DELIVERY_MARK_HEADER", "OWED_METHODS", "SlackEmulator"]
 
 Answer = tuple[int, dict[str, str], dict[str, Any], float]
 
@@ -52,13 +55,19 @@ class SlackEmulator:
     recorded as a :class:`Call`; failures can be scripted with :meth:`fail`,
     :meth:`slow`, :meth:`go_offline` and ``post_rate_per_channel``; tests wait for the
     bot with :meth:`wait_for` rather than sleeping. Thread-safe: one lock guards all state.
+
+    Posts, updates, deletes, DM opens, uploads and public response_url answers that arrive
+    without :data:`DELIVERY_MARK_HEADER` are kept apart (:meth:`unmarked_calls`); the test
+    suite fails a test that made any, unless ``strict_delivery=False`` or
+    :meth:`allow_unmarked`.
     """
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0001",  # noqa: S107
                  bot_user_id: str = "UBOT", bot_id: str = "BBOT", latency: float = 0.0,
                  post_rate_per_channel: float | None = None, app_id: str = "A0001",
                  team_name: str = "Pilot Test", team_domain: str = "pilot-test",
-                 bot_name: str = "pilot-bot", trigger_ttl: float | None = 3.0) -> None:
+                 bot_name: str = "pilot-bot", trigger_ttl: float | None = 3.0,
+                 strict_delivery: bool = True) -> None:
         self.token = token
         self.latency = latency
         self.trigger_ttl = trigger_ttl  # seconds a new trigger_id lives; None: forever
@@ -68,12 +77,15 @@ class SlackEmulator:
                              bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id,
                              bot_name=bot_name)
         self._calls: list[Call] = []
+        self._unmarked: list[Call] = []  # not cleared by reset_calls()
+        self._strict_delivery = strict_delivery
         self._faults = FaultPlan()
         self._rate = ChannelRateLimit(post_rate_per_channel) if post_rate_per_channel else None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
         self._started = time.monotonic()
+        register(self)
 
     # ----- identity ------------------------------------------------------------------------
 
@@ -249,9 +261,34 @@ class SlackEmulator:
             return [c for c in self._calls if c.method == method]
 
     def reset_calls(self) -> None:
-        """Forget the recorded calls (state such as history is kept)."""
+        """Forget the recorded calls (state such as history is kept).
+
+        The calls made without the delivery mark are kept (see :meth:`unmarked_calls`).
+        """
         with self._changed:
             self._calls.clear()
+
+    def unmarked_calls(self) -> list[Call]:
+        """Every call that owed the delivery mark and lacked it, in order, whatever its
+        answer (injected failures included), also those forgotten by :meth:`reset_calls`.
+
+        Owing the mark: a call to one of :data:`OWED_METHODS`, or a response_url post with
+        ``response_type: in_channel``, ``replace_original`` or ``delete_original``.
+        """
+        with self._changed:
+            return list(self._unmarked)
+
+    @property
+    def strict_delivery(self) -> bool:
+        """False once unmarked calls are allowed (the suite-wide check skips this emulator)."""
+        with self._changed:
+            return self._strict_delivery
+
+    def allow_unmarked(self) -> None:
+        """Exempt this emulator from the suite-wide delivery-mark check, for a test that
+        sends unmarked calls on purpose. :meth:`unmarked_calls` still lists them."""
+        with self._changed:
+            self._strict_delivery = False
 
     def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
         """A channel's history, oldest first (top-level messages and broadcasts only,
@@ -470,4 +507,6 @@ class SlackEmulator:
 
     def _record(self, call: Call) -> None:
         self._calls.append(call)
+        if lacks_mark(call):
+            self._unmarked.append(call)
         self._changed.notify_all()

@@ -21,6 +21,8 @@ from bot.core.flags import (
     FlagSource,
     FlagState,
     acknowledge,
+    flag_ref,
+    parse_flag_ref,
     resolve,
 )
 from bot.core.risks import RiskCategory
@@ -101,6 +103,31 @@ def set_announcement(*, session: Session, flag: Flag, ts: str, thread_ts: str) -
     flag.announcement_ts, flag.thread_ts = ts, thread_ts
     session.add(flag)
     session.flush()
+
+
+# The outbox kind of a flag's announcement, and its key: "flag:F-3".
+ANNOUNCEMENT_KIND = "flag_announcement"
+FLAG_UPDATE_KIND = "flag_update"  # the announcement rewritten as the flag moves on
+FLAG_LINE_KIND = "flag_line"  # a line in the flag's thread (acknowledged, resolved, ...)
+_ANNOUNCEMENT_PREFIX = "flag:"
+
+
+def announcement_key(number: int) -> str:
+    return f"{_ANNOUNCEMENT_PREFIX}{flag_ref(number)}"
+
+
+def record_announcement(
+    session: Session, pilot_id: int, key: str, ts: str, thread_ts: str | None
+) -> None:
+    """Delivery's word that Slack took a flag's announcement (``key``) as ``ts``: the flag
+    remembers where it was announced, for its updates, thread lines and links."""
+    flag = flag_by_number(
+        session=session,
+        pilot_id=pilot_id,
+        number=parse_flag_ref(key.removeprefix(_ANNOUNCEMENT_PREFIX)),
+    )
+    if flag is not None and ts:
+        set_announcement(session=session, flag=flag, ts=ts, thread_ts=thread_ts or ts)
 
 
 def flag_by_number(

@@ -217,6 +217,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_channel_status", "team_id", "channel_id", "status"),
         Index("ix_outbox_channel_sent_ts", "channel_id", "sent_ts"),
+        # /pilot status counts a pilot's messages Slack refused for good.
+        Index("ix_outbox_pilot_status", "pilot_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,6 +232,14 @@ class OutboxMessage(SQLModel, table=True):
     # A direct message: the user ids it goes to (comma separated; several make a group
     # DM). Delivery opens the conversation (conversations.open) when it sends the row.
     dm_users: str = Field(default="", max_length=400)
+    # "post" (chat.postMessage) or "update" (chat.update of the message ``after_key``
+    # names, or of ``target_ts`` in ``channel_id`` when that message is not ours to key).
+    method: str = Field(default="post", max_length=16)
+    # The key of an earlier message of the same pilot that this one builds on: the
+    # message an update rewrites, the thread a channel post goes in (when ``thread_ts``
+    # is not known yet), the message a DM links to. Delivery waits for it to be sent.
+    after_key: str = Field(default="", max_length=100)
+    target_ts: str | None = Field(default=None, max_length=32)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
     due_at: datetime = Field(sa_column=instant())
     # After this instant the message is pointless (a check-in's local day is over).

@@ -13,15 +13,20 @@ Keyword-only functions that take the session; the caller's unit of work commits.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import OutboxMessage, Pilot
+
+POST = "post"  # chat.postMessage
+UPDATE = "update"  # chat.update
 
 PENDING = "pending"
 UNKNOWN = "unknown"  # a send timed out: Slack may or may not have the message
@@ -29,6 +34,24 @@ SENT = "sent"
 SKIPPED = "skipped"
 FAILED = "failed"
 OWED = (PENDING, UNKNOWN)
+
+# session.info entry where enqueueing notes the conversations that were owed something,
+# so the caller can wake delivery for them once its unit of work has committed.
+OWED_CONVERSATIONS = "pilot_bot.owed_conversations"
+
+# A conversation: the queue a message waits in, in order. The pilot's channel, or a
+# DM to someone (the channel column then names the pilot's channel, for the record).
+Conversation = tuple[str, str, str]  # (team id, channel id, DM user ids or "")
+
+
+def conversation_of(message: OutboxMessage) -> Conversation:
+    return (message.team_id, message.channel_id, message.dm_users)
+
+
+def owed_conversations(session: Session) -> set[Conversation]:
+    """The conversations this session's unit of work owed messages to (and forgets them)."""
+    found: set[Conversation] = session.info.pop(OWED_CONVERSATIONS, set())
+    return found
 
 
 def payload_of(message: OutboxMessage) -> dict[str, Any]:
@@ -70,7 +93,92 @@ def enqueue_many(*, session: Session, messages: Sequence[OutboxMessage]) -> set[
     )
     rows = [message.model_dump(exclude={"id"}) for message in messages]
     # RETURNING, not rowcount: drivers disagree about rowcount for an INSERT.
-    return {(pilot_id, key) for pilot_id, key in session.exec(statement, params=rows)}
+    inserted = {(pilot_id, key) for pilot_id, key in session.exec(statement, params=rows)}
+    owed = session.info.setdefault(OWED_CONVERSATIONS, set())
+    for message in messages:
+        if (message.pilot_id, message.key) in inserted and message.status in OWED:
+            owed.add(conversation_of(message))
+    return inserted
+
+
+def owe(
+    *,
+    session: Session,
+    pilot: Pilot,
+    key: str,
+    kind: str,
+    message: dict[str, Any],
+    now: datetime,
+    thread_ts: str | None = None,
+    dm_user: str = "",
+    method: str = POST,
+    after_key: str = "",
+    channel_id: str | None = None,
+    target_ts: str | None = None,
+) -> bool:
+    """Owe one message of ``pilot``'s, due now, in the caller's unit of work.
+
+    A channel post (in ``thread_ts``, or in the thread of the message ``after_key``
+    names once that one is sent), a DM to ``dm_user`` (which may link to ``after_key``'s
+    message), or an update (``method=UPDATE``) of ``after_key``'s message, or of
+    ``target_ts`` in ``channel_id``. An update replaces any older update of the same
+    message still waiting: only the latest state is worth sending. False when ``key``
+    was owed already (a retried request, a double click).
+    """
+    assert pilot.id is not None
+    row = OutboxMessage(
+        pilot_id=pilot.id,
+        key=key,
+        kind=kind,
+        team_id=pilot.team_id,
+        enterprise_id=pilot.enterprise_id,
+        channel_id=channel_id or pilot.channel_id,
+        thread_ts=thread_ts,
+        dm_users=dm_user,
+        method=method,
+        after_key=after_key,
+        target_ts=target_ts,
+        payload=encode_payload(message),
+        due_at=now,
+        next_attempt_at=now,
+        created_at=now,
+        status=PENDING,
+    )
+    if not enqueue(session=session, message=row):
+        return False
+    if method == UPDATE:
+        _supersede(session, row)
+    return True
+
+
+def _supersede(session: Session, newer: OutboxMessage) -> None:
+    """Older updates of the message ``newer`` updates, not yet taken by Slack nor leased,
+    are skipped: ``newer`` shows the latest state."""
+    same_target = (
+        col(OutboxMessage.after_key) == newer.after_key
+        if newer.after_key
+        else and_(
+            col(OutboxMessage.channel_id) == newer.channel_id,
+            col(OutboxMessage.target_ts) == newer.target_ts,
+        )
+    )
+    session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.pilot_id) == newer.pilot_id,
+            col(OutboxMessage.method) == UPDATE,
+            col(OutboxMessage.key) != newer.key,
+            same_target,
+            col(OutboxMessage.status).in_(OWED),
+            _free(newer.created_at),
+        )
+        .values(
+            status=SKIPPED,
+            skipped_reason=f"superseded by a later update ({newer.key})",
+            next_attempt_at=None,
+        ),
+        execution_options=_BULK,
+    )
 
 
 def message_for_key(*, session: Session, pilot_id: int, key: str) -> OutboxMessage | None:
@@ -141,45 +249,112 @@ def skip_owed(*, session: Session, message_id: int, now: datetime, reason: str) 
     return bool(result.rowcount == 1)
 
 
-def ready_channels(*, session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
-    """(team, channel) pairs with an owed row whose next attempt has come, oldest first."""
-    rows = session.exec(
-        select(OutboxMessage.team_id, OutboxMessage.channel_id, OutboxMessage.due_at)
-        .where(
-            col(OutboxMessage.status).in_(OWED),
-            col(OutboxMessage.next_attempt_at) <= now,
-            _free(now),
+def ready_conversations(
+    *,
+    session: Session,
+    now: datetime,
+    limit: int,
+    among: Collection[Conversation] | None = None,
+) -> list[Conversation]:
+    """Conversations with an owed row whose next attempt has come, oldest first
+    (``among``: only these)."""
+    query = select(
+        OutboxMessage.team_id, OutboxMessage.channel_id, OutboxMessage.dm_users
+    ).where(
+        col(OutboxMessage.status).in_(OWED),
+        col(OutboxMessage.next_attempt_at) <= now,
+        _free(now),
+    )
+    if among is not None:
+        if not among:
+            return []
+        query = query.where(
+            col(OutboxMessage.team_id).in_({c[0] for c in among}),
+            col(OutboxMessage.channel_id).in_({c[1] for c in among}),
         )
-        .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
-        .limit(limit)
+    rows = session.exec(
+        query.order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit)
     ).all()
-    seen: dict[tuple[str, str], None] = {}
-    for team_id, channel_id, _ in rows:
-        seen.setdefault((team_id, channel_id), None)
+    seen: dict[Conversation, None] = {}
+    for team_id, channel_id, dm_users in rows:
+        conversation = (team_id, channel_id, dm_users)
+        if among is None or conversation in among:
+            seen.setdefault(conversation, None)
     return list(seen)
 
 
-def owed_in_channels(
-    *, session: Session, channels: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], list[OutboxMessage]]:
-    """Every owed row of each channel, in sending order (due_at, id)."""
-    found: dict[tuple[str, str], list[OutboxMessage]] = {c: [] for c in channels}
-    by_team: dict[str, list[str]] = {}
-    for team_id, channel_id in channels:
-        by_team.setdefault(team_id, []).append(channel_id)
+def owed_in_conversations(
+    *, session: Session, conversations: Sequence[Conversation]
+) -> dict[Conversation, list[OutboxMessage]]:
+    """Every owed row of each conversation, in sending order (due_at, id)."""
+    found: dict[Conversation, list[OutboxMessage]] = {c: [] for c in conversations}
+    by_team: dict[str, set[str]] = {}
+    for team_id, channel_id, _ in conversations:
+        by_team.setdefault(team_id, set()).add(channel_id)
     for team_id, channel_ids in by_team.items():
         rows = session.exec(
             select(OutboxMessage)
             .where(
                 OutboxMessage.team_id == team_id,
-                col(OutboxMessage.channel_id).in_(channel_ids),
+                col(OutboxMessage.channel_id).in_(sorted(channel_ids)),
                 col(OutboxMessage.status).in_(OWED),
             )
             .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
         ).all()
         for row in rows:
-            found[(row.team_id, row.channel_id)].append(row)
+            queue = found.get(conversation_of(row))
+            if queue is not None:
+                queue.append(row)
     return found
+
+
+def messages_by_key(
+    *, session: Session, keys: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], OutboxMessage]:
+    """The rows named by (pilot id, key), those that exist."""
+    found: dict[tuple[int, str], OutboxMessage] = {}
+    by_pilot: dict[int, set[str]] = {}
+    for pilot_id, key in keys:
+        by_pilot.setdefault(pilot_id, set()).add(key)
+    for pilot_id, names in by_pilot.items():
+        rows = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.pilot_id == pilot_id, col(OutboxMessage.key).in_(sorted(names))
+            )
+        ).all()
+        found.update({(row.pilot_id, row.key): row for row in rows})
+    return found
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """Messages Slack refused for good, to one place, for one reason."""
+
+    channel_id: str
+    dm_users: str  # a DM: to these people
+    error: str
+    count: int
+
+
+def undelivered_summary(*, connection: Connection, pilot_id: int) -> list[Undelivered]:
+    """The pilot's refused messages grouped by where and why (indexed: pilot, status)."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    rows = connection.execute(
+        select(table.c.channel_id, table.c.dm_users, table.c.last_error, func.count())
+        .where(table.c.pilot_id == pilot_id, table.c.status == FAILED)
+        .group_by(table.c.channel_id, table.c.dm_users, table.c.last_error)
+        .order_by(func.count().desc())
+    ).all()
+    return [Undelivered(channel, dm, error, count) for channel, dm, error, count in rows]
+
+
+def undelivered_of(*, session: Session, pilot_id: int) -> Sequence[OutboxMessage]:
+    """The pilot's messages Slack refused for good, newest first."""
+    return session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.pilot_id == pilot_id, OutboxMessage.status == FAILED)
+        .order_by(col(OutboxMessage.due_at).desc(), col(OutboxMessage.id).desc())
+    ).all()
 
 
 def claim(
@@ -204,6 +379,16 @@ def claim(
         execution_options=_BULK,
     )
     return {row[0] for row in result}
+
+
+def renew(*, session: Session, worker: str, until: datetime) -> None:
+    """Extend every lease ``worker`` still holds to ``until``: it is alive and sending."""
+    session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.claimed_by) == worker, col(OutboxMessage.status).in_(OWED))
+        .values(claimed_until=until),
+        execution_options=_BULK,
+    )
 
 
 def release(*, session: Session, ids: Sequence[int], worker: str) -> None:

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.blocks import ids
 from bot.clock import FakeClock
 from bot.core.plan import Plan
-from schedules.delivery import DeliveryReport, deliver
+from schedules.delivery import DeliveryReport, deliver, delivery_client
 from schedules.tick import tick
 from slack_emulator.server import SlackEmulator
 from storage.checkins import replies_of_day
@@ -69,12 +69,7 @@ def keys(messages: Sequence[OutboxMessage]) -> list[str]:
 
 def slack_client(emulator: SlackEmulator, *, timeout: float = 3) -> WebClient:
     """What delivery uses: no retry handlers (retries are stored), a short timeout."""
-    return WebClient(
-        token=emulator.token,
-        base_url=emulator.api_url,
-        timeout=timeout,  # type: ignore[arg-type]
-        retry_handlers=[],
-    )
+    return delivery_client(token=emulator.token, base_url=emulator.api_url, timeout=timeout)
 
 
 def play(

@@ -1,5 +1,12 @@
 """Fixtures: a fresh database per test (SQLite, and PostgreSQL when TEST_DATABASE_URL
-is set), the Slack emulator, and the real bot served over HTTP against both."""
+is set), the Slack emulator, and the real bot served over HTTP against both.
+
+Suite-wide: a test fails if any emulator it used received a post, update, delete, DM open,
+upload or public response_url answer without the delivery mark (slack_emulator.marks),
+i.e. one that went around delivery (say(), client.chat_postMessage, api_call, respond()).
+Opt out per emulator (``emulator.allow_unmarked()``) or per test
+(``@pytest.mark.allow_unmarked``); the emulator's own tests (tests/emulator/, which drive
+the raw Web API) are exempt, except test_delivery_mark.py."""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FakeClock
 from bot.harness import RunningBot, running_bot
+from slack_emulator.marks import created_emulators, live_emulators, unmarked_report
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate
 
@@ -33,6 +41,41 @@ BACKENDS = [
         ],
     ),
 ]
+
+
+# The emulator's own tests call the raw Web API on purpose; test_delivery_mark.py tests the
+# check itself, so it stays under it.
+RAW_API_TESTS = Path(__file__).parent / "emulator"
+CHECKED_RAW_API_TESTS = frozenset({"test_delivery_mark.py"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_unmarked: the test may send Slack calls without the delivery mark"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if RAW_API_TESTS in item.path.parents and item.path.name not in CHECKED_RAW_API_TESTS:
+            item.add_marker(pytest.mark.allow_unmarked)
+
+
+@pytest.fixture(autouse=True)
+def delivery_mark_check(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if an emulator it used got a call that owed the delivery mark and
+    lacked it. Autouse, so set up first and torn down last: the check runs after the
+    test's other fixtures (the bot, the emulator) have stopped. It covers every emulator
+    created during the test (stopped or dropped ones too) and the calls made during the
+    test to emulators that outlive it."""
+    before = {emulator: len(emulator.unmarked_calls()) for emulator in live_emulators()}
+    with created_emulators() as created:
+        yield
+    if request.node.get_closest_marker("allow_unmarked"):
+        return
+    report = unmarked_report([*before, *created], already=before)
+    if report:
+        pytest.fail(report, pytrace=False)
 
 
 @pytest.fixture(params=BACKENDS)

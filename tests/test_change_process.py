@@ -14,6 +14,7 @@ from storage.db import unit_of_work
 from storage.models import ChangeRequest, Pilot
 from storage.record import scope_of
 from storage.team import change_log
+from tests.cadence_helpers import eventually
 from tests.helpers import CHANNEL, store_member, store_pilot
 
 SPONSOR, IMPLEMENTER, END_USER, OWNER = "U0002", "U0003", "U0004", "U0001"
@@ -486,15 +487,22 @@ def test_an_ended_pilot_takes_no_changes(bot, pilot):
     assert command(bot, RAMP_CHANGE) == "This pilot has ended; its plan no longer changes."
 
 
-def test_a_failed_dm_is_reported_to_the_requester(bot, pilot):
+def test_a_dm_slack_refuses_for_good_shows_in_status(bot, pilot):
     bot.emulator.fail("conversations.open", error="cannot_dm_bot")
     answer = command(bot, RAMP_CHANGE)
     assert answer.startswith("CH-1 is recorded")
-    note = bot.emulator.wait_for(lambda e: e.ephemerals(CHANNEL, OWNER))[-1]
-    assert note["text"].startswith(
-        "CH-1 is recorded, but I could not message <@U0002> (`cannot_dm_bot`)."
-    )
-    assert "Change requested (CH-1)" in bot.emulator.messages(CHANNEL)[-1]["text"]
+    bot.emulator.wait_for(lambda e: "Change requested (CH-1)" in e.messages(CHANNEL)[-1]["text"])
+
+    def refused_line():
+        status = command(bot, "status")
+        return status if "Undelivered" in status else ""
+
+    status = eventually(refused_line)
+    assert "1 to DM to <@U0002>: `cannot_dm_bot`" in status
+    # Refused for good: never tried again.
+    bot.emulator.reset_calls()
+    command(bot, "status")
+    assert not bot.emulator.calls_to("conversations.open")
 
 
 def test_the_clock_decides_when_the_pilot_has_started(bot, pilot, clock):

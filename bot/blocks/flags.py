@@ -364,3 +364,27 @@ def status_flag_parts(
             )
         )
     return parts
+
+
+def undelivered_part(
+    undelivered: Sequence[tuple[str, str, str, int]],
+) -> list[tuple[str, str]]:
+    """`/pilot status`'s line for messages Slack refused for good ((channel, DM users,
+    Slack's error, how many) each): nothing when every message went out."""
+    if not undelivered:
+        return []
+    total = sum(count for *_, count in undelivered)
+    lines = []
+    for channel, dm_users, error, count in undelivered[:5]:
+        where = (
+            "DM to " + ", ".join(f"<@{u}>" for u in dm_users.split(",") if u)
+            if dm_users
+            else f"<#{channel}>"
+        )
+        lines.append(f"{count} to {where}: `{error or 'refused'}`")
+    more = len(undelivered) - 5
+    if more > 0:
+        lines.append(f"and {more} more; `pilot-bot agenda` lists them all")
+    noun = "message" if total == 1 else "messages"
+    return [(f":warning: Undelivered ({total} {noun} Slack refused)", "\n".join(lines))]
+
