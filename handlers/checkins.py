@@ -34,12 +34,14 @@ from handlers.reviewing import (
     multiline_value,
 )
 from storage.checkins import (
+    STATUS_POST_KIND,
     CheckinThread,
     checkin_thread,
     delete_reply,
     first_delivery,
     reply_at,
     save_reply,
+    status_post_key,
 )
 from storage.db import unit_of_work
 from storage.outbox import owe
@@ -222,8 +224,8 @@ def post_status(
             owe(
                 session=session,
                 pilot=pilot,
-                key=f"checkin_status:{click.user_id}:{posted_as}",
-                kind="checkin_status",
+                key=status_post_key(click.user_id, posted_as),
+                kind=STATUS_POST_KIND,
                 message=reply.message(),
                 now=now,
                 thread_ts=thread.ts,

@@ -63,8 +63,10 @@ from bot.core.localtime import require_aware
 from bot.settings import Settings
 from schedules.escalation import KIND as ESCALATION
 from schedules.escalation import prepare_escalation
+from schedules.refusals import tell_owner, tells_owner
 from schedules.reminders import prepare_reminder
 from storage import outbox
+from storage.checkins import STATUS_POST_KIND, record_status_post
 from storage.db import unit_of_work
 from storage.flags import ANNOUNCEMENT_KIND, record_announcement
 from storage.models import OutboxMessage
@@ -106,6 +108,7 @@ _PREPARED_AT_HEAD = frozenset({DueKind.REMINDER.value})
 # What to remember of a message once Slack has it: (session, pilot id, key, ts, thread).
 _ON_SENT: dict[str, Callable[[Session, int, str, str, str | None], None]] = {
     ANNOUNCEMENT_KIND: record_announcement,  # a flag's announcement: its ts and thread
+    STATUS_POST_KIND: record_status_post,  # a posted status: the check-in takes its ts
 }
 
 
@@ -117,12 +120,15 @@ class DeliveryReport:
     unknown: list[str] = field(default_factory=list)  # timed out: history is checked first
     failed: list[str] = field(default_factory=list)  # refused for good
     skipped: list[str] = field(default_factory=list)  # pointless before Slack took them
-    waiting_channels: int = 0  # channels held back behind an earlier owed message
+    waiting_channels: int = 0  # conversations held back behind an earlier owed message
+    # Conversations owed new messages by this round (the owner told of a refusal).
+    owed_meanwhile: set[Conversation] = field(default_factory=set)
 
     def merge(self, other: DeliveryReport) -> None:
         for name in ("sent", "found_in_history", "retrying", "unknown", "failed", "skipped"):
             getattr(self, name).extend(getattr(other, name))
         self.waiting_channels += other.waiting_channels
+        self.owed_meanwhile |= other.owed_meanwhile
 
     @property
     def leased(self) -> int:
@@ -733,6 +739,16 @@ def _record(
                     session=session, message_id=owed.id, worker=me, error=outcome.error
                 )
                 report.failed.append(owed.key)
+                if tells_owner(owed.kind) and not owed.dm_users:
+                    tell_owner(
+                        session,
+                        owed.pilot_id,
+                        owed.key,
+                        owed.kind,
+                        owed.channel_id,
+                        outcome.error,
+                        now,
+                    )
                 log.warning(
                     "delivery: Slack refused %s for pilot %s in %s: %s%s",
                     owed.key,
@@ -761,6 +777,7 @@ def _record(
                 )
             if not held:
                 lost.append(owed.key)
+        report.owed_meanwhile |= outbox.owed_conversations(session)
     for key in lost:
         log.warning("delivery: lost the lease on %s before recording its outcome", key)
 

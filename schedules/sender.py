@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
-from schedules.delivery import deliver
+from schedules.delivery import DeliveryReport, deliver
 from storage.outbox import Conversation
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Sender:
         client: WebClient,
         clock: Clock,
         workers: int = WORKERS,
-        deliver_round: Callable[..., object] = deliver,
+        deliver_round: Callable[..., DeliveryReport] = deliver,
     ) -> None:
         self._engine, self._client, self._clock = engine, client, clock
         self._deliver = deliver_round
@@ -62,13 +62,15 @@ class Sender:
                 self._pool.submit(self._round, idle)
 
     def _round(self, conversations: frozenset[Conversation]) -> None:
+        follow_up: set[Conversation] = set()  # owed by the round itself (a refusal told)
         try:
-            self._deliver(
+            report = self._deliver(
                 engine=self._engine,
                 client=self._client,
                 now=self._clock.now(),
                 conversations=conversations,
             )
+            follow_up = report.owed_meanwhile
         except Exception:  # still owed: the scheduler's next round tries again
             log.exception("delivering right after a request failed; the messages stay owed")
         finally:
@@ -80,6 +82,8 @@ class Sender:
                     self._pool.submit(self._round, again)
                 else:
                     self._busy -= again
+        if follow_up:
+            self.wake(follow_up)
 
     def close(self) -> None:
         """Finish the rounds under way, take no more."""

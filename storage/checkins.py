@@ -112,6 +112,31 @@ def reply_at(*, session: Session, team_id: str, channel_id: str, ts: str) -> Che
     ).first()
 
 
+# The outbox kind of a status someone posted with Post status, and its key's shape:
+# "checkin_status:<user>:<the reply's ts until Slack has the post>".
+STATUS_POST_KIND = "checkin_status"
+
+
+def status_post_key(user_id: str, placeholder_ts: str) -> str:
+    return f"{STATUS_POST_KIND}:{user_id}:{placeholder_ts}"
+
+
+def record_status_post(
+    session: Session, pilot_id: int, key: str, ts: str, thread_ts: str | None
+) -> None:
+    """Delivery's word that Slack took a posted status as ``ts``: the stored check-in
+    takes the message's own ts, as a reply typed in the thread has."""
+    placeholder = key.split(":", 2)[2]  # checkin_status:<user>:<placeholder>
+    row = session.exec(
+        select(CheckinReply).where(
+            CheckinReply.pilot_id == pilot_id, CheckinReply.ts == placeholder
+        )
+    ).first()
+    if row is not None and ts:
+        row.ts = ts
+        session.add(row)
+
+
 def delete_reply(*, session: Session, team_id: str, channel_id: str, ts: str) -> bool:
     row = reply_at(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
     if row is None:

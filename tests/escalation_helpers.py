@@ -125,6 +125,20 @@ class Dm:
     params: dict[str, Any]
 
 
+def dm_steps(emulator: SlackEmulator) -> list[set[str]]:
+    """Who got each escalation step's DMs, step by step in the order Slack received them
+    (DMs to different people go out side by side, so within a step there is no order)."""
+    steps: list[tuple[str, set[str]]] = []
+    for dm in dms(emulator):
+        key = ((dm.params.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+        step = ":".join(str(key).split(":")[:3])  # escalation:F-1:s2
+        if steps and steps[-1][0] == step:
+            steps[-1][1].add(dm.user)
+        else:
+            steps.append((step, {dm.user}))
+    return [users for _, users in steps]
+
+
 def dms(emulator: SlackEmulator) -> list[Dm]:
     """The bot's DMs, in the order Slack received them, with who each went to."""
     by_channel = {emulator.dm_channel(user): user for user in NAMES}
@@ -144,9 +158,10 @@ def thread_lines(emulator: SlackEmulator, flag: Flag) -> list[str]:
     return [
         m["text"]
         for m in emulator.thread(CHANNEL, flag.thread_ts)[1:]
-        if (m.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith(
-            "escalation:"
-        )
+        if (m.get("metadata") or {})
+        .get("event_payload", {})
+        .get("key", "")
+        .startswith("escalation:")
     ]
 
 

@@ -155,7 +155,8 @@ def test_post_status_opens_the_form_and_posts_the_status_in_the_thread(bot, cloc
     assert post.params["thread_ts"] == thread
     assert post.params["text"].startswith("<@U0002> checked in: :large_yellow_circle: *Yellow*")
     assert "<!channel>" not in post.params["text"]  # people's words never ping a channel
-    [reply] = eventually(lambda: replies(bot))
+    # Counted at once; it takes the post's ts once Slack has the post.
+    [reply] = eventually(lambda: [r for r in replies(bot) if r.ts == post.response["ts"]])
     assert (reply.user_id, reply.status, reply.text) == (
         "U0002",
         "yellow",

@@ -164,7 +164,11 @@ def test_when_the_bot_is_not_in_the_channel_the_owner_hears_why(bot):
     bot.emulator.add_channel("C0OUT", name="pilot-out", is_member=False)
     bot.sender.command(ONE_LINE, channel_id="C0OUT")
     (dm,) = bot.emulator.wait_for(
-        lambda e: [c for c in e.calls_to("chat.postMessage") if c.params["channel"] == "U0001"]
+        lambda e: [
+            c
+            for c in e.calls_to("chat.postMessage")
+            if c.params["channel"] == e.dm_channel("U0001")
+        ]
     )
     assert (
         "Created *Acme POC*, but I could not post it in <#C0OUT> (not_in_channel)"
