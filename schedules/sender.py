@@ -43,7 +43,7 @@ class Sender:
         self._engine, self._client, self._clock = engine, client, clock
         self._deliver = deliver_round
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sender")
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._closed = False
         # A conversation this sender is delivering to holds its messages under lease, so
         # a round for it now would find nothing to send: it is marked to go again instead.
@@ -82,8 +82,14 @@ class Sender:
                     self._pool.submit(self._round, again)
                 else:
                     self._busy -= again
+                self._lock.notify_all()
         if follow_up:
             self.wake(follow_up)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no round is under way (tests, and a tidy shutdown); False on timeout."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._busy, timeout)
 
     def close(self) -> None:
         """Finish the rounds under way, take no more."""

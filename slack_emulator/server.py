@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, TypeVar
@@ -23,6 +25,17 @@ T = TypeVar("T")
 __all__ = ["DELIVERY_MARK_HEADER", "OWED_METHODS", "SlackEmulator"]
 
 Answer = tuple[int, dict[str, str], dict[str, Any], float]
+
+
+@dataclass
+class _Flaky:
+    """Random failures in force (see :meth:`SlackEmulator.flaky`)."""
+
+    methods: frozenset[str]
+    rate: float
+    rng: random.Random
+    statuses: tuple[int, ...]
+    retry_after: int
 
 
 class _Server(ThreadingHTTPServer):
@@ -80,6 +93,7 @@ class SlackEmulator:
         self._unmarked: list[Call] = []  # not cleared by reset_calls()
         self._strict_delivery = strict_delivery
         self._faults = FaultPlan()
+        self._flaky: _Flaky | None = None
         self._rate = ChannelRateLimit(post_rate_per_channel) if post_rate_per_channel else None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -237,15 +251,30 @@ class SlackEmulator:
             self._faults.add(Fault(method, times, status=status, error=error,
                                    retry_after=retry_after if status == 429 else None))
 
+    def flaky(self, methods: Collection[str], rate: float, *, seed: int = 0,
+              statuses: Sequence[int] = (429, 500, 502, 503), retry_after: int = 1) -> None:
+        """Fail a share ``rate`` of the calls to ``methods`` at random (seeded), each with a
+        status drawn from ``statuses`` (429 with ``Retry-After``), until :meth:`clear_faults`
+        or :meth:`heal`. A failed call has no effect, as with :meth:`fail`."""
+        with self._changed:
+            self._flaky = _Flaky(frozenset(methods), rate, random.Random(seed),
+                                 tuple(statuses), retry_after)
+
+    def heal(self) -> None:
+        """End :meth:`flaky` failures (scripted ones stay)."""
+        with self._changed:
+            self._flaky = None
+
     def slow(self, method: str, seconds: float, *, times: int | None = 1) -> None:
         """Answer the next ``times`` calls to ``method`` late; the call still takes effect."""
         with self._changed:
             self._faults.add(Fault(method, times, delay=seconds))
 
     def clear_faults(self) -> None:
-        """Cancel every scripted failure."""
+        """Cancel every scripted failure (and :meth:`flaky` ones)."""
         with self._changed:
             self._faults.clear()
+            self._flaky = None
 
     # ----- recorded traffic and state ------------------------------------------------------
 
@@ -451,6 +480,11 @@ class SlackEmulator:
         auth_error = self._auth_error(headers, params)
         if auth_error:
             return 200, {}, {"ok": False, "error": auth_error}, 0.0
+        flaky = self._flaky
+        if flaky is not None and method in flaky.methods and flaky.rng.random() < flaky.rate:
+            status = flaky.rng.choice(flaky.statuses)
+            after = flaky.retry_after if status == 429 else None
+            return (*Fault(method, 1, status=status, retry_after=after).answer(), 0.0)
         fault = self._faults.take(method)
         if fault is not None and not fault.delay:
             return (*fault.answer(), 0.0)
