@@ -157,10 +157,16 @@ class _Owed:
     # Slack may already have it: the last send timed out, or a worker holding the
     # row died mid-send (its lease ran out with no outcome).
     suspect: bool
+    # Builds on a message earlier in the same batch (``after_key``): its ts is filled in
+    # once that one is sent.
+    after_in_batch: str = ""
 
     @classmethod
-    def of(cls, row: OutboxMessage, built_on: OutboxMessage | None = None) -> _Owed:
-        """The row as it is sent; ``built_on``: the sent message its ``after_key`` names."""
+    def of(
+        cls, row: OutboxMessage, built_on: OutboxMessage | None = None, in_batch: bool = False
+    ) -> _Owed:
+        """The row as it is sent; ``built_on``: the sent message its ``after_key`` names
+        (``in_batch``: that message goes earlier in this batch)."""
         assert row.id is not None
         channel_id, thread_ts, target_ts = row.channel_id, row.thread_ts, row.target_ts
         if built_on is not None and built_on.sent_ts:
@@ -181,7 +187,16 @@ class _Owed:
             payload=outbox.payload_of(row),
             attempts=row.attempts,
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
+            after_in_batch=row.after_key if in_batch else "",
         )
+
+    def built_on(self, ts: str, thread_ts: str | None) -> _Owed:
+        """This row once the message it builds on (earlier in its batch) is ``ts``."""
+        if self.method == outbox.UPDATE:
+            return replace(self, target_ts=ts, after_in_batch="")
+        if self.dm_users or self.thread_ts:
+            return replace(self, after_in_batch="")
+        return replace(self, thread_ts=thread_ts or ts, after_in_batch="")
 
 
 @dataclass(frozen=True)
@@ -313,10 +328,11 @@ def _lease(
         _skip_stopped_pilots(session, queues, now, report)
         wanted: list[list[OutboxMessage]] = []
         built_on: dict[int, OutboxMessage] = {}
+        in_batch: set[int] = set()
         budget = limit
         for queue in queues.values():
             ready = _ready_prefix(queue[:PER_CHANNEL], now)
-            ready = _built_on_sent(session, ready, now, report, built_on)
+            ready = _built_on_sent(session, ready, now, report, built_on, in_batch)
             ready = _prepared(session, ready, now, report)
             ready = ready[:budget]
             if not ready:
@@ -342,7 +358,7 @@ def _lease(
                 if row.id not in got:
                     unused += [r.id for r in rows[index:] if r.id in got]
                     break
-                kept.append(_Owed.of(row, built_on.get(row.id or 0)))
+                kept.append(_Owed.of(row, built_on.get(row.id or 0), row.id in in_batch))
             if kept:
                 batches.append(kept)
         outbox.release(session=session, ids=[i for i in unused if i is not None], worker=me)
@@ -355,13 +371,15 @@ def _built_on_sent(
     now: datetime,
     report: DeliveryReport,
     built_on: dict[int, OutboxMessage],
+    in_batch: set[int],
 ) -> list[OutboxMessage]:
-    """The prefix of ``ready`` whose earlier messages (``after_key``) are settled.
+    """The prefix of ``ready`` whose earlier messages (``after_key``) are settled, or go
+    earlier in the same batch (``in_batch`` gets those rows' ids).
 
-    A row stops its conversation while the message it builds on is still owed (a DM
-    only for ``LINK_WAIT``, then it goes without its link). An update of a message that
-    never reached Slack is skipped; a thread post whose parent never did goes to the
-    channel. ``built_on`` gets each kept row's sent message.
+    A row stops its conversation while the message it builds on is still owed elsewhere
+    (a DM only for ``LINK_WAIT``, then it goes without its link). An update of a message
+    that never reached Slack is skipped; a thread post whose parent never did goes to
+    the channel. ``built_on`` gets each kept row's sent message.
     """
     wanted = {(r.pilot_id, r.after_key) for r in ready if r.after_key}
     earlier = outbox.messages_by_key(session=session, keys=wanted) if wanted else {}
@@ -371,6 +389,10 @@ def _built_on_sent(
         first = earlier.get((row.pilot_id, row.after_key)) if row.after_key else None
         if first is None:
             kept.append(row)
+            continue
+        if first.id in {k.id for k in kept} and not row.dm_users:
+            kept.append(row)
+            in_batch.add(row.id)
             continue
         if first.status in outbox.OWED:
             if row.dm_users and now >= row.due_at + LINK_WAIT:
@@ -472,7 +494,14 @@ def _send_channel(
     emit: Callable[[_Result], None],
 ) -> None:
     last_post: float | None = None
+    posted: dict[str, tuple[str, str | None]] = {}  # key -> (ts, thread) sent this batch
     for index, owed in enumerate(batch):
+        if owed.after_in_batch:
+            earlier = posted.get(owed.after_in_batch)
+            if earlier is None:  # the message it builds on did not go: look again later
+                emit(_Result(release=tuple(o.id for o in batch[index:])))
+                break
+            owed = owed.built_on(*earlier)
         # Slack's one post a second per channel is for posts: updates are not held back.
         posting = owed.method == outbox.POST
         if posting and last_post is not None and interval > 0:
@@ -486,6 +515,8 @@ def _send_channel(
             outcome = _Outcome("retry", error="internal error", retry_at=_backoff(owed, now))
         if posting and outcome.kind != "history":
             last_post = time.monotonic()
+        if outcome.kind in ("sent", "history"):
+            posted[owed.key] = (outcome.ts, owed.thread_ts)
         emit(_Result(owed=owed, outcome=outcome))
         if outcome.holds_channel:
             emit(_Result(release=tuple(o.id for o in batch[index + 1 :])))

@@ -328,3 +328,136 @@ def test_a_checkin_owed_when_its_pilot_is_paused_is_skipped_not_sent(engine, emu
         row.status == SKIPPED and row.skipped_reason == "the pilot was paused before Slack took it"
     )
     assert emulator.calls_to("chat.postMessage") == []
+
+
+def test_a_message_a_killed_worker_held_goes_out_within_a_minute_of_its_due_time(engine, emulator):
+    """kill -9 right after leasing: nobody renews the lease, and the next round after it
+    runs out (rounds every 5 s) sends the message, looked up in history first."""
+    schedule_pilot(engine, BEFORE)
+    tick(engine=engine, now=FIRST_CHECKIN)
+    with unit_of_work(engine) as session:
+        claim(
+            session=session,
+            ids=[1],
+            worker="killed",
+            now=FIRST_CHECKIN,
+            until=FIRST_CHECKIN + LEASE,
+        )
+    client = slack_client(emulator)
+    rounds = [FIRST_CHECKIN + timedelta(seconds=s) for s in range(0, 60, 5)]
+    sent_at = next(at for at in rounds if deliver(engine=engine, client=client, now=at).sent)
+    assert sent_at - FIRST_CHECKIN <= timedelta(seconds=60)
+    assert emulator.calls_to("conversations.history")  # it may have been posted: looked first
+    assert len(emulator.calls_to("chat.postMessage")) == 1
+
+
+def test_a_send_slower_than_the_lease_is_not_doubled_by_another_worker(engine, emulator):
+    """The sending worker renews its lease while Slack is slow; a second worker running
+    meanwhile (another instance) finds the message held and leaves it alone."""
+    schedule_pilot(engine, BEFORE)
+    tick(engine=engine, now=FIRST_CHECKIN)
+    client = slack_client(emulator, timeout=10)
+    emulator.slow("chat.postMessage", 2.5)  # slower than the 0.9 s lease below
+    lease = timedelta(seconds=0.9)
+    first = threading.Thread(
+        target=deliver,
+        kwargs={"engine": engine, "client": client, "now": FIRST_CHECKIN, "lease": lease},
+    )
+    first.start()
+    emulator.wait_for_calls("chat.postMessage")
+    others = []
+    pause = threading.Event()
+    for step in range(1, 6):  # the other instance's rounds, while the slow send lasts
+        pause.wait(0.4)
+        now = FIRST_CHECKIN + timedelta(seconds=0.4 * step)
+        others.append(deliver(engine=engine, client=client, now=now, lease=lease))
+    first.join()
+    assert all(report.leased == 0 for report in others)
+    assert len(emulator.calls_to("chat.postMessage")) == 1
+    [row] = rows(engine)
+    assert row.status == SENT
+
+
+def _owe(engine, pilot, key, *, now, **fields):
+    from storage.outbox import owe
+
+    with unit_of_work(engine) as session:
+        owe(
+            session=session,
+            pilot=pilot,
+            key=key,
+            kind="test",
+            message={"text": key},
+            now=now,
+            **fields,
+        )
+
+
+def test_a_dm_waits_up_to_two_minutes_for_the_message_it_links_to(engine, emulator):
+    pilot = schedule_pilot(engine, BEFORE)
+    client = slack_client(emulator)
+    _owe(engine, pilot, "announce", now=FIRST_CHECKIN)
+    with unit_of_work(engine) as session:  # Slack keeps the channel's post waiting
+        [row] = [r for r in rows(engine) if r.key == "announce"]
+        row.next_attempt_at = FIRST_CHECKIN + timedelta(hours=1)
+        session.add(row)
+    _owe(engine, pilot, "dm", now=FIRST_CHECKIN, dm_user="U0002", after_key="announce")
+    assert run(engine, client, FakeClock(FIRST_CHECKIN + timedelta(seconds=119))).sent == []
+    assert run(engine, client, FakeClock(FIRST_CHECKIN + timedelta(seconds=120))).sent == ["dm"]
+    [dm] = emulator.messages(emulator.dm_channel("U0002"))
+    assert dm["text"] == "dm"
+
+
+def test_an_update_goes_to_the_message_once_sent_and_only_the_latest_one_goes(engine, emulator):
+    from storage.outbox import UPDATE
+
+    pilot = schedule_pilot(engine, BEFORE)
+    client = slack_client(emulator)
+    clock = FakeClock(FIRST_CHECKIN)
+    emulator.fail("chat.postMessage", times=1, status=503)
+    _owe(engine, pilot, "announce", now=clock.now())
+    for state in ("acknowledged", "resolved"):
+        _owe(
+            engine, pilot, f"announce:{state}", now=clock.now(), method=UPDATE, after_key="announce"
+        )
+    _owe(engine, pilot, "line", now=clock.now(), after_key="announce")
+    assert run(engine, client, clock).retrying == ["announce"]  # the rest wait behind it
+    clock.advance(timedelta(minutes=1))
+    report = run(engine, client, clock)
+    assert report.sent == ["announce", "announce:resolved", "line"]
+    by_key = {r.key: r for r in rows(engine)}
+    assert by_key["announce:acknowledged"].status == SKIPPED
+    assert "superseded by a later update (announce:resolved)" in (
+        by_key["announce:acknowledged"].skipped_reason
+    )
+    [update] = emulator.calls_to("chat.update")
+    posted = by_key["announce"].sent_ts
+    assert (update.params["ts"], update.params["text"]) == (posted, "announce:resolved")
+    [announced] = emulator.messages("C0001")
+    assert [m["text"] for m in emulator.thread("C0001", announced["ts"])] == [
+        "announce:resolved",
+        "line",
+    ]
+
+
+def test_an_update_of_a_message_slack_refused_is_skipped_with_the_reason(engine, emulator):
+    from storage.outbox import UPDATE
+
+    emulator.add_channel("C0001", is_member=False)
+    pilot = schedule_pilot(engine, BEFORE)
+    _owe(engine, pilot, "announce", now=FIRST_CHECKIN)
+    _owe(
+        engine,
+        pilot,
+        "announce:acknowledged",
+        now=FIRST_CHECKIN,
+        method=UPDATE,
+        after_key="announce",
+    )
+    client = slack_client(emulator)
+    run(engine, client, FakeClock(FIRST_CHECKIN))
+    report = run(engine, client, FakeClock(FIRST_CHECKIN))
+    assert report.skipped == ["announce:acknowledged"]
+    [row] = [r for r in rows(engine) if r.key == "announce:acknowledged"]
+    assert row.skipped_reason == "the message it updates (announce) never reached Slack: failed"
+    assert emulator.calls_to("chat.update") == []
