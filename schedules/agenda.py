@@ -16,7 +16,7 @@ from bot.core.workdays import holiday_name, is_workday
 from schedules.tick import SENT_KINDS
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import FAILED, OWED, SENT, SKIPPED, UNKNOWN, messages_of_pilot
+from storage.outbox import OWED, SENT, SKIPPED, UNKNOWN, messages_of_pilot, undelivered_of
 from storage.pilots import NOTHING_OWED, plan_of, scheduled_pilots
 
 RECENT = timedelta(days=7)  # skipped and failed messages shown, looking back
@@ -37,7 +37,8 @@ def agenda(*, engine: Engine, now: datetime) -> list[AgendaEntry]:
         for pilot in scheduled_pilots(session=session):
             assert pilot.id is not None
             recent = messages_of_pilot(session=session, pilot_id=pilot.id, limit=50)
-            entries.append(_entry(pilot, recent, now))
+            refused = undelivered_of(session=session, pilot_id=pilot.id)
+            entries.append(_entry(pilot, recent, now, refused))
     return entries
 
 
@@ -51,7 +52,12 @@ def render_agenda(entries: list[AgendaEntry], now: datetime) -> str:
     return "\n\n".join(blocks)
 
 
-def _entry(pilot: Pilot, recent: Sequence[OutboxMessage], now: datetime) -> AgendaEntry:
+def _entry(
+    pilot: Pilot,
+    recent: Sequence[OutboxMessage],
+    now: datetime,
+    refused: Sequence[OutboxMessage] = (),
+) -> AgendaEntry:
     assert pilot.id is not None
     state = "" if pilot.state == "active" else f", {pilot.state}"
     title = f"{pilot.name} · {pilot.customer} ({pilot.team_id} #{pilot.channel_id}{state})"
@@ -68,6 +74,7 @@ def _entry(pilot: Pilot, recent: Sequence[OutboxMessage], now: datetime) -> Agen
     lines += _next(plan, now, paused=pilot.state == "paused")
     lines += _owed(rows, plan)
     lines += _not_sent(rows, plan, now)
+    lines += _refused(refused)
     lines.append(_schedule_note(pilot, plan))
     return AgendaEntry(pilot.id, title, tuple(lines))
 
@@ -137,12 +144,17 @@ def _owed(rows: list[OutboxMessage], plan: Plan) -> list[str]:
 def _not_sent(rows: list[OutboxMessage], plan: Plan, now: datetime) -> list[str]:
     lines = []
     for row in rows:
-        if row.status not in (SKIPPED, FAILED) or row.due_at < now - RECENT:
-            continue
-        if row.status == SKIPPED:
+        if row.status == SKIPPED and row.due_at >= now - RECENT:
             lines.append(f"skipped: {row.key}: {row.skipped_reason}")
-        else:
-            lines.append(f"failed: {row.key}: Slack said {row.last_error}")
+    return lines
+
+
+def _refused(rows: Sequence[OutboxMessage]) -> list[str]:
+    """Every message Slack refused for good, however old: someone has to fix its cause."""
+    lines = []
+    for row in rows:
+        where = f"a DM to {row.dm_users}" if row.dm_users else f"#{row.channel_id}"
+        lines.append(f"refused for good: {row.key} to {where}: Slack said {row.last_error}")
     return lines
 
 

@@ -461,3 +461,14 @@ def test_an_update_of_a_message_slack_refused_is_skipped_with_the_reason(engine,
     [row] = [r for r in rows(engine) if r.key == "announce:acknowledged"]
     assert row.skipped_reason == "the message it updates (announce) never reached Slack: failed"
     assert emulator.calls_to("chat.update") == []
+
+
+def test_the_agenda_lists_every_message_slack_refused_for_good(engine, emulator):
+    from schedules.agenda import agenda, render_agenda
+
+    emulator.add_channel("C0001", is_member=False)
+    owe_checkins(engine, {"C0001": [time(9, 0)]})
+    deliver(engine=engine, client=slack_client(emulator), now=TEN_LOCAL, channel_interval=0)
+    later = TEN_LOCAL + timedelta(days=30)  # long after: still listed until someone acts
+    text = render_agenda(agenda(engine=engine, now=later), later)
+    assert "refused for good: checkin:2026-12-14 to #C0001: Slack said not_in_channel" in text
