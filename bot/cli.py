@@ -158,7 +158,8 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     try:
-        server = make_server(PilotWsgi(app, engine), host, port, threads=args.threads)
+        wsgi = PilotWsgi(app, engine, signing_secret=settings.signing_secret)
+        server = make_server(wsgi, host, port, threads=args.threads)
     except OSError as error:
         raise StartupError(f"cannot listen on {host}:{port}: {error.strerror}") from error
     log.info("pilot-bot serving on http://%s:%s/slack/events", host, server.effective_port)

@@ -56,7 +56,8 @@ def running_bot(
     """Serve the bot on 127.0.0.1 (a free port) until the block ends."""
     settings = emulator_settings(emulator, database_url)
     app = build_app(settings=settings, engine=engine, clock=clock, register=register)
-    server = ServerThread(make_server(PilotWsgi(app, engine), "127.0.0.1", 0, threads=threads))
+    wsgi = PilotWsgi(app, engine, signing_secret=settings.signing_secret)
+    server = ServerThread(make_server(wsgi, "127.0.0.1", 0, threads=threads))
     server.start()
     try:
         sender = SlackSender(

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import change, checkins, commands, create, flags, home, phase, ramp, review
+from handlers import (
+    change,
+    checkins,
+    commands,
+    create,
+    flags,
+    home,
+    phase,
+    ramp,
+    replays,
+    review,
+)
 
 
 def register_all(app: App) -> None:
     commands.register(app)
+    replays.register(app)  # after commands: it skips the requests that only read
     home.register(app)
     change.register(app)
     create.register(app)

@@ -123,6 +123,7 @@ def mark_quick_reads(
             context["pilot_parsed"] = parsed
             quick = answered_in_ack(parsed)
         context["services"].executor.run_next_inline(quick)
+        context["answered_in_ack"] = quick  # changes nothing: a replay of it is harmless
     next_()
 
 

@@ -44,7 +44,13 @@ from handlers.editing import Refusal, answers_with_usage
 from handlers.reply import guarded, slack_error_code
 from storage.db import unit_of_work
 from storage.outbox import owe
-from storage.pilots import add_pilot, pilot_for_channel, pilot_from_plan, refresh_next_due
+from storage.pilots import (
+    ChannelHasLivePilot,
+    add_pilot,
+    pilot_for_channel,
+    pilot_from_plan,
+    refresh_next_due,
+)
 from storage.risks import add_starter_risks
 from storage.scope import Workspace
 from storage.team import log_change
@@ -272,7 +278,13 @@ def _store(
             new.plan, workspace=workspace, channel_id=channel_id, owner_id=owner_id
         )
         pilot.created_at = pilot.updated_at = now
-        add_pilot(session=session, pilot=pilot)
+        try:
+            add_pilot(session=session, pilot=pilot)
+        except ChannelHasLivePilot:  # created a moment ago by someone else
+            raced = pilot_for_channel(session=session, workspace=workspace, channel_id=channel_id)
+            name, owner = (raced.name, raced.owner_id) if raced else ("a pilot", "")
+            raise ChannelTaken(name, owner) from None
+
         assert pilot.id is not None
         add_starter_risks(session=session, pilot_id=pilot.id)
         log_change(

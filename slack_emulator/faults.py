@@ -25,9 +25,15 @@ class Fault:
     error: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    # Only calls whose parameters include these values (``{"users": "U0005"}``).
+    where: dict[str, str] | None = None
 
-    def matches(self, method: str) -> bool:
+    def matches(self, method: str, params: dict[str, Any] | None = None) -> bool:
         """True if this fault applies to a call of ``method`` and is not used up."""
+        if self.where and any(
+            str((params or {}).get(k)) != v for k, v in self.where.items()
+        ):
+            return False
         return self.method in ("*", method) and (self.remaining is None or self.remaining > 0)
 
     def answer(self) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -51,10 +57,10 @@ class FaultPlan:
         """Forget every fault."""
         self._faults.clear()
 
-    def take(self, method: str) -> Fault | None:
-        """The first fault matching ``method``, with one use counted; None if none."""
+    def take(self, method: str, params: dict[str, Any] | None = None) -> Fault | None:
+        """The first fault matching ``method`` (and ``params``), with one use counted."""
         for fault in self._faults:
-            if fault.matches(method):
+            if fault.matches(method, params):
                 if fault.remaining is not None:
                     fault.remaining -= 1
                 self._faults = [f for f in self._faults if f.remaining != 0]

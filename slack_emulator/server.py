@@ -238,18 +238,21 @@ class SlackEmulator:
     # ----- failure injection ---------------------------------------------------------------
 
     def fail(self, method: str, *, times: int | None = 1, status: int | None = None,
-             retry_after: int | None = 1, error: str | None = None) -> None:
+             retry_after: int | None = 1, error: str | None = None,
+             where: dict[str, str] | None = None) -> None:
         """Make the next ``times`` calls to ``method`` (``"*"``: any) fail, without effect.
 
         Default: HTTP 429 ``ratelimited`` with ``Retry-After``. ``status=500/502/503``:
         that status. ``error="..."`` alone: HTTP 200 ``{"ok": false, "error": ...}``.
-        ``times=None`` fails until :meth:`clear_faults`.
+        ``times=None`` fails until :meth:`clear_faults`. ``where``: only calls with these
+        parameter values (``{"users": "U0005"}``).
         """
         if status is None:
             status = 200 if error else 429
         with self._changed:
             self._faults.add(Fault(method, times, status=status, error=error,
-                                   retry_after=retry_after if status == 429 else None))
+                                   retry_after=retry_after if status == 429 else None,
+                                   where=where))
 
     def flaky(self, methods: Collection[str], rate: float, *, seed: int = 0,
               statuses: Sequence[int] = (429, 500, 502, 503), retry_after: int = 1) -> None:
@@ -485,7 +488,7 @@ class SlackEmulator:
             status = flaky.rng.choice(flaky.statuses)
             after = flaky.retry_after if status == 429 else None
             return (*Fault(method, 1, status=status, retry_after=after).answer(), 0.0)
-        fault = self._faults.take(method)
+        fault = self._faults.take(method, params)
         if fault is not None and not fault.delay:
             return (*fault.answer(), 0.0)
         now = time.monotonic()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -26,6 +26,15 @@ class Pilot(SQLModel, table=True):
     __table_args__ = (
         Index("ix_pilot_workspace_channel", "team_id", "enterprise_id", "channel_id"),
         Index("ix_pilot_next_due_at", "next_due_at"),
+        # One live pilot per channel: the database's rule, not only the create's check.
+        Index(
+            "uq_pilot_live_channel",
+            "team_id",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("state != 'ended'"),
+            postgresql_where=text("state != 'ended'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,11 +80,37 @@ class Pilot(SQLModel, table=True):
     next_due_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
 
 
+class PilotCounter(SQLModel, table=True):
+    """The last number a pilot handed out of one kind (R-n, C-n, CH-n, D-n): bumped by one
+    UPDATE in the transaction that adds the row, so two people adding at once get two
+    numbers (a maximum read first would give both the same one)."""
+
+    __tablename__ = "pilot_counter"
+
+    pilot_id: int = Field(foreign_key="pilot.id", primary_key=True)
+    name: str = Field(max_length=32, primary_key=True)  # the numbered table's name
+    last: int = Field(default=0)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signatures of the commands and clicks acted on in the last few minutes: the same
+    signed request sent again (a replay) is refused. Pruned past the signature window."""
+
+    __tablename__ = "seen_request"
+    __table_args__ = (Index("ix_seen_request_seen_at", "seen_at"),)
+
+    signature: str = Field(primary_key=True, max_length=80)
+    seen_at: datetime = Field(sa_column=instant())
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Events API deliveries already acted on; Slack retries carry the same event_id."""
 
     __tablename__ = "processed_event"
-    __table_args__ = (UniqueConstraint("team_id", "event_id", name="uq_processed_event"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "event_id", name="uq_processed_event"),
+        Index("ix_processed_event_received_at", "received_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)

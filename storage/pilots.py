@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, case
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -18,9 +19,21 @@ from storage.models import Pilot
 from storage.scope import Workspace
 
 
+class ChannelHasLivePilot(Exception):
+    """Another live pilot took the channel meanwhile (the database's one-per-channel rule)."""
+
+
 def add_pilot(*, session: Session, pilot: Pilot) -> Pilot:
-    session.add(pilot)
-    session.flush()
+    """Insert ``pilot``; ChannelHasLivePilot if its channel has a live one already (two
+    creates racing: the create's own check saw none)."""
+    try:
+        with session.begin_nested():
+            session.add(pilot)
+            session.flush()
+    except IntegrityError as error:
+        if "uq_pilot_live_channel" in str(error) or "pilot.team_id, pilot.channel_id" in str(error):
+            raise ChannelHasLivePilot(pilot.channel_id) from error
+        raise
     return pilot
 
 

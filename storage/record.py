@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core.boundaries import Boundary
 from bot.core.changes import ChangeStatus
+from storage.counters import allocate_number
 from storage.models import (
     ChangeRequest,
     DeferredRequest,
@@ -182,13 +183,15 @@ def decide_change(
 
 
 def next_number(session: Session, table: type[SQLModel], pilot_id: int) -> int:
-    """The next per-pilot number (R-n, C-n, CH-n, ...) of a table with a ``number`` column."""
-    # Removed rows stay, so the maximum only grows and a number is never handed out twice.
-    columns: Any = table
-    highest = session.exec(
-        select(func.max(columns.number)).where(columns.pilot_id == pilot_id)
-    ).one()
-    return (highest or 0) + 1
+    """The next per-pilot number (R-n, C-n, CH-n, ...) of a table with a ``number`` column.
+
+    One upsert on the pilot's counter row: the first write of the transaction, so it
+    holds the row (PostgreSQL) or the database's write lock (SQLite) until the caller
+    commits, and two people adding at once never get the same number. Removed rows
+    keep theirs, so a number is never handed out twice.
+    """
+    name = str(table.__tablename__)
+    return allocate_number(session=session, pilot_id=pilot_id, name=name)
 
 
 def apply_change(

@@ -4,15 +4,16 @@ through 429s, 5xx, refused connections, unknown outcomes and racing schedulers."
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.clock import FakeClock
 from schedules.delivery import EVENT_TYPE, LEASE, deliver
 from schedules.tick import tick
 from storage.db import make_engine, unit_of_work
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Pilot
 from storage.outbox import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, claim, encode_payload
 from tests.cadence_helpers import (
     FIRST_CHECKIN,
@@ -32,15 +33,32 @@ BEFORE = datetime(2026, 12, 14, 5, 0, tzinfo=UTC)
 
 
 def owe_checkins(engine, layout: dict[str, list[time]]) -> dict[str, list[str]]:
-    """Schedule one pilot per check-in time in each channel; tick at 10:00 local.
+    """One pilot per channel (a channel holds one live pilot), checking in at the first
+    time; each later time owes the channel's pilot one more post then. Ticks at 10:00
+    local.
 
     Returns, per channel, the "<pilot>/<key>" the channel should get, in order."""
+    from bot.core.localtime import local_instant
+    from storage.outbox import owe
+
     expected: dict[str, list[str]] = {}
     for channel, times in layout.items():
-        for index, at in enumerate(times):
-            plan = acme_plan(name=f"Pilot {channel} {index}", checkin=at)
-            pilot = schedule_pilot(engine, BEFORE, plan, channel_id=channel)
-            expected.setdefault(channel, []).append(f"{pilot.id}/checkin:2026-12-14")
+        plan = acme_plan(name=f"Pilot {channel}", checkin=times[0])
+        pilot = schedule_pilot(engine, BEFORE, plan, channel_id=channel)
+        expected[channel] = [f"{pilot.id}/checkin:2026-12-14"]
+        for at in times[1:]:
+            due = local_instant(date(2026, 12, 14), at, plan.zone)
+            key = f"note:{at:%H%M}"
+            with unit_of_work(engine) as session:
+                owe(
+                    session=session,
+                    pilot=pilot,
+                    key=key,
+                    kind="note",
+                    message={"text": key},
+                    now=due,
+                )
+            expected[channel].append(f"{pilot.id}/{key}")
     tick(engine=engine, now=TEN_LOCAL)
     return expected
 
@@ -278,12 +296,13 @@ def second_engine(database_url, request):
 
 def test_two_schedulers_racing_deliver_each_checkin_once(engine, second_engine, emulator):
     layout = {f"C{n:04d}": [time(9, 0), time(9, 30)] for n in range(1, 9)}
-    expected: dict[str, list[str]] = {}
-    for channel, times in layout.items():
-        for index, at in enumerate(times):
-            plan = acme_plan(name=f"Pilot {channel} {index}", checkin=at)
-            pilot = schedule_pilot(engine, BEFORE, plan, channel_id=channel)
-            expected.setdefault(channel, []).append(f"{pilot.id}/checkin:2026-12-14")
+    expected = owe_checkins(engine, layout)
+    with unit_of_work(engine) as session:  # owed again from scratch: both schedulers tick
+        for row in session.exec(select(OutboxMessage).where(OutboxMessage.kind == "checkin")):
+            session.delete(row)
+        for pilot in session.exec(select(Pilot)):
+            pilot.next_due_at = None
+            session.add(pilot)
     emulator.latency = 0.01  # widen the windows in which the two can collide
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []

@@ -518,7 +518,7 @@ def test_pilot_flag_shows_the_escalation_timeline(bot, clock):
     emulator, engine = bot.emulator, bot.engine
     acme_with_team(engine, team=[m for m in TEAM if m[1] != "account_owner"])
     flag_in_slack(bot, clock)
-    emulator.fail("conversations.open", times=1, error="user_not_found")  # U0005's DM
+    emulator.fail("conversations.open", error="user_not_found", where={"users": "U0005"})
     around(engine, emulator, [RAISED, DEADLINES[1]], after=RAISED)
     clock.set(DEADLINES[1] + timedelta(hours=1))
     bot.sender.command('snooze F-1 2h reason="vendor hotfix at noon"', channel_id=CHANNEL)

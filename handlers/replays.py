@@ -1,0 +1,48 @@
+"""Replays refused: a signed command or click sent again within Slack's 5-minute window.
+
+Bolt checks each request's signature and timestamp, but a request captured and sent
+again within the window passes that check. A command or click that changes something
+is acted on once per signature: the signature is recorded in the database (so this
+holds across instances) and a second sighting gets 401. Requests answered from the
+record alone (`/pilot status`, `help`, `plan`, ...) skip the check, so the hot path
+pays no write; events are guarded by their ``event_id`` instead (Slack's own retries
+of an event carry a new signature and the same id).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from storage.db import unit_of_work
+from storage.requests import first_sighting
+
+log = logging.getLogger(__name__)
+
+
+def refuse_replays(
+    request: BoltRequest,
+    body: dict[str, Any],
+    context: dict[str, Any],
+    next_: Callable[[], None],
+) -> BoltResponse | None:
+    acts = "command" in body or body.get("type") in ("block_actions", "view_submission")
+    signature = (request.headers.get("x-slack-signature") or [""])[0]
+    if not acts or not signature or context.get("answered_in_ack"):
+        next_()
+        return None
+    services = context["services"]
+    with unit_of_work(services.engine) as session:
+        first = first_sighting(session=session, signature=signature, at=services.clock.now())
+    if first:
+        next_()
+        return None
+    log.warning("refused a replayed request (its signature was seen in the last 5 minutes)")
+    return BoltResponse(status=401, body={"error": "replayed request"})
+
+
+def register(app: App) -> None:
+    app.middleware(refuse_replays)
