@@ -23,13 +23,17 @@ from slack_sdk import WebClient
 from bot.app import Services
 from schedules.delivery import deliver
 from schedules.tick import tick
+from storage.db import unit_of_work
+from storage.requests import prune
 
 log = logging.getLogger(__name__)
 
 CADENCE_JOB = "pilot-bot:cadence"  # the tick, then a delivery round
 DELIVERY_JOB = "pilot-bot:delivery"  # delivery alone, so Retry-After and backoff end sooner
+HOUSEKEEPING_JOB = "pilot-bot:housekeeping"  # forgets old request signatures and events
 CADENCE_SECONDS = 20
 DELIVERY_SECONDS = 5
+HOUSEKEEPING_SECONDS = 600
 
 
 def run_cadence(services: Services, client: WebClient) -> None:
@@ -47,6 +51,17 @@ def run_delivery(services: Services, client: WebClient) -> None:
         deliver(engine=services.engine, client=client, now=services.clock.now())
     except Exception:
         log.exception("a delivery round failed; the next one runs in %d s", DELIVERY_SECONDS)
+
+
+def run_housekeeping(services: Services) -> None:
+    """Forget request signatures past Slack's 5-minute window and events past retention."""
+    try:
+        with unit_of_work(services.engine) as session:
+            signatures, events = prune(session=session, now=services.clock.now())
+        if signatures or events:
+            log.debug("housekeeping: forgot %d signatures and %d events", signatures, events)
+    except Exception:
+        log.exception("housekeeping failed; it runs again in %d s", HOUSEKEEPING_SECONDS)
 
 
 def register_jobs(scheduler: BackgroundScheduler, services: Services, client: WebClient) -> None:
@@ -77,6 +92,14 @@ def register_jobs(scheduler: BackgroundScheduler, services: Services, client: We
         id=DELIVERY_JOB,
         name="deliver owed messages (retries, backoff)",
         args=(services, client),
+        **options,
+    )
+    scheduler.add_job(
+        run_housekeeping,
+        IntervalTrigger(seconds=HOUSEKEEPING_SECONDS, timezone=UTC),
+        id=HOUSEKEEPING_JOB,
+        name="forget old request signatures and events",
+        args=(services,),
         **options,
     )
 

@@ -20,6 +20,7 @@ from bot.harness import emulator_settings
 from schedules.jobs import (
     CADENCE_JOB,
     DELIVERY_JOB,
+    HOUSEKEEPING_JOB,
     build_scheduler,
     register_jobs,
     run_cadence,
@@ -279,10 +280,11 @@ def test_the_jobs_are_registered_once_with_stable_ids_and_deliberate_misfire_set
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB}
+        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB, HOUSEKEEPING_JOB}
         for job in jobs.values():
             assert isinstance(job.trigger, IntervalTrigger)
-            assert job.trigger.interval <= timedelta(seconds=30)
+            limit = timedelta(minutes=10) if job.id == HOUSEKEEPING_JOB else timedelta(seconds=30)
+            assert job.trigger.interval <= limit
             assert job.misfire_grace_time is None  # a late run still runs
             assert job.coalesce is True and job.max_instances == 1
     finally:
@@ -303,7 +305,7 @@ def test_the_cadence_job_ticks_and_delivers_at_the_clocks_time(engine, emulator)
 def test_start_scheduler_runs_in_the_background_until_shut_down(engine):
     scheduler = start_scheduler(services_for(engine, FakeClock(FIRST_CHECKIN)), client=None)
     try:
-        assert scheduler.running and len(scheduler.get_jobs()) == 2
+        assert scheduler.running and len(scheduler.get_jobs()) == 3
     finally:
         scheduler.shutdown(wait=False)
     assert not scheduler.running
