@@ -106,10 +106,10 @@ def _instant(text: str) -> datetime:
     return value
 
 
-def _engine(settings: Settings) -> Any:
+def _engine(settings: Settings, *, writes: bool = True) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.db import make_engine, migrate
+    from storage.db import make_engine, migrate, writable
 
     try:
         engine = make_engine(settings.database_url)
@@ -118,6 +118,19 @@ def _engine(settings: Settings) -> Any:
         url = redact_url(settings.database_url)
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise StartupError(f"DATABASE_URL {url} cannot be used: {reason}") from error
+    quiet = logging.getLogger("storage.db")  # the one line below says it all
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        takes_writes = not writes or writable(engine)
+    finally:
+        quiet.setLevel(level)
+    if not takes_writes:
+        url = redact_url(settings.database_url)
+        raise StartupError(
+            f"DATABASE_URL {url} takes no writes (read-only, or its disk is full);"
+            " the bot records every check-in and message it owes, so it needs a writable one."
+        )
     return engine
 
 
@@ -231,7 +244,7 @@ def _scheduler(_args: argparse.Namespace) -> int:
 def _agenda(args: argparse.Namespace) -> int:
     settings = load_settings(need_signing_secret=False, need_bot_token=False)  # no Slack calls
     configure_logging("WARNING")
-    engine = _engine(settings)
+    engine = _engine(settings, writes=False)  # it only reads
 
     from bot.clock import SystemClock
     from schedules.agenda import agenda, render_agenda

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.app import build_app, services_of
 from bot.clock import Clock
 from bot.settings import Settings
-from bot.web import PilotWsgi, ServerThread, make_server
+from bot.web import PROBE_EVERY, PilotWsgi, ServerThread, make_server
 from slack_emulator.client import SlackSender
 from slack_emulator.server import SlackEmulator
 
@@ -52,11 +52,14 @@ def running_bot(
     database_url: str = "sqlite://",
     threads: int = 16,
     register: Callable[[App], None] | None = None,
+    probe_every: float = PROBE_EVERY,
 ) -> Iterator[RunningBot]:
     """Serve the bot on 127.0.0.1 (a free port) until the block ends."""
     settings = emulator_settings(emulator, database_url)
     app = build_app(settings=settings, engine=engine, clock=clock, register=register)
-    wsgi = PilotWsgi(app, engine, signing_secret=settings.signing_secret)
+    wsgi = PilotWsgi(
+        app, engine, signing_secret=settings.signing_secret, probe_every=probe_every
+    )
     server = ServerThread(make_server(wsgi, "127.0.0.1", 0, threads=threads))
     server.start()
     try:

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,7 +19,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
-from storage.db import ping
+from storage.db import ping, writable
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ StartResponse = Callable[..., Any]
 
 
 MAX_BODY = 1 << 20  # bytes: Slack's payloads are far smaller
+PROBE_EVERY = 5.0  # seconds between two write probes: a health check costs at most that
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would accept "²" and " 1"
 
@@ -68,20 +70,27 @@ class PilotWsgi:
     """``POST /slack/events`` goes to Bolt once its signature checks out; ``GET /healthz``
     asks the database."""
 
-    def __init__(self, app: App, engine: Engine, *, signing_secret: str | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        engine: Engine,
+        *,
+        signing_secret: str | None = None,
+        probe_every: float = PROBE_EVERY,
+    ) -> None:
         self._slack = SlackRequestHandler(app, path=SLACK_PATH)
         self._engine = engine
         self._secret = signing_secret
+        self._health = _Health(engine, probe_every)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            healthy = ping(self._engine)
-            body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
-            status = "200 OK" if healthy else "503 Service Unavailable"
+            state = self._health.state()
+            status = "200 OK" if state == "up" else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
-            return [body]
+            return [json.dumps({"ok": state == "up", "database": state}).encode()]
         if path == SLACK_PATH and method == "POST":
             return self._from_slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -112,6 +121,29 @@ class PilotWsgi:
 def _answer(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
     start_response(status, [("Content-Type", "application/json")])
     return [json.dumps(body).encode()]
+
+
+class _Health:
+    """The database's health as `/healthz` reports it: "up" when it takes a write,
+    "read-only" when it answers but takes none, "down" when it does not answer. The write
+    probe runs at most once every ``every`` seconds, whatever the load balancer's rate."""
+
+    def __init__(self, engine: Engine, every: float) -> None:
+        self._engine, self._every = engine, every
+        self._lock = threading.Lock()
+        self._checked_at: float | None = None
+        self._state = "up"
+
+    def state(self) -> str:
+        with self._lock:
+            now = time.monotonic()
+            if self._checked_at is None or now - self._checked_at >= self._every:
+                if writable(self._engine):
+                    self._state = "up"
+                else:
+                    self._state = "read-only" if ping(self._engine) else "down"
+                self._checked_at = now
+            return self._state
 
 
 def make_server(wsgi: PilotWsgi, host: str, port: int, *, threads: int = 16) -> Any:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,65 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine
     engine = create_engine(url, connect_args=connect_args, pool_recycle=1800, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "handle_error", _drop_broken_connections)
     return engine
+
+
+# Errors after which a connection is not to be trusted again, even once the database is
+# writable: SQLite keeps a read-only or full file's state per connection, and a failover
+# can leave a PostgreSQL connection on a read-only standby.
+_BROKEN = (
+    "attempt to write a readonly database",
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database file",
+    "read-only transaction",  # PostgreSQL: cannot execute ... in a read-only transaction
+    "could not extend file",  # PostgreSQL: disk full
+)
+
+
+def _drop_broken_connections(context: Any) -> None:
+    """Treat those errors as a lost connection: SQLAlchemy then discards it (and the pool's
+    older ones) instead of handing it out again, so writes work as soon as the database
+    does. Cheaper than a pre-ping on every checkout, which the status path avoids."""
+    text = str(context.original_exception).lower()
+    if any(marker in text for marker in _BROKEN):
+        log.warning("database error, connection discarded: %s", text.splitlines()[0][:200])
+        context.is_disconnect = True
+        if context.engine is not None:
+            _FAULTED.add(context.engine)
+
+
+# Engines that met such an error: the next successful write probe starts their pool
+# afresh, so that no connection opened during the fault is handed out again.
+_FAULTED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def writable(engine: Engine) -> bool:
+    """Whether the database takes a write now (one row rewritten and committed)."""
+    from storage.models import HealthProbe
+
+    table = HealthProbe.__table__  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    for _ in range(2):
+        try:
+            with engine.begin() as connection:
+                if not connection.execute(table.update().values(at=now)).rowcount:
+                    connection.execute(table.insert().values(id=1, at=now))
+            if engine in _FAULTED:
+                _FAULTED.discard(engine)
+                log.warning("the database takes writes again: starting with fresh connections")
+                engine.dispose()
+            return True
+        except Exception as error:
+            # A connection left from a fault (discarded, with its pool) gets one more try on
+            # a fresh one: the answer is about the database, not about old connections.
+            if getattr(error, "connection_invalidated", False):
+                continue
+            log.warning("the database takes no writes: %s", str(error).splitlines()[0][:200])
+            return False
+    log.warning("the database takes no writes (even on a fresh connection)")
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

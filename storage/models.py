@@ -92,6 +92,15 @@ class PilotCounter(SQLModel, table=True):
     last: int = Field(default=0)
 
 
+class HealthProbe(SQLModel, table=True):
+    """One row that `/healthz` rewrites now and then: proof the database takes writes."""
+
+    __tablename__ = "health_probe"
+
+    id: int = Field(default=1, primary_key=True)
+    at: datetime = Field(sa_column=instant())
+
+
 class SeenRequest(SQLModel, table=True):
     """Signatures of the commands and clicks acted on in the last few minutes: the same
     signed request sent again (a replay) is refused. Pruned past the signature window."""

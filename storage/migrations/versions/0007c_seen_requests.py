@@ -1,5 +1,5 @@
 """seen requests: the signatures of recent commands and clicks (replays are refused),
-and an index to prune processed events by age
+an index to prune processed events by age, and the health probe's row
 
 Revision ID: 0007c
 Revises: 0007b
@@ -30,9 +30,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_seen_request_seen_at', ['seen_at'], unique=False)
     with op.batch_alter_table('processed_event', schema=None) as batch_op:
         batch_op.create_index('ix_processed_event_received_at', ['received_at'], unique=False)
+    op.create_table('health_probe',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('processed_event', schema=None) as batch_op:
         batch_op.drop_index('ix_processed_event_received_at')
+    op.drop_table('health_probe')
     op.drop_table('seen_request')
