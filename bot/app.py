@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,7 +19,9 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.blocks import apology
 from bot.clock import Clock
+from bot.inbound import clean_in_place
 from bot.settings import Settings
 from schedules.delivery import make_delivery_client
 from schedules.sender import Sender
@@ -113,6 +117,9 @@ def build_app(
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.signing_secret or None,
+        # bot.web.PilotWsgi verifies every HTTP request's signature before Bolt reads it
+        # (and may re-encode a body Bolt would misread); Socket Mode needs no signatures.
+        request_verification_enabled=False,
         # An unhandled event answered 404 makes Slack retry it and count a failure;
         # raising lets the error handler answer 200 instead.
         raise_error_for_unhandled_request=True,
@@ -126,7 +133,10 @@ def build_app(
     _SERVICES[id(app)] = services
 
     @app.middleware
-    def provide_services(context: dict[str, Any], next_: Callable[[], None]) -> None:
+    def provide_services(
+        body: dict[str, Any], context: dict[str, Any], next_: Callable[[], None]
+    ) -> None:
+        clean_in_place(body)  # typed text never carries control characters further
         context["services"] = services
         executor.run_next_inline(False)  # handlers/commands.py marks the quick reads
         next_()
@@ -149,10 +159,20 @@ def services_of(app: App) -> Services:
     return _SERVICES[id(app)]
 
 
-def _handle_error(error: Exception, request: Any) -> BoltResponse | None:
+def _handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     if isinstance(error, BoltUnhandledRequestError):
         log.debug("no listener for this request; answered 200 so Slack does not retry it")
         return BoltResponse(status=200, body="")
     # Listeners catch their own errors and apologise; anything reaching here is a bug.
-    log.exception("unexpected error in a listener", exc_info=error)
-    return None
+    # The person still gets an answer (a 500 would show them Slack's own error), and an
+    # event a 200, so Slack does not retry it into the same bug.
+    reference = uuid.uuid4().hex[:8]
+    log.error("unexpected error (reference %s)", reference, exc_info=error)
+    if body.get("type") == "event_callback":
+        return BoltResponse(status=200, body="")
+    text = apology(reference).text
+    return BoltResponse(
+        status=200,
+        body=json.dumps({"response_type": "ephemeral", "text": text}),
+        headers={"content-type": "application/json"},
+    )

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import io
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
+from bot.inbound import Refused, checked_body, verified
 from storage.db import ping, writable
 
 log = logging.getLogger(__name__)
@@ -30,42 +27,6 @@ StartResponse = Callable[..., Any]
 MAX_BODY = 1 << 20  # bytes: Slack's payloads are far smaller
 PROBE_EVERY = 5.0  # seconds between two write probes: a health check costs at most that
 
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would accept "²" and " 1"
-
-
-def verified(secret: str, body: bytes, timestamp: str, signature: str, now: float) -> bool:
-    """Slack's v0 signature over ``body`` at ``timestamp``, within 5 minutes of ``now``.
-
-    Checked here, before Bolt parses anything, so that a missing, non-numeric or stale
-    timestamp is a plain 401 (Bolt's own check would raise on a non-numeric one).
-    """
-    if not _TIMESTAMP.fullmatch(timestamp) or abs(now - int(timestamp)) > 300:
-        return False
-    base = b"v0:" + timestamp.encode() + b":" + body
-    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
-
-
-def malformed(body: bytes, content_type: str) -> str | None:
-    """What is wrong with a verified request's body, if Bolt could not parse it."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not UTF-8"
-    if content_type.split(";")[0].strip().lower() == "application/json":
-        return _json_object(text, "the JSON body")
-    payload = parse_qs(text).get("payload")
-    return _json_object(payload[0], "the payload field") if payload else None
-
-
-def _json_object(text: str, what: str) -> str | None:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return f"{what} is not JSON"
-    return None if isinstance(value, dict) else f"{what} is not a JSON object"
-
-
 class PilotWsgi:
     """``POST /slack/events`` goes to Bolt once its signature checks out; ``GET /healthz``
     asks the database."""
@@ -75,7 +36,7 @@ class PilotWsgi:
         app: App,
         engine: Engine,
         *,
-        signing_secret: str | None = None,
+        signing_secret: str,
         probe_every: float = PROBE_EVERY,
     ) -> None:
         self._slack = SlackRequestHandler(app, path=SLACK_PATH)
@@ -104,17 +65,17 @@ class PilotWsgi:
         if length > MAX_BODY:
             return _answer(start_response, "413 Payload Too Large", {"error": "too large"})
         body = environ["wsgi.input"].read(length) if length else b""
-        if self._secret is not None:
-            timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
-            signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
-            if not verified(self._secret, body, timestamp, signature, time.time()):
-                log.debug("refused a request whose signature did not verify")
-                return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})
-        problem = malformed(body, str(environ.get("CONTENT_TYPE") or ""))
-        if problem is not None:
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        if not verified(self._secret, body, timestamp, signature, time.time()):
+            log.debug("refused a request whose signature did not verify")
+            return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})
+        try:
+            body = checked_body(body, str(environ.get("CONTENT_TYPE") or ""))
+        except Refused as problem:
             log.warning("refused a signed request: %s", problem)
-            return _answer(start_response, "400 Bad Request", {"error": problem})
-        environ = {**environ, "wsgi.input": io.BytesIO(body)}
+            return _answer(start_response, "400 Bad Request", {"error": str(problem)})
+        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         return self._slack(environ, start_response)
 
 

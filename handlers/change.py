@@ -38,7 +38,7 @@ from bot.core.changes import (
     propose_scope,
 )
 from bot.core.errors import DomainError
-from bot.core.inputs import parse_date, parse_weeks, parse_yes_no
+from bot.core.inputs import MAX_ID, parse_date, parse_weeks, parse_yes_no
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
 from bot.core.refs import CHANGE, ref
@@ -281,7 +281,7 @@ def decision_clicked(
         enterprise_id=(body.get("enterprise") or {}).get("id") or "",
     )
     value = str(action.get("value", ""))
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and int(value) <= MAX_ID):
         _ephemeral(respond, change_blocks.not_found())
         return
     now = services.clock.now()

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot.blocks import ids
 from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal, status_posted
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_id
 from handlers.editing import Refusal
 from handlers.flags import flag_from_reply
 from handlers.reply import guarded
@@ -171,7 +172,7 @@ def open_status(
     pilot_id, day = click.parts(2)
     # The check-in itself, or a reminder inside its thread: the thread is the check-in.
     view = status_modal(
-        pilot_id=int(pilot_id),
+        pilot_id=parse_id(pilot_id),
         day=_day(day),
         channel_id=click.channel_id,
         thread_ts=clicked_thread(body),
@@ -200,7 +201,7 @@ def post_status(
     try:
         with click.services.work() as session:
             pilot_id, _ = click.parts(2)
-            pilot = load_pilot(session, click, int(pilot_id))
+            pilot = load_pilot(session, click, parse_id(pilot_id))
             thread = checkin_thread(
                 session=session,
                 team_id=click.workspace.team_id,

@@ -57,6 +57,7 @@ from bot.core.flags import (
     reply_flag,
 )
 from bot.core.grammar import unescape
+from bot.core.inputs import parse_id
 from bot.core.localtime import local_date
 from handlers.editing import Refusal, answers_with_usage, channel_pilot
 from handlers.escalation import levels_of, timeline_of
@@ -345,7 +346,7 @@ def submit_raise_form(submission: Submission, ack: Ack, client: WebClient) -> No
 
 def _form_pilot(session: Session, click: Click, channel_id: str) -> Pilot:
     if click.value:  # from a check-in's button: the pilot it names
-        return load_pilot(session, click, int(click.parts(1)[0]))
+        return load_pilot(session, click, parse_id(click.parts(1)[0]))
     pilot = pilot_for_channel(session=session, workspace=click.workspace, channel_id=channel_id)
     if pilot is None:
         raise Refusal("This channel has no pilot any more.")
@@ -515,8 +516,8 @@ def resolve_command(request: CommandRequest) -> Reply | None:
 def acknowledge_button(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, number = click.parts(2)
     with click.services.work() as session:
-        pilot = load_pilot(session, click, int(pilot_id))
-        _acknowledge(session, pilot, int(number), click.user_id, click.services.clock.now())
+        pilot = load_pilot(session, click, parse_id(pilot_id))
+        _acknowledge(session, pilot, parse_id(number), click.user_id, click.services.clock.now())
 
 
 @guarded
@@ -532,7 +533,7 @@ def open_resolve_form(
     if this person may not, or the flag is resolved already, it turns into the answer."""
     ack()
     click = Click.of(body, context, str(action.get("value", "")))
-    pilot_id, number = (int(part) for part in click.parts(2))
+    pilot_id, number = (parse_id(part) for part in click.parts(2))
     opened = client.views_open(
         trigger_id=click.trigger_id, view=resolve_modal(pilot_id=pilot_id, number=number)
     )
@@ -567,9 +568,14 @@ def submit_resolve_form(submission: Submission, ack: Ack, client: WebClient) -> 
     try:
         pilot_id, number = click.parts(2)
         with click.services.work() as session:
-            pilot = load_pilot(session, click, int(pilot_id))
+            pilot = load_pilot(session, click, parse_id(pilot_id))
             _resolve(
-                session, pilot, int(number), click.user_id, resolution, click.services.clock.now()
+                session,
+                pilot,
+                parse_id(number),
+                click.user_id,
+                resolution,
+                click.services.clock.now(),
             )
     except DomainError as error:
         ack(response_action="errors", errors={ids.FLAG_RESOLUTION: error.message[:2000]})

@@ -35,10 +35,12 @@ def app_home_opened(
         for row in pilots_in_workspace(session=session, workspace=workspace):
             plan = plan_of(row)
             summaries.append(PilotSummary(row.channel_id, plan, snapshot(plan, now), row.state))
+    if not event.get("user"):
+        return  # nobody to show it to
     try:
         client.views_publish(user_id=event["user"], view=home_view(summaries))
     except SlackApiError as error:
-        log.error("could not publish the Home tab: %s", slack_error_code(error))
+        log.warning("could not publish the Home tab: %s", slack_error_code(error))
 
 
 def register(app: App) -> None:

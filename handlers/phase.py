@@ -26,7 +26,7 @@ from bot.blocks.phase import (
 )
 from bot.core.changes import propose_end
 from bot.core.errors import DomainError
-from bot.core.inputs import parse_weeks
+from bot.core.inputs import parse_id, parse_weeks
 from bot.core.localtime import local_date
 from bot.core.phases import Phase
 from bot.core.plan import Plan
@@ -96,9 +96,7 @@ def _rendered(session: Session, pilot: Pilot, plan: Plan, name: str, now: dateti
     return phase_review_message(phase_review_of(session, pilot, plan, Phase(name), at))
 
 
-def _owe_post_update(
-    session: Session, pilot: Pilot, plan: Plan, name: str, now: datetime
-) -> None:
+def _owe_post_update(session: Session, pilot: Pilot, plan: Plan, name: str, now: datetime) -> None:
     """The review post (``name``: a phase, or ``post_pilot``) rewritten as it stands now:
     once it is in Slack, and superseding any older rewrite still waiting."""
     reply = _rendered(session, pilot, plan, name, now)
@@ -143,9 +141,9 @@ def tick(
     ack()
     click = Click.of(body, context, str(action.get("block_id", "")))
     parts = click.value.split(":")
-    if len(parts) != 4 or parts[0] != "checklist" or not parts[1].isdigit():
+    if len(parts) != 4 or parts[0] != "checklist":
         raise Refusal("This checklist is out of date; use the latest post in the channel.")
-    pilot_id, name = int(parts[1]), parts[2]
+    pilot_id, name = parse_id(parts[1]), parts[2]
     try:
         items = checklist(name)
     except ValueError:
@@ -221,7 +219,7 @@ def go(click: Click, client: WebClient, respond: Respond) -> None:
     what = f"go / no-go for {_next_name(phase)}"
     now = click.services.clock.now()
     with click.services.work() as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         assert pilot.id is not None
         plan = plan_of(pilot)
         deciders = deciders_of(session, pilot.id)
@@ -275,7 +273,7 @@ def no_go(click: Click, client: WebClient, respond: Respond) -> None:
     phase = _phase_of(phase_value)
     now = click.services.clock.now()
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         assert pilot.id is not None
         plan = plan_of(pilot)
         earlier = decided_of(session, pilot.id, phase.value)
@@ -311,7 +309,7 @@ def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
     now = click.services.clock.now()
     with click.services.work() as session:
         try:
-            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
             assert pilot.id is not None
             phase = _phase_of(str(metadata.get("phase", "")))
             plan = plan_of(pilot)
@@ -383,9 +381,9 @@ def add_lessons(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, phase_value = click.parts(2)
     phase = _phase_of(phase_value)
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         require_record_keeper(session, pilot, click.user_id, "record lessons learned")
-        view = lessons_modal(pilot_id=int(pilot_id), plan=plan_of(pilot), phase=phase)
+        view = lessons_modal(pilot_id=parse_id(pilot_id), plan=plan_of(pilot), phase=phase)
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
@@ -400,7 +398,7 @@ def save_lessons(form: Submission, ack: Ack, client: WebClient) -> None:
     now = click.services.clock.now()
     with click.services.work() as session:
         try:
-            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
             require_record_keeper(session, pilot, click.user_id, "record lessons learned")
             phase = _phase_of(str(metadata.get("phase", "")))
         except DomainError as error:
@@ -432,7 +430,7 @@ def save_lessons(form: Submission, ack: Ack, client: WebClient) -> None:
 def open_recommendation(click: Click, client: WebClient, respond: Respond) -> None:
     (pilot_id,) = click.parts(1)
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         assert pilot.id is not None
         plan = plan_of(pilot)
         earlier = decided_of(session, pilot.id, RECOMMENDATION)
@@ -463,7 +461,7 @@ def record_recommendation(form: Submission, ack: Ack, client: WebClient) -> None
     now = click.services.clock.now()
     with click.services.work() as session:
         try:
-            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
             assert pilot.id is not None
             deciders = deciders_of(session, pilot.id)
             _decider_check(deciders, click.user_id, "the recommendation")

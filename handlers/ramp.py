@@ -14,6 +14,7 @@ from bot.blocks.ramp import hold_modal, ramp_change_message
 from bot.blocks.review import local_when
 from bot.core.changes import propose_ramp
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_id
 from bot.core.localtime import local_date
 from bot.core.reviews import Confirmation, held_ramp, ramp_step
 from handlers.change import MAX_REASON_LENGTH, open_change_request
@@ -41,12 +42,10 @@ log = logging.getLogger(__name__)
 def applied(click: Click, client: WebClient, respond: Respond) -> None:
     """Record who confirmed the step in production, and when; the post says so."""
     pilot_id, week_text, pct_text = click.parts(3)
-    if not (week_text.isdigit() and pct_text.isdigit()):
-        raise Refusal("This button is out of date; use the latest post in the channel.")
-    week, pct = int(week_text), int(pct_text)
+    week, pct = parse_id(week_text), parse_id(pct_text)
     now = click.services.clock.now()
     with click.services.work() as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         require_record_keeper(session, pilot, click.user_id, "confirm a ramp step")
         assert pilot.id is not None
         plan = plan_of(pilot)
@@ -77,7 +76,9 @@ def applied(click: Click, client: WebClient, respond: Respond) -> None:
         step = ramp_step(plan, week)
         if step is not None:  # the post shows who confirmed it, and drops Applied
             confirmed = Confirmation(week=week, pct=pct, by=click.user_id, at=now)
-            reply = ramp_change_message(plan, step, pilot_id=int(pilot_id), confirmed=confirmed)
+            reply = ramp_change_message(
+                plan, step, pilot_id=parse_id(pilot_id), confirmed=confirmed
+            )
             click.owe_update(session, pilot, reply, kind="ramp_applied", now=now)
     if step is None:  # the plan changed since: say it plainly, without the buttons
         tell(respond, f"Recorded: week {week} runs at {pct}% in production.")
@@ -88,16 +89,16 @@ def hold(click: Click, client: WebClient, respond: Respond) -> None:
     """Open the change request for the ramp, pre-filled with the step put off a week."""
     pilot_id, week_text = click.parts(2)
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         require_editor(session, pilot, click.user_id, "hold the ramp")
         if pilot.state == "ended":
             raise Refusal("This pilot has ended; its ramp no longer changes.")
         plan = plan_of(pilot)
-        step = ramp_step(plan, int(week_text)) if week_text.isdigit() else None
+        step = ramp_step(plan, parse_id(week_text))
         if step is None:
             raise Refusal(f"The plan has no ramp step in week {week_text} any more.")
         view = hold_modal(
-            pilot_id=int(pilot_id),
+            pilot_id=parse_id(pilot_id),
             channel_id=pilot.channel_id,
             plan=plan,
             step=step,
@@ -117,7 +118,7 @@ def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
     now = click.services.clock.now()
     with click.services.work() as session:
         try:
-            pilot = load_pilot(session, click, int(click.parts(1)[0]))
+            pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
             require_editor(session, pilot, click.user_id, "hold the ramp")
             plan = plan_of(pilot)
             proposal = propose_ramp(plan, ramp_text, today=local_date(now, plan.zone))

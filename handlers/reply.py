@@ -47,7 +47,8 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
         except DomainError as error:
             _tell(kwargs, acked, Reply(error.message if hasattr(error, "message") else str(error)))
         except SlackApiError as error:
-            log.error("Slack API error while answering: %s", slack_error_code(error))
+            # Slack's word on the answer (an expired trigger, say): not a bug of ours.
+            log.warning("Slack API error while answering: %s", slack_error_code(error))
             _tell(kwargs, acked, apology())
         except Exception:
             correlation = uuid.uuid4().hex[:8]
@@ -66,4 +67,5 @@ def _tell(kwargs: dict[str, Any], acked: bool, reply: Reply) -> None:
         elif respond is not None:
             respond(response_type="ephemeral", replace_original=False, **reply.message())
     except Exception:
-        log.exception("could not tell the user about an error")
+        # No answer can reach them (no response_url, or it expired): nothing more to do.
+        log.warning("could not tell the user about an error", exc_info=False)

@@ -23,6 +23,7 @@ from bot.blocks.review import (
 )
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_id
 from bot.core.reviews import parse_measurement
 from handlers.editing import answers_with_usage, channel_pilot
 from handlers.reviewing import (
@@ -86,12 +87,12 @@ def open_metrics(click: Click, client: WebClient, respond: Respond) -> None:
     (pilot_id,) = click.parts(1)
     now = click.services.clock.now()
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         require_record_keeper(session, pilot, click.user_id, "record metrics")
         plan = plan_of(pilot)
         review = weekly_review_of(session, pilot, plan, now)
         view = metrics_modal(
-            pilot_id=int(pilot_id),
+            pilot_id=parse_id(pilot_id),
             pilot_name=pilot.name,
             channel_id=pilot.channel_id,
             progress=review.progress,
@@ -156,13 +157,13 @@ def open_priorities(click: Click, client: WebClient, respond: Respond) -> None:
     pilot_id, period = click.parts(2)
     now = click.services.clock.now()
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, int(pilot_id))
+        pilot = load_pilot(session, click, parse_id(pilot_id))
         require_record_keeper(session, pilot, click.user_id, "set the priorities")
         current = latest_note(
-            session=session, pilot_id=int(pilot_id), kind=PRIORITIES, as_of=now, period=period
+            session=session, pilot_id=parse_id(pilot_id), kind=PRIORITIES, as_of=now, period=period
         )
         view = priorities_modal(
-            pilot_id=int(pilot_id),
+            pilot_id=parse_id(pilot_id),
             pilot_name=pilot.name,
             channel_id=pilot.channel_id,
             period=period,

@@ -20,6 +20,7 @@ from bot.app import Services
 from bot.blocks import Reply, section
 from bot.core.authority import RECORD_KEEPERS, may_record
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_id
 from handlers.editing import Refusal
 from handlers.reply import guarded, slack_error_code
 from storage.models import Pilot
@@ -84,8 +85,9 @@ class Click:
     def parts(self, count: int) -> list[str]:
         """``value`` split on ":" into ``count`` parts, the first a pilot id."""
         found = self.value.split(":")
-        if len(found) != count or not found[0].isdigit():
+        if len(found) != count:
             raise Refusal("This button is out of date; use the latest post in the channel.")
+        parse_id(found[0])  # the pilot's id: a real id, or the same refusal
         return found
 
 
@@ -228,7 +230,7 @@ def modal_pilot(
     """The pilot a modal is about, if this person may still ``action`` on it; else the
     refusal is shown on ``block_id`` and None returned."""
     try:
-        pilot = load_pilot(session, click, int(click.parts(1)[0]))
+        pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
         require_record_keeper(session, pilot, click.user_id, action)
     except DomainError as error:
         ack(response_action="errors", errors={block_id: error.message[:2000]})

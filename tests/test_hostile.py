@@ -137,3 +137,37 @@ def test_seen_signatures_and_old_events_are_pruned(engine, clock):
     with unit_of_work(engine) as session:
         assert [s.signature for s in session.exec(select(SeenRequest))] == ["v0=new"]
         assert [e.event_id for e in session.exec(select(ProcessedEvent))] == ["Ev2"]
+
+
+def test_a_command_that_says_payload_is_read_as_a_command(bot):
+    """Bolt takes any form body with the word "payload" in it for an interactive one;
+    the edge re-encodes it so the command still counts."""
+    store_pilot(bot.engine)
+    response = bot.sender.command("flag minor the payload is wrong", channel_id=CHANNEL)
+    assert response.status == 200 and "F-1" in response.json()["text"]
+    eventually(lambda: [f.description for f in flags(bot.engine)] == ["the payload is wrong"])
+
+
+def test_typed_text_loses_control_characters(bot):
+    store_pilot(bot.engine)
+    response = bot.sender.command("flag minor Null\x00 and bell\x07 gone", channel_id=CHANNEL)
+    assert response.status == 200
+    eventually(lambda: [f.description for f in flags(bot.engine)] == ["Null and bell gone"])
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("snooze F-1 99999999999999999999h reason=x", "is not a length of time"),
+        ("snooze F-1 999999h reason=x", "Snooze for 1 minute to 14 days"),
+        ('change end 9999-12-31 reason="x"', "is too far out"),
+        ("flag F-99999999999", "Usage"),
+    ],
+)
+def test_numbers_out_of_range_get_the_usage_not_a_crash(bot, text, answer):
+    store_pilot(bot.engine)
+    bot.sender.command("flag minor something", channel_id=CHANNEL)
+    response = bot.sender.command(text, channel_id=CHANNEL)
+    assert response.status == 200
+    said = response.json()["text"]
+    assert answer in said and "Sorry" not in said

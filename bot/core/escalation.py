@@ -49,7 +49,7 @@ DELAYS_FORM = (
 HOURS_FORM = "HH:MM-HH:MM, such as 09:00-18:00, or none for calendar hours"
 _ONE_DAY = timedelta(days=1)
 _SEARCH_DAYS = 366 * 5  # working hours run out only in a plan that skips everything
-_SPAN_PART = re.compile(r"(\d+)(days?|d|hours?|hrs?|h|minutes?|mins?|m)")
+_SPAN_PART = re.compile(r"([0-9]{1,6})(days?|d|hours?|hrs?|h|minutes?|mins?|m)")
 _UNIT = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 _NO_HOURS = frozenset({"none", "no", "off", "calendar", "24h", "-"})
 

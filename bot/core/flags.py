@@ -37,7 +37,7 @@ FLAG_HANDLERS = "members of the pilot's team (either side) and " + (
     "the pilot's owner, the project lead or the executive sponsor"
 )
 _REPLY_PREFIX = re.compile(rf"^\s*(?:flag\s*:|:{FLAG_EMOJI}:)\s*", re.IGNORECASE)
-_FLAG_REF = re.compile(rf"^{FLAG}\s*-?\s*(\d{{1,9}})$", re.IGNORECASE)
+_FLAG_REF = re.compile(rf"^{FLAG}\s*-?\s*([0-9]{{1,9}})$", re.IGNORECASE)
 _CATEGORY_OPTION = re.compile(r"^category=(\S*)\s*", re.IGNORECASE)
 _SEVERITY_WORD = re.compile(r"^(critical|major|minor)\b[\s:\-–—]*", re.IGNORECASE)
 
@@ -82,7 +82,7 @@ def looks_like_flag_ref(text: str) -> bool:
 def parse_flag_ref(text: str) -> int:
     """ "F-3", "f3", "F 3" or "3" -> 3."""
     text = text.strip()
-    match = _FLAG_REF.match(text) or re.fullmatch(r"(\d{1,9})", text)
+    match = _FLAG_REF.match(text) or re.fullmatch(r"([0-9]{1,9})", text)
     if match is None or int(match.group(1)) < 1:
         raise DomainError(f"'{text}' is not a flag id like {flag_ref(3)}.")
     return int(match.group(1))

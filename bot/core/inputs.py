@@ -28,7 +28,7 @@ _WEEKDAY_ALIASES = {
     "thur": 3,
     "thurs": 3,
 }
-_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_TIME = re.compile(r"^([0-9]{1,2})(?::([0-9]{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _NO = frozenset({"no", "n", "false", "off", "0", ""})
 _YES = frozenset({"yes", "y", "true", "on", "1"})
 _NONE = frozenset({"none", "no", "off", "-"})
@@ -87,14 +87,33 @@ def format_review_slot(weekday: int, at: time) -> str:
     return f"{WEEKDAY_KEYS[weekday]} {format_time(at)}"
 
 
+# Dates a pilot's plan can hold: calendars are computed weeks past them, within Python's.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
 def parse_date(text: str) -> date:
     cleaned = text.strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned) is None:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cleaned) is None:
             raise ValueError(cleaned)
-        return date.fromisoformat(cleaned)
+        found = date.fromisoformat(cleaned)
     except ValueError:
         raise DomainError(f"'{cleaned}' is not a date. Use {DATE_FORM}.") from None
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise DomainError(
+            f"'{cleaned}' is too far out: use a date from {FIRST_YEAR} to {LAST_YEAR}."
+        )
+    return found
+
+
+MAX_ID = 2**31 - 1  # the largest id a database integer holds
+
+
+def parse_id(text: str) -> int:
+    """An id from a button's value or a form's metadata: ASCII digits, at most ``MAX_ID``."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > MAX_ID:
+        raise DomainError("This button is out of date; use the latest post in the channel.")
+    return int(text)
 
 
 def parse_timezone(text: str) -> str:

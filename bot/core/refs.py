@@ -17,7 +17,7 @@ def ref(prefix: str, number: int) -> str:
 
 def parse_ref(text: str, prefix: str) -> int:
     """"R-2", "r2", "R 2" or "2" -> 2 (for prefix "R")."""
-    match = re.fullmatch(rf"(?:{prefix}\s*-?\s*)?(\d{{1,9}})", text.strip(), re.IGNORECASE)
+    match = re.fullmatch(rf"(?:{prefix}\s*-?\s*)?([0-9]{{1,9}})", text.strip(), re.IGNORECASE)
     if match is None or int(match.group(1)) < 1:
         raise DomainError(f"'{text.strip()}' is not an id like {ref(prefix, 2)}.")
     return int(match.group(1))

@@ -169,8 +169,8 @@ def review_before(plan: Plan, instant: datetime) -> Due | None:
     return earlier[-1] if earlier else None
 
 
-_NUMBER = re.compile(r"([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
-_UNIT = re.compile(r"^[^\d\s<>=≤≥,.][^<>=≤≥]{0,29}$")
+_NUMBER = re.compile(r"([+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[+-]?\.[0-9]+)")
+_UNIT = re.compile(r"^[^0-9\s<>=≤≥,.][^<>=≤≥]{0,29}$")
 
 
 def parse_measurement(text: str) -> Decimal:

@@ -100,8 +100,8 @@ _SUFFIX_WORDS: tuple[tuple[str, Comparator], ...] = (
 
 _PREFIX_UNITS = ("$", "€", "£")
 # A number: optional sign, digits with optional thousands commas, optional decimals.
-_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
-_UNIT = re.compile(r"^[^\d\s<>=≤≥][^<>=≤≥]{0,29}$")
+_NUMBER = re.compile(r"^([+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[+-]?\.[0-9]+)")
+_UNIT = re.compile(r"^[^0-9\s<>=≤≥][^<>=≤≥]{0,29}$")
 
 
 def parse_target(text: str) -> Target | None:
