@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from slack_emulator.limits import MAX_MESSAGE_BLOCKS, MAX_MESSAGE_TEXT, PayloadProblem
 from slack_emulator.workspace import (
     RESPONSE_URL_MAX_USES,
     RESPONSE_URL_TTL,
@@ -29,8 +30,8 @@ Handler = Callable[[Workspace, Params], dict[str, Any]]
 
 METHODS: dict[str, Handler] = {}
 
-MAX_TEXT = 40_000
-MAX_BLOCKS = 50
+MAX_TEXT = MAX_MESSAGE_TEXT
+MAX_BLOCKS = MAX_MESSAGE_BLOCKS
 
 
 def method(name: str) -> Callable[[Handler], Handler]:
@@ -99,7 +100,8 @@ def _content(params: Params, *, required: bool = True) -> tuple[str | None, list
     if blocks is not None and not isinstance(blocks, list):
         raise SlackError("invalid_blocks_format")
     if blocks is not None and len(blocks) > MAX_BLOCKS:
-        raise SlackError("invalid_blocks")
+        raise PayloadProblem("invalid_blocks", (f"no more than {MAX_BLOCKS} items allowed "
+                                                "[json-pointer:/blocks]",)).slack_error()
     if text is not None and len(str(text)) > MAX_TEXT:
         raise SlackError("msg_too_long")
     if required and not text and not blocks and not params.get("attachments"):
@@ -473,8 +475,10 @@ def views_publish(ws: Workspace, params: Params) -> dict[str, Any]:
 # ----- response_url ------------------------------------------------------------------------
 
 
-def respond(ws: Workspace, url_id: str, url: str, payload: Any) -> tuple[int, dict[str, Any]]:
-    """Handle a POST to a response_url: returns the HTTP status and the JSON answer."""
+def response_url_error(ws: Workspace, url_id: str,
+                       payload: Any) -> tuple[int, dict[str, Any]] | None:
+    """Why a POST to a response_url is refused before its content is read (an unknown,
+    expired or used-up URL, a body that is not an object), or None."""
     target = ws.response_urls.get(url_id)
     if target is None:
         return 404, {"ok": False, "error": "invalid_url"}
@@ -484,6 +488,15 @@ def respond(ws: Workspace, url_id: str, url: str, payload: Any) -> tuple[int, di
         return 404, {"ok": False, "error": "used_url"}
     if not isinstance(payload, dict):
         return 400, {"ok": False, "error": "invalid_payload"}
+    return None
+
+
+def respond(ws: Workspace, url_id: str, url: str, payload: Any) -> tuple[int, dict[str, Any]]:
+    """Handle a POST to a response_url: returns the HTTP status and the JSON answer."""
+    refused = response_url_error(ws, url_id, payload)
+    if refused is not None:
+        return refused
+    target = ws.response_urls[url_id]
     try:
         text, blocks = _content(payload, required=not flag(payload, "delete_original"))
     except SlackError as exc:

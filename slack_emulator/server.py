@@ -16,8 +16,9 @@ from urllib.parse import unquote
 
 from slack_emulator.calls import Call, parse_params
 from slack_emulator.faults import ChannelRateLimit, Fault, FaultPlan
+from slack_emulator.limits import message_problem, method_problem
 from slack_emulator.marks import DELIVERY_MARK_HEADER, OWED_METHODS, lacks_mark, register
-from slack_emulator.methods import METHODS, respond
+from slack_emulator.methods import METHODS, respond, response_url_error
 from slack_emulator.workspace import Message, ResponsePost, SlackError, Workspace
 
 T = TypeVar("T")
@@ -73,6 +74,13 @@ class SlackEmulator:
     without :data:`DELIVERY_MARK_HEADER` are kept apart (:meth:`unmarked_calls`); the test
     suite fails a test that made any, unless ``strict_delivery=False`` or
     :meth:`allow_unmarked`.
+
+    Strict payloads (the default): a message or view that Slack would refuse (over a Block
+    Kit limit, a duplicate ``block_id``, an empty text, ... see :mod:`slack_emulator.limits`)
+    is answered as Slack answers it (``invalid_blocks`` / ``msg_too_long`` /
+    ``invalid_arguments``, with the detail), has no effect, and is kept apart
+    (:meth:`refused_calls`). ``strict_payloads=False`` (or :meth:`allow_odd_payloads`) lets
+    such payloads through, for a test that sends odd ones on purpose.
     """
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0001",  # noqa: S107
@@ -80,7 +88,7 @@ class SlackEmulator:
                  post_rate_per_channel: float | None = None, app_id: str = "A0001",
                  team_name: str = "Pilot Test", team_domain: str = "pilot-test",
                  bot_name: str = "pilot-bot", trigger_ttl: float | None = 3.0,
-                 strict_delivery: bool = True) -> None:
+                 strict_delivery: bool = True, strict_payloads: bool = True) -> None:
         self.token = token
         self.latency = latency
         self.trigger_ttl = trigger_ttl  # seconds a new trigger_id lives; None: forever
@@ -92,6 +100,8 @@ class SlackEmulator:
         self._calls: list[Call] = []
         self._unmarked: list[Call] = []  # not cleared by reset_calls()
         self._strict_delivery = strict_delivery
+        self._strict_payloads = strict_payloads
+        self._refused: list[Call] = []  # not cleared by reset_calls()
         self._faults = FaultPlan()
         self._flaky: _Flaky | None = None
         self._rate = ChannelRateLimit(post_rate_per_channel) if post_rate_per_channel else None
@@ -322,6 +332,25 @@ class SlackEmulator:
         with self._changed:
             self._strict_delivery = False
 
+    def refused_calls(self) -> list[Call]:
+        """Every call refused because its payload breaks a limit Slack enforces (see
+        :mod:`slack_emulator.limits`), in order, also those forgotten by :meth:`reset_calls`.
+        ``call.context["refused"]`` says why (the error and its detail)."""
+        with self._changed:
+            return list(self._refused)
+
+    @property
+    def strict_payloads(self) -> bool:
+        """True while payloads Slack would refuse are refused (the default)."""
+        with self._changed:
+            return self._strict_payloads
+
+    def allow_odd_payloads(self) -> None:
+        """From now on accept payloads Slack would refuse (for a test sending them on
+        purpose); only the 50-block and 40,000-character limits stay."""
+        with self._changed:
+            self._strict_payloads = False
+
     def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
         """A channel's history, oldest first (top-level messages and broadcasts only,
         unless ``include_replies``). ``channel`` may be an id, ``#name`` or a user id."""
@@ -468,15 +497,17 @@ class SlackEmulator:
         except ValueError:
             params, bad_body = {}, True
         with self._changed:
+            context: dict[str, Any] = {}
             if bad_body:
                 answer: Answer = (200, {}, {"ok": False, "error": "invalid_json"}, 0.0)
             else:
-                answer = self._dispatch(method, params, headers)
+                answer = self._dispatch(method, params, headers, context)
             self._record(Call(method, params, headers, time.monotonic(), answer[0],
-                              answer[2], answer[1], delay=answer[3]))
+                              answer[2], answer[1], context=context, delay=answer[3]))
         return answer
 
-    def _dispatch(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Answer:
+    def _dispatch(self, method: str, params: dict[str, Any], headers: dict[str, str],
+                  context: dict[str, Any]) -> Answer:
         handler = METHODS.get(method)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}, 0.0
@@ -495,7 +526,11 @@ class SlackEmulator:
         rate_channel = self._rate_channel(method, params)
         if self._rate and rate_channel and not self._rate.allows(rate_channel, now):
             return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}, 0.0
+        problem = method_problem(method, params) if self._strict_payloads else None
         try:
+            if problem is not None:
+                context["refused"] = str(problem)
+                raise problem.slack_error()
             answer = handler(self._ws, params)
         except SlackError as exc:
             answer = {"ok": False, "error": exc.error, **exc.extra}
@@ -527,8 +562,14 @@ class SlackEmulator:
             payload = None
         with self._changed:
             fault = self._faults.take("response_url")
+            problem = None
+            if self._strict_payloads and response_url_error(self._ws, url_id, payload) is None:
+                problem = message_problem(payload)
             if fault is not None and not fault.delay:
                 answer: Answer = (*fault.answer(), 0.0)
+                problem = None
+            elif problem is not None:
+                answer = (400, {}, problem.answer(), fault.delay if fault is not None else 0.0)
             else:
                 status, result = respond(self._ws, url_id, url, payload)
                 answer = (status, {}, result, fault.delay if fault is not None else 0.0)
@@ -537,6 +578,8 @@ class SlackEmulator:
             context = {"url": url, "channel": target.channel_id if target else None,
                        "user": target.user_id if target else None,
                        "ts": posts[-1].ts if answer[0] == 200 and posts else None}
+            if problem is not None:
+                context["refused"] = str(problem)
             params = payload if isinstance(payload, dict) else {}
             self._record(Call("response_url", params, headers, time.monotonic(), answer[0],
                               answer[2], answer[1], context=context, delay=answer[3]))
@@ -544,6 +587,8 @@ class SlackEmulator:
 
     def _record(self, call: Call) -> None:
         self._calls.append(call)
+        if call.context.get("refused"):
+            self._refused.append(call)
         if lacks_mark(call):
             self._unmarked.append(call)
         self._changed.notify_all()

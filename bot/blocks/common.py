@@ -11,11 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.blocks.text import cut, defused, escape, fit, guarded
 from bot.core.calendar import PlanSnapshot
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
 
+# Slack's limits (Block Kit reference): a section's text, a field, a header, a context
+# element; blocks in a message; the fallback text kept short (Slack cuts it at 40,000).
 SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+HEADER_LIMIT = 150
+CONTEXT_LIMIT = 2000
+MESSAGE_BLOCKS = 50
+FALLBACK_LIMIT = 12000  # far below 40,000, and enough for the help
 
 
 @dataclass(frozen=True)
@@ -26,37 +34,37 @@ class Reply:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
     def message(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"text": self.text}
+        """The message as Slack takes it: no broadcast or foreign link left live (the last
+        look, whatever a builder did), the fallback short, at most 50 blocks."""
+        body: dict[str, Any] = {"text": defused(fit(self.text, FALLBACK_LIMIT)) or " "}
         if self.blocks:
-            body["blocks"] = self.blocks
+            body["blocks"] = guarded(self.blocks[:MESSAGE_BLOCKS])
         return body
 
 
 def section(text: str) -> dict[str, Any]:
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text, SECTION_LIMIT) or " "}}
 
 
 def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+    shown = cut(text, HEADER_LIMIT) or " "
+    return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": True}}
 
 
 def context(*texts: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts[:10]]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": fit(t, CONTEXT_LIMIT) or " "} for t in texts[:10]],
+    }
 
 
 def fields(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {
         "type": "section",
-        "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"[:2000]} for k, v in pairs[:10]],
+        "fields": [
+            {"type": "mrkdwn", "text": fit(f"*{k}*\n{v}", FIELD_LIMIT)} for k, v in pairs[:10]
+        ],
     }
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, for text that is not markup of ours
-    (user input, and usage strings such as ``<role>``, which Slack would read as a link)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def chunks(parts: Sequence[str], *, joiner: str = "\n", limit: int = 2900) -> list[str]:

@@ -13,7 +13,7 @@ from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, section
 from bot.blocks.escalation import when
 from bot.blocks.forms import button, modal, option, plain, radio_input, text_input
-from bot.blocks.text import user_text
+from bot.blocks.text import guarded, user_text
 from bot.core.escalation import Severity, describe_span
 from bot.core.flags import (
     DEFAULT_CATEGORY,
@@ -328,7 +328,7 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
         "callback_id": ids.FLAG_NO_PILOT_MODAL,
         "title": plain(title, 24),
         "close": plain("Close", 24),
-        "blocks": [section(text)],
+        "blocks": guarded([section(text)]),
     }
 
 

@@ -6,13 +6,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.blocks.text import cut, guarded
+
 TITLE_LIMIT = 24  # modal title, submit and close
 OPTION_LIMIT = 75  # an option's text and description
 METADATA_LIMIT = 3000
+VIEW_BLOCKS = 100  # blocks in a modal or the Home tab
 
 
 def plain(text: str, limit: int = 2000) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
 
 
 def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
@@ -99,12 +102,16 @@ def modal(
     submit: str,
     metadata: Mapping[str, Any],
 ) -> dict[str, Any]:
+    # Ids and short choices only: never cut (a cut one would not parse back).
+    private = json.dumps(dict(metadata), separators=(",", ":"))
+    if len(private) > METADATA_LIMIT:
+        raise ValueError(f"private_metadata of {len(private)} characters: keep it to ids")
     return {
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(title, TITLE_LIMIT),
         "submit": plain(submit, TITLE_LIMIT),
         "close": plain("Cancel", TITLE_LIMIT),
-        "private_metadata": json.dumps(dict(metadata), separators=(",", ":"))[:METADATA_LIMIT],
-        "blocks": list(blocks)[:100],
+        "private_metadata": private,
+        "blocks": guarded(list(blocks)[:VIEW_BLOCKS]),
     }

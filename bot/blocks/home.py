@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.common import context, header, section
+from bot.blocks.text import guarded
 from bot.core.calendar import PlanSnapshot
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
@@ -59,4 +60,4 @@ def home_view(pilots: Sequence[PilotSummary]) -> dict[str, Any]:
             blocks.append(context(f"…and {len(pilots) - 90} more: `/pilot list` shows all."))
     else:
         blocks.append(context("No pilots yet."))
-    return {"type": "home", "blocks": blocks}
+    return {"type": "home", "blocks": guarded(blocks)}

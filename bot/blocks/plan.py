@@ -19,6 +19,7 @@ from bot.blocks.common import (
     section,
     where_in_pilot,
 )
+from bot.blocks.text import guarded
 from bot.core.cadence import Due, DueKind, first_checkin_date
 from bot.core.calendar import PlanSnapshot, WeekPlan
 from bot.core.creation import RAMP_QUESTIONS, SUGGESTED, PlanField
@@ -236,7 +237,7 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
         "title": _plain("New pilot"),
         "submit": _plain("Create"),
         "close": _plain("Cancel"),
-        "blocks": blocks,
+        "blocks": guarded(blocks),
     }
 
 
@@ -247,7 +248,7 @@ def channel_taken_modal(pilot_name: str, owner_id: str) -> dict[str, Any]:
         "callback_id": ids.CREATE_PILOT_TAKEN,
         "title": _plain("New pilot"),
         "close": _plain("Close"),
-        "blocks": [section(channel_taken_text(pilot_name, owner_id))],
+        "blocks": guarded([section(channel_taken_text(pilot_name, owner_id))]),
     }
 
 
