@@ -9,7 +9,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, section
 from bot.blocks.forms import button, modal, option, radio_input, text_input
-from bot.blocks.text import user_text
+from bot.blocks.text import literal, user_text
 from bot.core.calendar import PlanSnapshot
 from bot.core.checkins import DaySummary
 from bot.core.plan import Plan
@@ -53,7 +53,7 @@ def checkin_message(
     day = snap.local_date
     value = f"{pilot_id}:{day.isoformat()}"
     intro = (
-        f"*{plan.name}* · {plan.customer} · {_short_day(day)}, {day.year}\n"
+        f"*{literal(plan.name)}* · {literal(plan.customer)} · {_short_day(day)}, {day.year}\n"
         "Reply in this thread with how today is going, or use *Post status*. "
         "Something wrong? *Flag an issue* logs it in the issue log."
     )
@@ -71,7 +71,7 @@ def checkin_message(
             ],
         },
     ]
-    text = f"{title} · {plan.name}: reply in this thread with your status. {recap}"
+    text = f"{title} · {literal(plan.name)}: reply in this thread with your status. {recap}"
     return Reply(text=text, blocks=blocks)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.blocks.text import cut, defused, escape, fit, guarded
+from bot.blocks.text import cut, defused, escape, fit, guarded, literal
 from bot.core.calendar import PlanSnapshot
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
@@ -47,7 +47,9 @@ def section(text: str) -> dict[str, Any]:
 
 
 def header(text: str) -> dict[str, Any]:
-    shown = cut(text, HEADER_LIMIT) or " "
+    """A header: plain text, which Slack shows as it is, so escaped text reads unescaped."""
+    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    shown = cut(plain, HEADER_LIMIT) or " "
     return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": True}}
 
 
@@ -158,7 +160,7 @@ def status_reply(
     """`/pilot status`: where the pilot stands at ``snap.now``; ``extra`` adds titled
     sections (the record: confirmed traffic, latest metrics)."""
     where = where_in_pilot(snap)
-    title = f"{plan.name} · {plan.customer}"
+    title = f"{literal(plan.name)} · {literal(plan.customer)}"
     state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
     pairs = [
         ("Type", f"{plan.pilot_type.guide.title} ({plan.weeks} weeks, {plan.ramp.label})"),

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Reply, context, fields, header, section
 from bot.blocks.team import mentions
-from bot.blocks.text import user_text
+from bot.blocks.text import literal, user_text
 from bot.core.escalation import (
     LAST_STEP,
     DueStep,
@@ -89,7 +89,7 @@ def policy_reply(
         " delays one flag's remaining steps."
     )
     change = 'Change the delays with `/pilot set escalation_critical="1h 4h 8h"`.'
-    title = f"{pilot_name} · escalation path"
+    title = f"{literal(pilot_name)} · escalation path"
     body = "\n".join(lines)
     blocks: list[dict[str, Any]] = [
         header(title),
@@ -226,13 +226,12 @@ def escalation_dm(
     if found.fell_through:
         instead = "its owner" if found.goes_to is None else found.goes_to.audience
         why = (
-            f"No {role_names(done.step.roles)} is assigned in *{flag.pilot_name}*, so the"
+            f"No {role_names(done.step.roles)} is assigned in *{literal(flag.pilot_name)}*, so the"
             f" step for {done.step.audience} comes to you, as {instead}."
         )
     else:
-        why = (
-            f"The escalation path of *{flag.pilot_name}* engages {done.step.audience} after {age}."
-        )
+        name = literal(flag.pilot_name)
+        why = f"The escalation path of *{name}* engages {done.step.audience} after {age}."
     acknowledged = (
         f"<@{flag.acknowledged_by}> ({when(flag.acknowledged_at, flag.zone)})"
         if flag.acknowledged_by and flag.acknowledged_at
@@ -259,7 +258,7 @@ def escalation_dm(
     blocks: list[dict[str, Any]] = [
         header(f":rotating_light: {title}"),
         section(
-            f"*{flag.pilot_name}* · {flag.customer} · <#{flag.channel_id}>\n"
+            f"*{literal(flag.pilot_name)}* · {literal(flag.customer)} · <#{flag.channel_id}>\n"
             f"*{flag.ref}* · {flag.severity} · {flag.category}\n> {description}"
         ),
         fields(
@@ -280,7 +279,8 @@ def escalation_dm(
             {"type": "actions", "block_id": "escalation_actions", "elements": list(buttons)}
         )
     text = (
-        f"{title}. {flag.pilot_name} ({flag.customer}), {_headline(flag)}: {description}."
+        f"{title}. {literal(flag.pilot_name)} ({literal(flag.customer)}),"
+        f" {_headline(flag)}: {description}."
         f" Raised by <@{flag.raised_by}> on {when(flag.raised_at, flag.zone)};"
         f" acknowledged by {acknowledged or 'nobody yet'};"
         f" told so far: {told_line or 'nobody before you'};"

@@ -13,7 +13,7 @@ from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, section
 from bot.blocks.escalation import when
 from bot.blocks.forms import button, modal, option, plain, radio_input, text_input
-from bot.blocks.text import guarded, user_text
+from bot.blocks.text import guarded, literal, user_text
 from bot.core.escalation import Severity, describe_span
 from bot.core.flags import (
     DEFAULT_CATEGORY,
@@ -166,7 +166,8 @@ def flags_reply(
     escalation level by number ("—" where there is none)."""
     if not flags:
         text = (
-            f"No open flags in *{pilot_name}*. Raise one with `/pilot flag &lt;severity&gt;"
+            f"No open flags in *{literal(pilot_name)}*. Raise one with `/pilot flag"
+            " &lt;severity&gt;"
             " &lt;description&gt;`, *Flag an issue* on the check-in, or a check-in reply that"
             " starts with `flag:`."
         )
@@ -184,7 +185,7 @@ def flags_reply(
             f"      {user_text(_excerpt(flag.description))}"
         )
     count = len(flags)
-    title = f"Open flags · {pilot_name} ({count})"
+    title = f"Open flags · {literal(pilot_name)} ({count})"
     blocks = [header(title)]
     blocks += [section("\n".join(lines[i : i + 10])) for i in range(0, len(lines), 10)][:45]
     example = flags[0].ref if flags else "F-1"  # an id the reader can see in the list
@@ -387,4 +388,3 @@ def undelivered_part(
         lines.append(f"and {more} more; `pilot-bot agenda` lists them all")
     noun = "message" if total == 1 else "messages"
     return [(f":warning: Undelivered ({total} {noun} Slack refused)", "\n".join(lines))]
-

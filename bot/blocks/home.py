@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.common import context, header, section
-from bot.blocks.text import guarded
+from bot.blocks.text import guarded, literal
 from bot.core.calendar import PlanSnapshot
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
@@ -34,7 +34,7 @@ def pilot_line(summary: PilotSummary) -> str:
         where = "Complete"
     end = plan.hard_end_date
     return (
-        f"*{plan.name}* ({plan.customer}) in <#{summary.channel_id}>: {where} · "
+        f"*{literal(plan.name)}* ({literal(plan.customer)}) in <#{summary.channel_id}>: {where} · "
         f"hard end {end:%b} {end.day}, {end.year}"
     )
 

@@ -24,6 +24,7 @@ from bot.blocks.review import (
     local_when,
     progress_text,
 )
+from bot.blocks.text import literal
 from bot.core.phases import Phase
 from bot.core.plan import Plan
 from bot.core.reviews import (
@@ -125,7 +126,8 @@ def phase_review_message(review: PhaseReview) -> Reply:
     title = f"End of {phase.display_name} · phase {guide.number} review"
     day = long_day(review.at.astimezone(plan.zone).date())
     intro = (
-        f"*{plan.name}* · {plan.customer} · {day} · traffic {review.traffic_pct}%\n"
+        f"*{literal(plan.name)}* · {literal(plan.customer)} · {day} · traffic"
+        f" {review.traffic_pct}%\n"
         f"The framework's end-of-phase review: metrics presentation, go/no-go for the next"
         f" phase ({nxt}), lessons learned. Tick what is done; the record has filled in"
         " what it can answer."
@@ -158,7 +160,7 @@ def phase_review_message(review: PhaseReview) -> Reply:
     )
     text = "\n".join(
         [
-            f"{title} · {plan.name}",
+            f"{title} · {literal(plan.name)}",
             checklist_text(review.items, review.ticked, review.answers),
             "Metrics so far: " + progress_text(review.progress, plan),
             decision_text,
@@ -177,7 +179,8 @@ def no_go_modal(
         "No-go",
         [
             section(
-                f"*{plan.name}*: No-go at the end of {phase.display_name}. The ramp holds at"
+                f"*{literal(plan.name)}*: No-go at the end of {phase.display_name}. The"
+                " ramp holds at"
                 f" {held_pct}% (no further ramp steps) until a change is approved, and a change"
                 " request proposes extending the pilot."
             ),
@@ -210,7 +213,8 @@ def lessons_modal(*, pilot_id: int, plan: Plan, phase: Phase) -> dict[str, Any]:
         "Lessons learned",
         [
             section(
-                f"*{plan.name}* · {phase.display_name}: what went well, what would you change?"
+                f"*{literal(plan.name)}* · {phase.display_name}: what went well, what would"
+                " you change?"
             ),
             text_input(ids.LESSONS_TEXT, "Lessons learned", multiline=True, max_length=3000),
         ],
@@ -222,7 +226,7 @@ def lessons_modal(*, pilot_id: int, plan: Plan, phase: Phase) -> dict[str, Any]:
 def phase_decided_notice(plan: Plan, phase: Phase, decided: Decided) -> Reply:
     nxt = list(Phase)[list(Phase).index(phase) + 1].display_name
     line = decided_line(decided, plan, what=f"for {nxt} (end of {phase.display_name})")
-    return Reply(text=f"{plan.name}: {line}", blocks=[section(line)])
+    return Reply(text=f"{literal(plan.name)}: {line}", blocks=[section(line)])
 
 
 # ----- end of pilot -------------------------------------------------------------------------
@@ -230,9 +234,10 @@ def phase_decided_notice(plan: Plan, phase: Phase, decided: Decided) -> Reply:
 
 def final_evaluation_message(evaluation: FinalEvaluation) -> Reply:
     plan = evaluation.plan
-    title = f"Final evaluation · {plan.name}"
+    title = f"Final evaluation · {literal(plan.name)}"
     intro = (
-        f"*{plan.name}* · {plan.customer}: the pilot ended on {long_day(plan.hard_end_date)}."
+        f"*{literal(plan.name)}* · {literal(plan.customer)}: the pilot ended on"
+        f" {long_day(plan.hard_end_date)}."
         " The framework's end-of-pilot review: final presentation, success criteria"
         " evaluation, recommendation, next steps discussion."
     )
@@ -298,7 +303,7 @@ def recommendation_modal(*, pilot_id: int, plan: Plan) -> dict[str, Any]:
         ids.RECOMMENDATION_MODAL,
         "Recommendation",
         [
-            section(f"*{plan.name}*: the go / no-go recommendation, with its rationale."),
+            section(f"*{literal(plan.name)}*: the go / no-go recommendation, with its rationale."),
             radio_input(
                 ids.RECOMMENDATION_CHOICE,
                 "Recommendation",
@@ -323,13 +328,14 @@ def recommendation_modal(*, pilot_id: int, plan: Plan) -> dict[str, Any]:
 def recommendation_notice(plan: Plan, decided: Decided) -> Reply:
     line = decided_line(decided, plan, what="recommended for the full rollout")
     steps = "\n".join(f"• {s}" for s in NEXT_STEPS[decided.outcome])
-    text = f"*{plan.name}*: {line}\n*Next steps*\n{steps}"
+    text = f"*{literal(plan.name)}*: {line}\n*Next steps*\n{steps}"
     return Reply(text=text, blocks=[section(text)])
 
 
 def recommendation_reminder(plan: Plan, *, pilot_id: int, channel_id: str, role_name: str) -> Reply:
     text = (
-        f":bell: Reminder: *{plan.name}*'s evaluation ends {long_day(plan.evaluation_end_date)}"
+        f":bell: Reminder: *{literal(plan.name)}*'s evaluation ends"
+        f" {long_day(plan.evaluation_end_date)}"
         f" and no go / no-go recommendation is recorded yet. As the {role_name}, please record"
         f" it with its rationale (the final evaluation is in <#{channel_id}>)."
     )

@@ -19,7 +19,7 @@ from bot.blocks.common import (
     section,
     where_in_pilot,
 )
-from bot.blocks.text import guarded
+from bot.blocks.text import guarded, literal
 from bot.core.cadence import Due, DueKind, first_checkin_date
 from bot.core.calendar import PlanSnapshot, WeekPlan
 from bot.core.creation import RAMP_QUESTIONS, SUGGESTED, PlanField
@@ -254,7 +254,8 @@ def channel_taken_modal(pilot_name: str, owner_id: str) -> dict[str, Any]:
 
 def channel_taken_text(pilot_name: str, owner_id: str) -> str:
     return (
-        f"This channel already runs *{pilot_name}* (owner <@{owner_id}>), and a channel holds"
+        f"This channel already runs *{literal(pilot_name)}* (owner <@{owner_id}>), and a"
+        " channel holds"
         " one pilot. Create the new pilot in its own channel, or end this one first with"
         ' `/pilot end reason="..."`.'
     )
@@ -310,7 +311,7 @@ def created_announcement(
     warnings: Sequence[str],
     suggestion: str | None,
 ) -> Reply:
-    title = f":rocket: New pilot: {plan.name} · {plan.customer}"
+    title = f":rocket: New pilot: {literal(plan.name)} · {literal(plan.customer)}"
     pairs = [
         ("Type", _type_line(plan)),
         ("Dates", _dates_line(plan)),
@@ -413,7 +414,7 @@ def plan_reply(
     plan: Plan, rows: Sequence[WeekPlan], snap: PlanSnapshot, *, state: str = "active"
 ) -> Reply:
     """`/pilot plan`: the whole calendar, week by week, with reviews and the hard end date."""
-    title = f"{plan.name} · plan"
+    title = f"{literal(plan.name)} · plan"
     pairs = [
         ("Type", _type_line(plan)),
         ("Dates", _dates_line(plan)),
@@ -451,7 +452,7 @@ def settings_reply(plan_name: str, current: PilotSettings, table: Sequence[Setti
         'Change one or several at once: `/pilot set checkin=10:00 review="thu 15:00"`.'
         " The ramp and the end date go through `/pilot change` once the pilot has started."
     )
-    title = f"{plan_name} · settings"
+    title = f"{literal(plan_name)} · settings"
     return Reply(
         text=f"{title}\n{body}\n{hint}",
         blocks=[header(title), section(body), context(hint)],
@@ -480,7 +481,7 @@ def _notice(text: str, footer: str) -> Reply:
 
 def paused_notice(plan: Plan, *, user_id: str, reason: str) -> Reply:
     return _notice(
-        f":double_vertical_bar: <@{user_id}> paused *{plan.name}*: {reason}",
+        f":double_vertical_bar: <@{user_id}> paused *{literal(plan.name)}*: {reason}",
         "No check-ins, reviews or ramp posts until `/pilot resume`, and the ones missed are"
         " not sent later. Open flags keep escalating.",
     )
@@ -494,14 +495,14 @@ def resumed_notice(plan: Plan, *, user_id: str, next_due: Due | None) -> Reply:
         else "Nothing more is scheduled."
     )
     return _notice(
-        f":arrow_forward: <@{user_id}> resumed *{plan.name}*.",
+        f":arrow_forward: <@{user_id}> resumed *{literal(plan.name)}*.",
         f"The cadence picks up from today; what was missed while paused is not sent. {upcoming}",
     )
 
 
 def ended_notice(plan: Plan, *, user_id: str, reason: str) -> Reply:
     return _notice(
-        f":black_square_for_stop: <@{user_id}> ended *{plan.name}*: {reason}",
+        f":black_square_for_stop: <@{user_id}> ended *{literal(plan.name)}*: {reason}",
         "This is final: the pilot gets no more posts. The channel can hold a new pilot"
         " (`/pilot create`).",
     )
@@ -550,7 +551,8 @@ def list_reply(pilots: Sequence[ListedPilot]) -> Reply:
     live = [p for p in pilots if p.state != "ended"]
     ended = [p for p in pilots if p.state == "ended"]
     lines = [
-        f"• *{p.plan.name}* · {p.plan.customer} · <#{p.channel_id}> · {_where(p.snap)} ·"
+        f"• *{literal(p.plan.name)}* · {literal(p.plan.customer)} · <#{p.channel_id}> ·"
+        f" {_where(p.snap)} ·"
         f" hard end {long_day(p.plan.hard_end_date)}{_STATE_MARKS.get(p.state, '')}"
         for p in [*live, *ended]
     ]
@@ -562,4 +564,4 @@ def list_reply(pilots: Sequence[ListedPilot]) -> Reply:
 
 def refusal_for_ended(plan_name: str, reason: str) -> str:
     why = f" ({reason})" if reason else ""
-    return f"*{plan_name}* has ended{why}; an ended pilot is final and cannot change."
+    return f"*{literal(plan_name)}* has ended{why}; an ended pilot is final and cannot change."

@@ -9,6 +9,7 @@ from bot.blocks import ids
 from bot.blocks.common import Reply, context, long_day, section
 from bot.blocks.forms import actions, button, modal, text_input
 from bot.blocks.review import local_when, short_day
+from bot.blocks.text import literal
 from bot.core.plan import Plan
 from bot.core.ramps import Ramp
 from bot.core.reviews import Confirmation, RampStep
@@ -30,7 +31,7 @@ def ramp_change_message(
     sentence = step_sentence(step, plan, today=True)
     blocks: list[dict[str, Any]] = [
         section(f":arrow_right: *{sentence}*"),
-        context(f"*{plan.name}* · {plan.customer} · {long_day(step.on)}"),
+        context(f"*{literal(plan.name)}* · {literal(plan.customer)} · {long_day(step.on)}"),
     ]
     if confirmed is None:
         blocks.append(
@@ -54,7 +55,9 @@ def ramp_change_message(
         )
     else:
         blocks.append(context(applied_line(confirmed, plan)))
-    text = f"{sentence}. {plan.name}: press Applied once production runs at {step.to_pct}%."
+    text = (
+        f"{sentence}. {literal(plan.name)}: press Applied once production runs at {step.to_pct}%."
+    )
     if confirmed is not None:
         text = f"{sentence}. {applied_line(confirmed, plan)}"
     return Reply(text=text, blocks=blocks)
@@ -72,14 +75,14 @@ def ramp_heads_up_message(plan: Plan, step: RampStep, *, pilot_id: int) -> Reply
     sentence = step_sentence(step, plan, today=False)
     blocks: list[dict[str, Any]] = [
         section(f":calendar: *Heads-up: {sentence}*"),
-        context(f"*{plan.name}* · {plan.customer}"),
+        context(f"*{literal(plan.name)}* · {literal(plan.customer)}"),
         section(
             f"Get ready to move production to {step.to_pct}% on {short_day(step.on)}. Not"
             f" ready? *Hold* asks the decision maker to keep {step.from_pct}% for now."
         ),
         actions("ramp_actions", button("Hold", ids.RAMP_HOLD, f"{pilot_id}:{step.week}")),
     ]
-    return Reply(text=f"Heads-up: {sentence}. {plan.name}", blocks=blocks)
+    return Reply(text=f"Heads-up: {sentence}. {literal(plan.name)}", blocks=blocks)
 
 
 def hold_modal(
@@ -91,7 +94,8 @@ def hold_modal(
         "Hold the ramp",
         [
             section(
-                f"*{plan.name}*: keep {step.from_pct}% instead of going to {step.to_pct}% in"
+                f"*{literal(plan.name)}*: keep {step.from_pct}% instead of going to"
+                f" {step.to_pct}% in"
                 f" week {step.week}. This opens a change request: the decision maker approves"
                 " or rejects it, and the change log keeps it."
             ),

@@ -10,6 +10,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, long_day, section
 from bot.blocks.forms import actions, button, modal, text_input
+from bot.blocks.text import literal
 from bot.core.calendar import snapshot
 from bot.core.plan import Plan
 from bot.core.reviews import (
@@ -196,7 +197,8 @@ def weekly_review_message(review: WeeklyReview) -> Reply:
     when = local_when(review.at, plan)
     kind = "On demand" if review.on_demand else "The weekly metrics review (30 min)"
     intro = (
-        f"*{plan.name}* · {plan.customer} · {when}\n{kind}: progress against the success"
+        f"*{literal(plan.name)}* · {literal(plan.customer)} · {when}\n{kind}: progress"
+        " against the success"
         " criteria, issues and resolutions, next week's priorities."
     )
     parts: list[tuple[str, str]] = []
@@ -234,7 +236,7 @@ def weekly_review_message(review: WeeklyReview) -> Reply:
         )
     )
     blocks.append(context(f"Times in {plan.tz}. `/pilot review` posts this review at any time."))
-    text = "\n".join([f"{title} · {plan.name}", *(f"{n}: {b}" for n, b in parts)])
+    text = "\n".join([f"{title} · {literal(plan.name)}", *(f"{n}: {b}" for n, b in parts)])
     return Reply(text=text, blocks=blocks)
 
 
@@ -254,7 +256,7 @@ def metrics_modal(
     """One optional field per success criterion; the last value is shown as a hint."""
     blocks: list[dict[str, Any]] = [
         section(
-            f"*{pilot_name}*: this week's values, each in its target's unit. Leave a field"
+            f"*{literal(pilot_name)}*: this week's values, each in its target's unit. Leave a field"
             " empty to keep its last value."
         )
     ]
@@ -300,7 +302,7 @@ def priorities_modal(
         ids.PRIORITIES_MODAL,
         "Next week's priorities",
         [
-            section(f"*{pilot_name}*: what must happen before the next weekly review?"),
+            section(f"*{literal(pilot_name)}*: what must happen before the next weekly review?"),
             text_input(
                 ids.PRIORITIES_TEXT,
                 "Priorities",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.common import Reply, context, header, section
+from bot.blocks.text import literal
 from bot.core.authority import decision_maker
 from bot.core.roles import Role, Side, roles_on
 
@@ -30,7 +31,7 @@ def decision_line(holders: Sequence[tuple[str, Role]]) -> str:
 
 def team_reply(pilot_name: str, holders: Sequence[tuple[str, Role]], *, owner_id: str) -> Reply:
     blocks: list[dict[str, Any]] = [header(f"{pilot_name} · team")]
-    lines_for_text = [f"{pilot_name} team."]
+    lines_for_text = [f"{literal(pilot_name)} team."]
     for side in Side:
         lines = []
         for role in roles_on(side):
