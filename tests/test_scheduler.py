@@ -35,9 +35,11 @@ from storage.pilots import (
     NOTHING_OWED,
     due_pilot_ids,
     due_pilots_statement,
+    pilot_from_plan,
     plan_of,
     refresh_next_due,
 )
+from storage.scope import Workspace
 from tests.cadence_helpers import (
     FIRST_CHECKIN,
     keys,
@@ -66,12 +68,30 @@ def test_the_tick_query_searches_the_next_due_index(engine):
             params: object = tuple(str(compiled.params[k]) for k in compiled.positiontup or ())
             explain = "EXPLAIN QUERY PLAN "
         else:
-            # An empty table is cheapest to scan: forbid that, and see the index is usable.
+            # The planner weighs indexes by the table's statistics: give it a realistic one,
+            # many pilots of which few are due (an empty table would tell nothing).
+            _many_pilots_few_due(connection)
+            connection.execute(text("ANALYZE pilot"))
             connection.execute(text("SET LOCAL enable_seqscan = off"))
             params, explain = compiled.params, "EXPLAIN "
         plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(explain + sql, params))
     assert "ix_pilot_next_due_at" in plan
     assert "SCAN pilot" not in plan and "Seq Scan" not in plan
+
+
+def _many_pilots_few_due(connection) -> None:
+    table = Pilot.__table__
+    base = pilot_from_plan(
+        acme_plan(),
+        workspace=Workspace(team_id="T0001", enterprise_id=""),
+        channel_id="C0",
+        owner_id="U0001",
+    ).model_dump(exclude={"id"})
+    rows = []
+    for n in range(2000):
+        due = FIRST_CHECKIN + timedelta(days=1 + n % 30) if n % 100 else FIRST_CHECKIN
+        rows.append({**base, "channel_id": f"C{n:05d}", "next_due_at": due})
+    connection.execute(table.insert(), rows)
 
 
 def test_a_new_pilot_is_scheduled_from_now_and_owes_nothing_before(engine):
