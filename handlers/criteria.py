@@ -15,6 +15,7 @@ from bot.blocks.record import (
 )
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_page
 from bot.core.refs import CRITERION, parse_ref
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
@@ -37,7 +38,8 @@ def criteria_command(request: CommandRequest) -> Reply | None:
             CriterionLine(c.number, c.name, c.target)
             for c in criteria_of(session=session, pilot_id=pilot.id)
         ]
-        return criteria_reply(pilot.name, lines)
+        page = parse_page(request.parsed.options.get("page"))
+        return criteria_reply(pilot.name, lines, page=page)
 
 
 @answers_with_usage(catalog.CRITERIA_ADD)

@@ -57,7 +57,7 @@ from bot.core.flags import (
     reply_flag,
 )
 from bot.core.grammar import unescape
-from bot.core.inputs import parse_id
+from bot.core.inputs import parse_id, parse_page
 from bot.core.localtime import local_date
 from handlers.editing import Refusal, answers_with_usage, channel_pilot
 from handlers.escalation import levels_of, timeline_of
@@ -595,7 +595,13 @@ def flags_command(request: CommandRequest) -> Reply | None:
         # The escalation timer's word on each flag (handlers/escalation.py).
         levels = levels_of(session=session, pilot=pilot, flags=flags)
         records = [record_of(flag) for flag in flags]
-        return flags_reply(pilot.name, records, now=request.services.clock.now(), levels=levels)
+        return flags_reply(
+            pilot.name,
+            records,
+            now=request.services.clock.now(),
+            levels=levels,
+            page=parse_page(request.parsed.options.get("page")),
+        )
 
 
 def _show(request: CommandRequest, number: int) -> Reply:

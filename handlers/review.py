@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -15,12 +15,14 @@ from bot.blocks.review import (
     NO_VALUES,
     criterion_label,
     metrics_modal,
+    metrics_pages,
     metrics_recorded,
     no_criteria_reply,
     priorities_modal,
     priorities_saved,
     weekly_review_message,
 )
+from bot.blocks.text import literal
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
@@ -133,20 +135,44 @@ def record_metrics(form: Submission, ack: Ack, client: WebClient) -> None:
             if target is not None:
                 verdict = ": meets the target" if target.met(value) else ": below the target"
             lines.append(
-                f"{criterion_label(criterion)} = {typed} (target {criterion.target_text}){verdict}"
+                f"{literal(criterion_label(criterion))} = {literal(typed)}"
+                f" (target {literal(criterion.target_text)}){verdict}"
             )
-        if not readings and not errors:
+        plan = plan_of(pilot)
+        progress = weekly_review_of(session, pilot, plan, now).progress
+        pages, page = metrics_pages(progress), _page(form.metadata)
+        if not readings and not errors and pages == 1:
             first = criteria[0].id if criteria else 0
             errors[f"{ids.METRIC_BLOCK_PREFIX}{first}"] = NO_VALUES
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        record_values(
-            session=session, pilot_id=pilot.id, values=readings, user_id=click.user_id, at=now
-        )
+        if readings:
+            record_values(
+                session=session, pilot_id=pilot.id, values=readings, user_id=click.user_id, at=now
+            )
         channel_id = pilot.channel_id
-    ack()
-    tell_in_channel(client, channel_id, click.user_id, metrics_recorded(lines))
+        following = None
+        if page < pages:  # the next page of criteria, in the same form
+            following = metrics_modal(
+                pilot_id=pilot.id,
+                pilot_name=pilot.name,
+                channel_id=channel_id,
+                progress=progress,
+                plan=plan,
+                page=page + 1,
+            )
+    if following is not None:
+        ack(response_action="update", view=following)
+    else:
+        ack()
+    if lines:
+        tell_in_channel(client, channel_id, click.user_id, metrics_recorded(lines))
+
+
+def _page(metadata: dict[str, Any]) -> int:
+    page = metadata.get("page", 1)
+    return page if isinstance(page, int) and page >= 1 else 1
 
 
 # ----- Set priorities -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bot.blocks.record import (
 )
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_page
 from bot.core.refs import RISK, parse_ref
 from bot.core.risks import RiskCategory
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
@@ -38,7 +39,7 @@ def risks_command(request: CommandRequest) -> Reply | None:
             RiskLine(r.number, RiskCategory(r.category), r.risk, r.mitigation)
             for r in risks_of(session=session, pilot_id=pilot.id)
         ]
-        return risks_reply(pilot.name, lines)
+        return risks_reply(pilot.name, lines, page=parse_page(request.parsed.options.get("page")))
 
 
 @answers_with_usage(catalog.RISKS_ADD)

@@ -16,6 +16,7 @@ from bot.core import commands as catalog
 from bot.core.boundaries import Boundary, boundary_values
 from bot.core.changes import needs_approval
 from bot.core.errors import DomainError
+from bot.core.inputs import parse_page
 from bot.core.localtime import local_date
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
@@ -41,7 +42,8 @@ def scope_command(request: CommandRequest) -> Reply | None:
         ]
         scope = scope_of(session=session, pilot_id=pilot.id)
     today = local_date(request.services.clock.now(), plan.zone)
-    return scope_reply(plan.name, scope, deferred, started=needs_approval(plan, today))
+    page = parse_page(request.parsed.options.get("page"))
+    return scope_reply(plan.name, scope, deferred, started=needs_approval(plan, today), page=page)
 
 
 @answers_with_usage(catalog.SCOPE_SET)

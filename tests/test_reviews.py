@@ -158,7 +158,7 @@ def test_record_metrics_stores_who_and_when_and_status_shows_them(bot, pilot):
     response = submit(bot, view, {f"metric_{c1.id}": "58%", f"metric_{c2.id}": "1.8 s"}, END_USER)
     assert response.status == 200 and response.body == b""
     note = wait_for_ephemeral(bot, END_USER, "Recorded:")
-    assert "C-1 Containment rate = 58% (target >= 60%): below the target" in note
+    assert "C-1 Containment rate = 58% (target &gt;= 60%): below the target" in note
     assert "C-2 Latency = 1.8 s (target under 2 s): meets the target" in note
     values = sorted(all_rows(bot, MetricValue), key=lambda v: v.criterion_id)
     assert [(v.value, v.typed, v.recorded_by, v.recorded_at) for v in values] == [
@@ -167,8 +167,8 @@ def test_record_metrics_stores_who_and_when_and_status_shows_them(bot, pilot):
     ]
 
     text = bot.sender.command("status").json()["text"]
-    assert "Latest metrics: • C-1 Containment rate: *58%* (target >= 60%) · below target" in text
-    assert "C-2 Latency: *1.8 s* (target < 2 s) · met" in text
+    assert "Latest metrics: • C-1 Containment rate: *58%* (target &gt;= 60%) · below target" in text
+    assert "C-2 Latency: *1.8 s* (target &lt; 2 s) · met" in text
     assert "Not confirmed yet: week 2's step from 10% to 25%" in text
 
 
@@ -220,11 +220,11 @@ def test_values_below_target_two_reviews_running_raise_an_early_warning(bot, pil
     walk(bot, datetime(2026, 12, 28, 15, 0, tzinfo=UTC))
     w2, w3, w4 = (post(bot.emulator, f"weekly_review:w{n}") for n in (2, 3, 4))
     assert "Early warning" not in w2.text and "Early warning" not in w3.text  # once below
-    assert "C-1 Containment rate: *58%* (target >= 60%) · below target" in w3.text
+    assert "C-1 Containment rate: *58%* (target &gt;= 60%) · below target" in w3.text
     assert "Early warning: C-1 Containment rate: below target in two weekly reviews in a row" in (
         w4.text
     )
-    assert "*55%* (target >= 60%) · below target · ↓ from 58% on Tue Dec 15" in w4.text
+    assert "*55%* (target &gt;= 60%) · below target · ↓ from 58% on Tue Dec 15" in w4.text
     assert "(away from the target)" in w4.text
 
 
@@ -553,9 +553,9 @@ def test_the_final_evaluation_says_which_criteria_were_met_and_records_the_recom
     evaluation = post(bot.emulator, "final_evaluation")
     text = evaluation.text
     assert "Success criteria evaluation* (1 of 3 met)" in text
-    assert ":white_check_mark: C-1 Containment rate: *64%* (target >= 60%) · met" in text
-    assert ":x: C-2 Latency: *2.4 s* (target < 2 s) · below target" in text
-    assert ":grey_question: C-3 CSAT: no value recorded yet (target >= 4.5/5)" in text
+    assert ":white_check_mark: C-1 Containment rate: *64%* (target &gt;= 60%) · met" in text
+    assert ":x: C-2 Latency: *2.4 s* (target &lt; 2 s) · below target" in text
+    assert ":grey_question: C-3 CSAT: no value recorded yet (target &gt;= 4.5/5)" in text
     assert "Open issues: • Raised: 0\n• Resolved: 0\n• Still open: 0" in text
     assert "[ ] Post-Pilot documentation: Final metrics report" in text
     assert "Lessons learned (the record: none recorded yet)" in text

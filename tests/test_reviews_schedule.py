@@ -182,7 +182,7 @@ def test_metric_values_recorded_while_down_do_not_change_a_late_review(bot):
         )
     run_at(bot, datetime(2026, 12, 14, 17, 0, tzinfo=UTC))
     review = post(bot.emulator, "weekly_review:w2")
-    assert "C-1 Containment rate: no value recorded yet (target >= 60%)" in review.text
+    assert "C-1 Containment rate: no value recorded yet (target &gt;= 60%)" in review.text
 
 
 def test_the_reminder_dm_is_retried_when_slack_cannot_open_the_conversation(bot):

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, section
-from bot.blocks.text import user_text
+from bot.blocks.text import literal, user_text
 from bot.core.refs import CHANGE, ref
 
 NO_IMPACT = "No effect on the schedule or on the framework fit."
@@ -36,7 +36,7 @@ class ChangeView:
     # People's words, escaped for mrkdwn (see bot.blocks.text).
     @property
     def name(self) -> str:
-        return user_text(self.pilot_name)
+        return literal(self.pilot_name)
 
     @property
     def what(self) -> str:

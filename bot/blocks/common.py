@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.blocks.text import cut, defused, escape, fit, guarded, literal
 from bot.core.calendar import PlanSnapshot
+from bot.core.errors import DomainError
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
+
+T = TypeVar("T")
 
 # Slack's limits (Block Kit reference): a section's text, a field, a header, a context
 # element; blocks in a message; the fallback text kept short (Slack cuts it at 40,000).
@@ -40,6 +43,25 @@ class Reply:
         if self.blocks:
             body["blocks"] = guarded(self.blocks[:MESSAGE_BLOCKS])
         return body
+
+
+PER_PAGE = 40  # items of a long list shown in one message
+
+
+def paged(items: Sequence[T], page: int, command: str) -> tuple[Sequence[T], str | None]:
+    """The items of ``page`` (from 1), and the note that says which these are and how to
+    see more (None when one page holds them all). A page past the end is refused."""
+    pages = max(1, -(-len(items) // PER_PAGE))
+    if page > pages:
+        raise DomainError(f"There {'is' if pages == 1 else 'are'} only {pages} page(s).")
+    if pages == 1:
+        return items, None
+    first = (page - 1) * PER_PAGE
+    shown = items[first : first + PER_PAGE]
+    note = f"Showing {first + 1}–{first + len(shown)} of {len(items)}"
+    if page < pages:
+        note += f"; `{command} page={page + 1}` for more"
+    return shown, note + "."
 
 
 def section(text: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks import ids
-from bot.blocks.common import Reply, context, header, section
+from bot.blocks.common import Reply, context, header, paged, section
 from bot.blocks.escalation import when
 from bot.blocks.forms import button, modal, option, plain, radio_input, text_input
 from bot.blocks.text import guarded, literal, user_text
@@ -160,7 +160,12 @@ def _severity_order(flag: FlagRecord) -> tuple[int, int]:
 
 
 def flags_reply(
-    pilot_name: str, flags: Sequence[FlagRecord], *, now: datetime, levels: Mapping[int, str]
+    pilot_name: str,
+    flags: Sequence[FlagRecord],
+    *,
+    now: datetime,
+    levels: Mapping[int, str],
+    page: int = 1,
 ) -> Reply:
     """`/pilot flags`: the open flags, most severe first; ``levels`` is each flag's
     escalation level by number ("—" where there is none)."""
@@ -172,8 +177,9 @@ def flags_reply(
             " starts with `flag:`."
         )
         return Reply(text=text, blocks=[section(text)])
+    ordered, note = paged(sorted(flags, key=_severity_order), page, "/pilot flags")
     lines = []
-    for flag in sorted(flags, key=_severity_order):
+    for flag in ordered:
         acked = (
             f"acknowledged by <@{flag.acknowledged_by}>"
             if flag.acknowledged_by
@@ -187,17 +193,19 @@ def flags_reply(
     count = len(flags)
     title = f"Open flags · {literal(pilot_name)} ({count})"
     blocks = [header(title)]
-    blocks += [section("\n".join(lines[i : i + 10])) for i in range(0, len(lines), 10)][:45]
-    example = flags[0].ref if flags else "F-1"  # an id the reader can see in the list
+    blocks += [section("\n".join(lines[i : i + 10])) for i in range(0, len(lines), 10)]
+    example = ordered[0].ref if ordered else "F-1"  # an id the reader can see in the list
+    if note:
+        blocks.append(context(note))
     blocks.append(
         context(
             f"`/pilot flag {example}` shows a flag's history · `/pilot ack {example}` · "
             f"`/pilot resolve {example} &lt;resolution&gt;`"
         )
     )
-    text = f"{title}: " + "; ".join(
-        f"{f.ref} {f.severity.value}" for f in sorted(flags, key=_severity_order)
-    )
+    text = f"{title}: " + "; ".join(f"{f.ref} {f.severity.value}" for f in ordered)
+    if note:
+        text += f". {note}"
     return Reply(text=text, blocks=blocks)
 
 

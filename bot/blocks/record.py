@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.blocks.common import Reply, context, header, section
-from bot.blocks.text import escape, user_text
+from bot.blocks.common import Reply, context, header, paged, section
+from bot.blocks.text import escape, literal
 from bot.core.boundaries import Boundary
 from bot.core.refs import CRITERION, RISK, ref
 from bot.core.risks import RiskCategory
@@ -66,12 +66,14 @@ def _day(d: date) -> str:
 def scope_reply(
     pilot_name: str,
     scope: Mapping[Boundary, str],
-    deferred: Sequence[Deferred],
+    all_deferred: Sequence[Deferred],
     *,
     started: bool,
+    page: int = 1,
 ) -> Reply:
-    name = user_text(pilot_name)
-    shown = {b: user_text(scope[b]) for b in Boundary if scope.get(b)}
+    deferred, note = paged(all_deferred, page, "/pilot scope")
+    name = literal(pilot_name)
+    shown = {b: literal(scope[b]) for b in Boundary if scope.get(b)}
     lines = [f"• *{b.label}:* {shown.get(b, '_not defined_')}" for b in Boundary]
     blocks: list[dict[str, Any]] = [
         header(f"{pilot_name} · scope"),
@@ -80,13 +82,16 @@ def scope_reply(
     text = [f"{name} scope."] + [f"{b.label}: {shown.get(b, 'not defined')}." for b in Boundary]
     if deferred:
         items = [
-            f"{d.number}. {user_text(d.request)} (<@{d.requested_by}>, {_day(d.on)})"
+            f"{d.number}. {literal(d.request)} (<@{d.requested_by}>, {_day(d.on)})"
             for d in deferred
         ]
         for index, chunk in enumerate(_chunks(items)):
             title = "*Phase 2 bucket*\n" if index == 0 else ""
             blocks.append(section(title + "\n".join(chunk)))
-        text.append("Phase 2 bucket: " + "; ".join(user_text(d.request) for d in deferred) + ".")
+        text.append("Phase 2 bucket: " + "; ".join(literal(d.request) for d in deferred) + ".")
+        if note:
+            blocks.append(context(note))
+            text.append(note)
     else:
         blocks.append(section("*Phase 2 bucket*\n_empty_"))
         text.append("Phase 2 bucket: empty.")
@@ -98,12 +103,12 @@ def scope_reply(
     )
     park = escape('Park an out-of-scope request: `/pilot scope defer "<request>"`.')
     blocks.append(context(how, park))
-    return Reply(text=" ".join(text), blocks=blocks[:50])
+    return Reply(text=" ".join(text), blocks=blocks)
 
 
 def scope_updated(values: Mapping[Boundary, str]) -> Reply:
     said = "; ".join(
-        f"{b.label}: {user_text(values[b]) or 'cleared'}" for b in Boundary if b in values
+        f"{b.label}: {literal(values[b]) or 'cleared'}" for b in Boundary if b in values
     )
     return _line(f"Scope updated. {said}. `/pilot scope` shows all of it.")
 
@@ -118,7 +123,7 @@ def scope_after_start(start: date) -> Reply:
 
 def deferred_added(number: int, request: str) -> Reply:
     return _line(
-        f"Parked in the Phase 2 bucket as item {number}: {user_text(request)}. It stays out of"
+        f"Parked in the Phase 2 bucket as item {number}: {literal(request)}. It stays out of"
         " this pilot's scope; `/pilot scope` lists the bucket."
     )
 
@@ -126,44 +131,48 @@ def deferred_added(number: int, request: str) -> Reply:
 # ----- risks -------------------------------------------------------------------------------
 
 
-def risks_reply(pilot_name: str, risks: Sequence[RiskLine]) -> Reply:
-    name = user_text(pilot_name)
+def risks_reply(pilot_name: str, all_risks: Sequence[RiskLine], *, page: int = 1) -> Reply:
+    name = literal(pilot_name)
+    risks, note = paged(all_risks, page, "/pilot risks")
     blocks: list[dict[str, Any]] = [header(f"{pilot_name} · risk register")]
     if not risks:
         text = f"{name} risk register: no open risks."
         blocks.append(section("_No open risks._"))
     else:
         lines = [
-            f"*{risk_ref(r.number)}* · {r.category.value.capitalize()} · {user_text(r.risk)}\n"
-            f"      Mitigation: {user_text(r.mitigation)}"
+            f"*{risk_ref(r.number)}* · {r.category.value.capitalize()} · {literal(r.risk)}\n"
+            f"      Mitigation: {literal(r.mitigation)}"
             for r in risks
         ]
         # Sections hold 3,000 characters: a long register goes in several.
         for chunk in _chunks(lines):
             blocks.append(section("\n".join(chunk)))
         text = f"{name} risk register: " + " ".join(
-            f"{risk_ref(r.number)} ({r.category.value}) {user_text(r.risk)};"
-            f" mitigation: {user_text(r.mitigation)}."
+            f"{risk_ref(r.number)} ({r.category.value}) {literal(r.risk)};"
+            f" mitigation: {literal(r.mitigation)}."
             for r in risks
         )
+    if note:
+        blocks.append(context(note))
+        text += f" {note}"
     blocks.append(
         context(
             'Add one: `/pilot risks add technical "Vendor API rate limits" mitigation="..."`.'
             " Remove one: `/pilot risks remove R-2`."
         )
     )
-    return Reply(text=text, blocks=blocks[:50])
+    return Reply(text=text, blocks=blocks)
 
 
 def risk_added(number: int, category: RiskCategory, risk: str, mitigation: str) -> Reply:
     return _line(
-        f"Added {risk_ref(number)} ({category.value}): {user_text(risk)}."
-        f" Mitigation: {user_text(mitigation)}."
+        f"Added {risk_ref(number)} ({category.value}): {literal(risk)}."
+        f" Mitigation: {literal(mitigation)}."
     )
 
 
 def risk_removed(number: int, risk: str) -> Reply:
-    return _line(f"Removed {risk_ref(number)}: {user_text(risk)}. Its id is not reused.")
+    return _line(f"Removed {risk_ref(number)}: {literal(risk)}. Its id is not reused.")
 
 
 def risk_not_open(number: int, *, removed: bool, open_numbers: Sequence[int]) -> Reply:
@@ -179,8 +188,11 @@ def risk_not_open(number: int, *, removed: bool, open_numbers: Sequence[int]) ->
 # ----- success criteria --------------------------------------------------------------------
 
 
-def criteria_reply(pilot_name: str, criteria: Sequence[CriterionLine]) -> Reply:
-    name = user_text(pilot_name)
+def criteria_reply(
+    pilot_name: str, all_criteria: Sequence[CriterionLine], *, page: int = 1
+) -> Reply:
+    name = literal(pilot_name)
+    criteria, note = paged(all_criteria, page, "/pilot criteria")
     blocks: list[dict[str, Any]] = [header(f"{pilot_name} · success criteria")]
     if not criteria:
         text = f"{name} has no success criteria yet."
@@ -192,22 +204,24 @@ def criteria_reply(pilot_name: str, criteria: Sequence[CriterionLine]) -> Reply:
         )
     else:
         lines = [
-            f"*{criterion_ref(c.number)}* {user_text(c.name)}: {_target(c.target)}"
-            for c in criteria
+            f"*{criterion_ref(c.number)}* {literal(c.name)}: {_target(c.target)}" for c in criteria
         ]
         for chunk in _chunks(lines):
             blocks.append(section("\n".join(chunk)))
         text = f"{name} success criteria: " + " ".join(
-            f"{criterion_ref(c.number)} {user_text(c.name)}: {user_text(c.target)}."
+            f"{criterion_ref(c.number)} {literal(c.name)}: {literal(c.target)}."
             for c in criteria
         )
+    if note:
+        blocks.append(context(note))
+        text += f" {note}"
     blocks.append(
         context(
             escape('Add one: `/pilot criteria add "Containment rate" target=">= 60%"`.')
             + " Remove one: `/pilot criteria remove C-2`."
         )
     )
-    return Reply(text=text, blocks=blocks[:50])
+    return Reply(text=text, blocks=blocks)
 
 
 def criterion_added(number: int, name: str, target: str) -> Reply:
@@ -220,13 +234,11 @@ def criterion_added(number: int, name: str, target: str) -> Reply:
             " `under 2 s` lets the final review say met or not met."
         )
     )
-    return _line(
-        f"Added {criterion_ref(number)}: {user_text(name)}, target {user_text(target)}.{note}"
-    )
+    return _line(f"Added {criterion_ref(number)}: {literal(name)}, target {literal(target)}.{note}")
 
 
 def criterion_removed(number: int, name: str) -> Reply:
-    return _line(f"Removed {criterion_ref(number)}: {user_text(name)}. Its id is not reused.")
+    return _line(f"Removed {criterion_ref(number)}: {literal(name)}. Its id is not reused.")
 
 
 def criterion_not_current(number: int, *, removed: bool, current: Sequence[int]) -> Reply:
@@ -241,8 +253,8 @@ def criterion_not_current(number: int, *, removed: bool, current: Sequence[int])
 
 def _target(target: str) -> str:
     if parse_target(target) is None:
-        return f"{user_text(target)} _(not measurable as written)_"
-    return user_text(target)
+        return f"{literal(target)} _(not measurable as written)_"
+    return literal(target)
 
 
 def _chunks(lines: Sequence[str], limit: int = 2900) -> list[list[str]]:

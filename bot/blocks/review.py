@@ -10,7 +10,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, header, long_day, section
 from bot.blocks.forms import actions, button, modal, text_input
-from bot.blocks.text import literal
+from bot.blocks.text import literal, user_text
 from bot.core.calendar import snapshot
 from bot.core.plan import Plan
 from bot.core.reviews import (
@@ -56,14 +56,14 @@ def criterion_label(criterion: Criterion) -> str:
 
 def progress_line(p: Progress, plan: Plan, *, marks: bool = False) -> str:
     """ "C-1 Containment rate: *58%* (target >= 60%) · below target · ↑ from 52% on Mon Dec 14"."""
-    target = str(p.criterion.target) if p.criterion.target else p.criterion.target_text
+    target = literal(str(p.criterion.target) if p.criterion.target else p.criterion.target_text)
     lead = f"{_STANDING_MARK[p.standing]} " if marks else ""
-    name = f"{lead}{criterion_label(p.criterion)}"
+    name = f"{lead}{literal(criterion_label(p.criterion))}"
     if p.latest is None:
         return f"{name}: no value recorded yet (target {target})"
-    line = f"{name}: *{p.latest.typed}* (target {target}) · {p.standing}"
+    line = f"{name}: *{literal(p.latest.typed)}* (target {target}) · {p.standing}"
     if p.previous is not None and p.trend is not None:
-        line += f" · {_TREND_MARK[p.trend]} from {p.previous.typed} on "
+        line += f" · {_TREND_MARK[p.trend]} from {literal(p.previous.typed)} on "
         line += short_day(p.previous.at.astimezone(plan.zone).date())
         if p.toward_target is not None:
             line += " (toward the target)" if p.toward_target else " (away from the target)"
@@ -203,7 +203,7 @@ def weekly_review_message(review: WeeklyReview) -> Reply:
     )
     parts: list[tuple[str, str]] = []
     if review.warnings:
-        names = ", ".join(criterion_label(c) for c in review.warnings)
+        names = ", ".join(literal(criterion_label(c)) for c in review.warnings)
         parts.append(
             (
                 ":rotating_light: Early warning",
@@ -244,23 +244,43 @@ def _priorities(note: Note | None, plan: Plan) -> str:
     if note is None:
         return "_None were set at the last review._"
     when = short_day(note.at.astimezone(plan.zone).date())
-    return f"{note.text}\n_Set by <@{note.by}> on {when}._"
+    return f"{user_text(note.text, 2000)}\n_Set by <@{note.by}> on {when}._"
 
 
 # ----- Record metrics and Set priorities --------------------------------------------------
 
 
+METRICS_PER_PAGE = 90  # a form holds 100 blocks: 90 criteria, then the next page
+
+
+def metrics_pages(progress: Sequence[Progress]) -> int:
+    return max(1, -(-len(progress) // METRICS_PER_PAGE))
+
+
 def metrics_modal(
-    *, pilot_id: int, pilot_name: str, channel_id: str, progress: Sequence[Progress], plan: Plan
+    *,
+    pilot_id: int,
+    pilot_name: str,
+    channel_id: str,
+    progress: Sequence[Progress],
+    plan: Plan,
+    page: int = 1,
 ) -> dict[str, Any]:
-    """One optional field per success criterion; the last value is shown as a hint."""
-    blocks: list[dict[str, Any]] = [
-        section(
-            f"*{literal(pilot_name)}*: this week's values, each in its target's unit. Leave a field"
-            " empty to keep its last value."
-        )
-    ]
-    for p in progress:
+    """One optional field per success criterion; the last value is shown as a hint. More
+    than ``METRICS_PER_PAGE`` criteria go on several pages, one after the other."""
+    pages = metrics_pages(progress)
+    shown = progress[(page - 1) * METRICS_PER_PAGE : page * METRICS_PER_PAGE]
+    intro = (
+        f"*{literal(pilot_name)}*: this week's values, each in its target's unit. Leave a field"
+        " empty to keep its last value."
+    )
+    if pages > 1:
+        first, last = shown[0].criterion.number, shown[-1].criterion.number
+        intro += f"\nPage {page} of {pages}: C-{first} to C-{last}."
+        if page < pages:
+            intro += " *Record* saves these and shows the next page."
+    blocks: list[dict[str, Any]] = [section(intro)]
+    for p in shown:
         criterion = p.criterion
         target = str(criterion.target) if criterion.target else criterion.target_text
         hint = f"Target {target}."
@@ -279,10 +299,10 @@ def metrics_modal(
         )
     return modal(
         ids.METRICS_MODAL,
-        "Record metrics",
+        "Record metrics" if pages == 1 else f"Record metrics {page}/{pages}",
         blocks,
         submit="Record",
-        metadata={"pilot": pilot_id, "channel": channel_id},
+        metadata={"pilot": pilot_id, "channel": channel_id, "page": page},
     )
 
 

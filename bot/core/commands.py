@@ -82,7 +82,12 @@ TEAM_REMOVE = CommandSpec(
     rest="role",
     rest_required=True,
 )
-SCOPE = CommandSpec(("scope",), "/pilot scope", "The hard scope boundaries and the Phase 2 bucket.")
+SCOPE = CommandSpec(
+    ("scope",),
+    "/pilot scope [page=<n>]",
+    "The hard scope boundaries and the Phase 2 bucket.",
+    options=frozenset({"page"}),
+)
 SCOPE_SET = CommandSpec(
     ("scope", "set"),
     '/pilot scope set use_cases="..." [channels=...] [users=...] [geographies=...] [languages=...]',
@@ -96,7 +101,12 @@ SCOPE_DEFER = CommandSpec(
     rest="request",
     rest_required=True,
 )
-RISKS = CommandSpec(("risks",), "/pilot risks", "The risk register, with mitigations.")
+RISKS = CommandSpec(
+    ("risks",),
+    "/pilot risks [page=<n>]",
+    "The risk register, with mitigations.",
+    options=frozenset({"page"}),
+)
 RISKS_ADD = CommandSpec(
     ("risks", "add"),
     '/pilot risks add <category> "<risk>" mitigation="..."',
@@ -110,7 +120,12 @@ RISKS_REMOVE = CommandSpec(
     "Take a risk off the register (its id is never reused).",
     positionals=("risk",),
 )
-CRITERIA = CommandSpec(("criteria",), "/pilot criteria", "The success criteria and their targets.")
+CRITERIA = CommandSpec(
+    ("criteria",),
+    "/pilot criteria [page=<n>]",
+    "The success criteria and their targets.",
+    options=frozenset({"page"}),
+)
 CRITERIA_ADD = CommandSpec(
     ("criteria", "add"),
     '/pilot criteria add "<name>" target=">= 60%"',
@@ -207,8 +222,9 @@ FLAG = CommandSpec(
 )
 FLAGS = CommandSpec(
     ("flags",),
-    "/pilot flags",
+    "/pilot flags [page=<n>]",
     "The open issue flags: id, severity, age, who acknowledged them, escalation level.",
+    options=frozenset({"page"}),
 )
 ACK = CommandSpec(
     ("ack",),

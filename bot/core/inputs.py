@@ -106,6 +106,19 @@ def parse_date(text: str) -> date:
     return found
 
 
+MAX_PAGE = 9999
+
+
+def parse_page(text: str | None) -> int:
+    """``page=<n>`` of a long list: 1 when not given."""
+    if text is None:
+        return 1
+    cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isdigit()) or not 1 <= int(cleaned) <= MAX_PAGE:
+        raise DomainError(f"'{cleaned}' is not a page: use page=1, page=2, ...")
+    return int(cleaned)
+
+
 MAX_ID = 2**31 - 1  # the largest id a database integer holds
 
 
