@@ -86,7 +86,7 @@ def _reminder(session: Session, pilot: Pilot, day: date) -> tuple[str | None, st
             )
             return f"the day's check-in was not posted{why}"
     reply = reminder_message(pilot_id=pilot.id, day=day, user_ids=missing)
-    payload = encode_payload({"text": reply.text, "blocks": reply.blocks})
+    payload = encode_payload(reply.message())
     # No thread yet: the check-in is still owed. It is earlier in the same channel, so
     # delivery sends it first, and prepares this reminder again once it is posted.
     return (thread.ts if thread is not None else None), payload

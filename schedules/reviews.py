@@ -234,7 +234,7 @@ def _owed(pilot: Pilot, plan: Plan, due: Due, now: datetime) -> tuple[OutboxMess
 
 
 def _with(message: OutboxMessage, reply: Reply, now: datetime) -> OutboxMessage:
-    message.payload = encode_payload({"text": reply.text, "blocks": reply.blocks})
+    message.payload = encode_payload(reply.message())
     message.next_attempt_at = now
     return message
 

@@ -179,7 +179,7 @@ def _checkin(
         else _previous_day_summary(session, pilot, plan, previous_day)
     )
     reply = checkin_message(plan, snapshot(plan, due.due_at), pilot_id=pilot.id, previous=previous)
-    message.payload = encode_payload({"text": reply.text, "blocks": reply.blocks})
+    message.payload = encode_payload(reply.message())
     message.next_attempt_at = now
     return message
 

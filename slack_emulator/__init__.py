@@ -5,6 +5,9 @@
 - :class:`SlackSender`: sends the bot signed slash commands, events and interactions, as
   Slack does.
 - :func:`render_message` / :func:`render_call`: readable text for transcripts.
+- :mod:`slack_emulator.limits`: what Slack refuses (Block Kit and message limits); a strict
+  emulator (the default) answers such payloads as Slack does, with no effect, and lists them
+  (:meth:`SlackEmulator.refused_calls`, :func:`slack_emulator.limits.refused_report`).
 - :data:`DELIVERY_MARK_HEADER`: the header the bot's delivery client marks its requests
   with; calls that owe it (:data:`OWED_METHODS`) and lack it are flagged
   (:meth:`SlackEmulator.unmarked_calls`, :mod:`slack_emulator.marks`).

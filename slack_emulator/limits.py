@@ -192,13 +192,17 @@ class _Check:
     def fail(self, rule: str, pointer: str) -> None:
         self.errors.append(f"{rule} [json-pointer:{pointer}]")
 
+    def missing(self, pointer: str) -> None:
+        """A required field is absent: ``missing required field: <name>``."""
+        self.fail(f"missing required field: {pointer.rsplit('/', 1)[-1]}", pointer)
+
     # ----- plain values ---------------------------------------------------------------------
 
     def string(self, value: Any, pointer: str, limit: int, *, required: bool = False,
                minimum: int = 0) -> None:
         if value is None:
             if required:
-                self.fail("missing required field", pointer)
+                self.missing(pointer)
             return
         if not isinstance(value, str):
             self.fail("must be a string", pointer)
@@ -212,7 +216,7 @@ class _Check:
         """A text object: the allowed ``type``, a ``text`` of 1 to ``limit`` characters."""
         if obj is None:
             if required:
-                self.fail("missing required field", pointer)
+                self.missing(pointer)
             return
         if not isinstance(obj, Mapping):
             self.fail("must be an object", pointer)
@@ -222,8 +226,10 @@ class _Check:
             self.fail(f"must be one of: {', '.join(types)}", f"{pointer}/type")
         text = obj.get("text")
         if not isinstance(text, str):
-            self.fail("missing required field" if text is None else "must be a string",
-                      f"{pointer}/text")
+            if text is None:
+                self.missing(f"{pointer}/text")
+            else:
+                self.fail("must be a string", f"{pointer}/text")
         elif limit is not None and len(text) > limit:
             self.fail(_too_long(limit), f"{pointer}/text")
         elif not text:
@@ -237,7 +243,7 @@ class _Check:
         """A list of at least ``minimum`` and at most ``limit`` items ([] if it is not)."""
         if value is None:
             if required:
-                self.fail("missing required field", pointer)
+                self.missing(pointer)
             return []
         if not isinstance(value, list):
             self.fail("must be an array", pointer)
@@ -275,8 +281,10 @@ class _Check:
             return
         blocks = view.get("blocks")
         if not isinstance(blocks, list):
-            self.fail("missing required field" if blocks is None else "must be an array",
-                      f"{pointer}/blocks")
+            if blocks is None:
+                self.missing(f"{pointer}/blocks")
+            else:
+                self.fail("must be an array", f"{pointer}/blocks")
             blocks = []
         if kind == "modal":
             self.text(view.get("title"), f"{pointer}/title", MAX_VIEW_BUTTON, types=PLAIN)
@@ -302,7 +310,7 @@ class _Check:
         before = len(self.errors)
         kind = block.get("type")
         if not isinstance(kind, str) or not kind:
-            self.fail("missing required field", f"{pointer}/type")
+            self.missing(f"{pointer}/type")
             return
         self.string(block.get("block_id"), f"{pointer}/block_id", MAX_ID, minimum=1)
         checker = getattr(self, f"block_{kind}", None)
@@ -349,7 +357,7 @@ class _Check:
                   required=False)
         element = block.get("element")
         if element is None:
-            self.fail("missing required field", f"{pointer}/element")
+            self.missing(f"{pointer}/element")
         else:
             self.element(element, f"{pointer}/element", set())
 
@@ -373,7 +381,7 @@ class _Check:
             return
         kind = element.get("type")
         if not isinstance(kind, str) or not kind:
-            self.fail("missing required field", f"{pointer}/type")
+            self.missing(f"{pointer}/type")
             return
         action_id = element.get("action_id")
         self.string(action_id, f"{pointer}/action_id", MAX_ID, minimum=1)
@@ -423,7 +431,7 @@ class _Check:
         if options is not None and groups is not None:
             self.fail("must provide options or option_groups, not both", pointer)
         if options is None and groups is None:
-            self.fail("missing required field", f"{pointer}/options")
+            self.missing(f"{pointer}/options")
         for i, option in enumerate(self.items(options, f"{pointer}/options", MAX_OPTIONS,
                                               required=False)):
             self.option(option, f"{pointer}/options/{i}", PLAIN)

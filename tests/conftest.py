@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FakeClock
 from bot.harness import RunningBot, running_bot
+from slack_emulator.limits import refused_report
 from slack_emulator.marks import created_emulators, live_emulators, unmarked_report
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate
@@ -74,6 +75,21 @@ def delivery_mark_check(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("allow_unmarked"):
         return
     report = unmarked_report([*before, *created], already=before)
+    if report:
+        pytest.fail(report, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def slack_would_refuse_check(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if the bot sent any emulator a payload Slack would refuse (blocks or
+    text over Slack's limits): even when the bot coped, a real workspace would not show it.
+    Tests of the emulator's own refusals are exempt."""
+    before = {emulator: len(emulator.refused_calls()) for emulator in live_emulators()}
+    with created_emulators() as created:
+        yield
+    if request.node.get_closest_marker("allow_unmarked"):
+        return
+    report = refused_report([*before, *created], already=before)
     if report:
         pytest.fail(report, pytrace=False)
 

@@ -288,7 +288,7 @@ def escalation_dm(
     )
     if late:
         text += f" {late}"
-    body: dict[str, Any] = {"text": text, "blocks": blocks}
+    body: dict[str, Any] = Reply(text=text, blocks=blocks).message()
     if flag.link_ts:
         body["permalink_of"] = {"channel": flag.channel_id, "message_ts": flag.link_ts}
     return body

@@ -174,7 +174,12 @@ def test_interactive_payloads(bot: FakeBot, client: WebClient, emulator: SlackEm
     }
     assert sent["user"]["id"] == "U0001" and sent["team"]["id"] == "T0001"
     # The trigger_id and response_url are live in the emulator.
-    view = {"type": "modal", "callback_id": "why", "title": {"type": "plain_text", "text": "Why"}}
+    view = {
+        "type": "modal",
+        "callback_id": "why",
+        "title": {"type": "plain_text", "text": "Why"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Because."}}],
+    }
     opened = client.views_open(trigger_id=sent["trigger_id"], view=view)["view"]
     assert sent["response_url"].startswith(emulator.base_url)
 
