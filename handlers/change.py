@@ -24,6 +24,7 @@ from bot.app import Services
 from bot.blocks import Reply, ids
 from bot.blocks import change as change_blocks
 from bot.blocks.common import section
+from bot.blocks.text import escape
 from bot.core import commands as catalog
 from bot.core.authority import decision_maker
 from bot.core.boundaries import boundary_values
@@ -74,7 +75,7 @@ def change_command(request: CommandRequest) -> Reply | None:
     what = request.parsed.args.get("what", "")
     problem = f"`{what}` is not something `/pilot change` changes." if what else "Change what?"
     forms = [catalog.CHANGE_RAMP.usage, catalog.CHANGE_END.usage, catalog.CHANGE_SCOPE.usage]
-    text = f"{problem} Use one of: " + " · ".join(f"`{form}`" for form in forms)
+    text = f"{problem} Use one of: " + " · ".join(f"`{escape(form)}`" for form in forms)
     return Reply(text=text, blocks=[section(text)])
 
 
