@@ -56,7 +56,7 @@ from storage.record import (
     decide_change,
     scope_of,
 )
-from storage.scope import Workspace
+from storage.scope import installation_of
 from storage.team import holders, log_change, team_of
 
 if TYPE_CHECKING:
@@ -277,10 +277,7 @@ def decision_clicked(
     approved = action.get("action_id") == ids.CHANGE_APPROVE
     services: Services = context["services"]
     user_id = (body.get("user") or {}).get("id", "")
-    workspace = Workspace(  # a change is acted on only from its own workspace
-        team_id=(body.get("team") or {}).get("id", ""),
-        enterprise_id=(body.get("enterprise") or {}).get("id") or "",
-    )
+    workspace = installation_of(context, body)  # acted on only from its own workspace
     value = str(action.get("value", ""))
     if not (value.isascii() and value.isdigit() and int(value) <= MAX_ID):
         _ephemeral(respond, change_blocks.not_found())

@@ -22,7 +22,7 @@ from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
 from handlers.plan import plan_command, set_command, settings_command
 from handlers.reply import guarded
-from storage.scope import Workspace
+from storage.scope import Workspace, installation_of
 
 
 @dataclass(frozen=True)
@@ -127,10 +127,6 @@ def mark_quick_reads(
     next_()
 
 
-def workspace_of(body: dict[str, Any]) -> Workspace:
-    return Workspace(team_id=body.get("team_id", ""), enterprise_id=body.get("enterprise_id") or "")
-
-
 @guarded
 def pilot_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
@@ -151,7 +147,7 @@ def pilot_command(
         return
     request = CommandRequest(
         parsed=parsed,
-        workspace=workspace_of(command),
+        workspace=installation_of(context, command),
         user_id=command.get("user_id", ""),
         channel_id=command.get("channel_id", ""),
         services=context["services"],

@@ -52,7 +52,7 @@ from storage.pilots import (
     refresh_next_due,
 )
 from storage.risks import add_starter_risks
-from storage.scope import Workspace
+from storage.scope import Workspace, installation_of
 from storage.team import log_change
 
 if TYPE_CHECKING:
@@ -198,8 +198,7 @@ def create_submission(
         problem = "Open this form with `/pilot create` in the pilot's channel."
         ack(response_action="errors", errors={ids.CREATE_NAME: problem})
         return
-    team, enterprise = body.get("team") or {}, body.get("enterprise") or {}
-    workspace = Workspace(team_id=team.get("id", ""), enterprise_id=enterprise.get("id") or "")
+    workspace = installation_of(context, body)
     try:
         _store(services, workspace=workspace, channel_id=channel_id, owner_id=owner_id, new=new)
     except ChannelTaken as taken:

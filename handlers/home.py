@@ -14,7 +14,7 @@ from bot.core.calendar import snapshot
 from handlers.reply import slack_error_code
 from storage.db import unit_of_work
 from storage.pilots import pilots_in_workspace, plan_of
-from storage.scope import Workspace
+from storage.scope import installation_of
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,7 @@ def app_home_opened(
     if event.get("tab") != "home":
         return
     services = context["services"]
-    workspace = Workspace(
-        team_id=context.get("team_id") or body.get("team_id", ""),
-        enterprise_id=context.get("enterprise_id") or "",
-    )
+    workspace = installation_of(context, body)
     now = services.clock.now()
     with unit_of_work(services.engine) as session:
         summaries = []

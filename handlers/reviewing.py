@@ -26,7 +26,7 @@ from handlers.reply import guarded, slack_error_code
 from storage.models import Pilot
 from storage.outbox import UPDATE, owe
 from storage.reviews import pilot_in
-from storage.scope import Workspace
+from storage.scope import Workspace, installation_of
 from storage.team import roles_of
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,7 @@ class Click:
     def of(cls, body: dict[str, Any], context: dict[str, Any], value: str) -> Click:
         return cls(
             services=context["services"],
-            workspace=Workspace(
-                team_id=(body.get("team") or {}).get("id", ""),
-                enterprise_id=(body.get("enterprise") or {}).get("id") or "",
-            ),
+            workspace=installation_of(context, body),
             user_id=(body.get("user") or {}).get("id", ""),
             value=value,
             channel_id=(body.get("channel") or {}).get("id", ""),

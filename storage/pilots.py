@@ -43,7 +43,6 @@ def pilot_for_channel(*, session: Session, workspace: Workspace, channel_id: str
         select(Pilot)
         .where(
             Pilot.team_id == workspace.team_id,
-            Pilot.enterprise_id == workspace.enterprise_id,
             Pilot.channel_id == channel_id,
         )
         .order_by(col(Pilot.id).desc())
@@ -55,7 +54,7 @@ def pilot_for_channel(*, session: Session, workspace: Workspace, channel_id: str
 def pilots_in_workspace(*, session: Session, workspace: Workspace) -> Sequence[Pilot]:
     return session.exec(
         select(Pilot)
-        .where(Pilot.team_id == workspace.team_id, Pilot.enterprise_id == workspace.enterprise_id)
+        .where(Pilot.team_id == workspace.team_id)
         .order_by(col(Pilot.start_date), col(Pilot.id))
     ).all()
 
@@ -135,7 +134,6 @@ _CHANNEL_PILOT = (
     sa_select(_pilot.id, _pilot.state, *(getattr(_pilot, c) for c in PLAN_COLUMNS))
     .where(
         _pilot.team_id == bindparam("team_id"),
-        _pilot.enterprise_id == bindparam("enterprise_id"),
         _pilot.channel_id == bindparam("channel_id"),
     )
     .order_by(case((_pilot.state == "ended", 1), else_=0), _pilot.id.desc())
@@ -149,11 +147,7 @@ def channel_pilot_view(
     """The channel's pilot as a read-only row (id, state and the plan columns)."""
     return connection.execute(
         _CHANNEL_PILOT,
-        {
-            "team_id": workspace.team_id,
-            "enterprise_id": workspace.enterprise_id,
-            "channel_id": channel_id,
-        },
+        {"team_id": workspace.team_id, "channel_id": channel_id},
     ).first()
 
 

@@ -142,7 +142,6 @@ def change_request_in(
         .where(
             ChangeRequest.id == change_id,
             Pilot.team_id == workspace.team_id,
-            Pilot.enterprise_id == workspace.enterprise_id,
         )
     ).first()
     return (row[0], row[1]) if row else None

@@ -59,10 +59,7 @@ LESSONS = "lessons"
 def pilot_in(*, session: Session, workspace: Workspace, pilot_id: int) -> Pilot | None:
     """The pilot a button or a modal names, only if it is in ``workspace``."""
     pilot = session.get(Pilot, pilot_id)
-    if pilot is None or (pilot.team_id, pilot.enterprise_id) != (
-        workspace.team_id,
-        workspace.enterprise_id,
-    ):
+    if pilot is None or pilot.team_id != workspace.team_id:
         return None
     return pilot
 

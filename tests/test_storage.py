@@ -44,7 +44,10 @@ def test_workspaces_never_see_each_others_pilots(engine):
         theirs = pilot_for_channel(session=session, workspace=other, channel_id=CHANNEL)
         assert ours is not None and ours.name == "Ours"
         assert theirs is not None and theirs.name == "Theirs"
-        assert pilot_for_channel(session=session, workspace=grid, channel_id=CHANNEL) is None
+        # A workspace that joined a Grid organisation keeps its pilots: a pilot belongs to
+        # the installation's team, whatever enterprise a request names.
+        moved = pilot_for_channel(session=session, workspace=grid, channel_id=CHANNEL)
+        assert moved is not None and moved.name == "Ours"
         assert [p.name for p in pilots_in_workspace(session=session, workspace=other)] == ["Theirs"]
 
 
