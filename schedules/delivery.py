@@ -62,7 +62,7 @@ from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
 from schedules.escalation import KIND as ESCALATION
-from schedules.escalation import prepare_escalation
+from schedules.escalation import prepare_escalation, thread_of_step
 from schedules.refusals import tell_owner, tells_owner
 from schedules.reminders import prepare_reminder
 from storage import outbox
@@ -766,8 +766,11 @@ def _record(
                 )
                 report.found_in_history.append(owed.key)
             elif outcome.kind == "failed":
+                error = outcome.error
+                if owed.dm_users and "," not in owed.dm_users and error in DM_REFUSALS:
+                    error = _in_channel_instead(session, owed, error, now)
                 held = outbox.mark_failed(
-                    session=session, message_id=owed.id, worker=me, error=outcome.error
+                    session=session, message_id=owed.id, worker=me, error=error
                 )
                 report.failed.append(owed.key)
                 if tells_owner(owed.kind) and not owed.dm_users:
@@ -811,6 +814,57 @@ def _record(
         report.owed_meanwhile |= outbox.owed_conversations(session)
     for key in lost:
         log.warning("delivery: lost the lease on %s before recording its outcome", key)
+
+
+# A DM Slack will not deliver to this person (an external member of a Slack Connect
+# channel, most often): the message goes in the pilot's channel instead, mentioning them.
+DM_REFUSALS = frozenset(
+    {
+        "invalid_user_combination",
+        "user_not_visible",
+        "user_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "cannot_dm_external",
+    }
+)
+# Where a refused DM goes instead: the thread of what it is about, per kind.
+_THREAD_INSTEAD: dict[str, Callable[[Session, int, str], str | None]] = {
+    ESCALATION: thread_of_step,  # an escalation step: the flag's thread
+}
+
+
+def _in_channel_instead(session: Session, owed: _Owed, error: str, now: datetime) -> str:
+    """Owe the refused DM in the channel (its buttons too), and say so in its record."""
+    thread = (
+        _THREAD_INSTEAD[owed.kind](session, owed.pilot_id, owed.key)
+        if (owed.kind in _THREAD_INSTEAD)
+        else None
+    )
+    user = owed.dm_users
+    note = f"<@{user}>, this was meant for you by DM, but Slack would not deliver it ({error})."
+    body = dict(owed.payload)
+    body["text"] = f"<@{user}>: {body.get('text', '')}"
+    blocks = body.get("blocks")
+    if isinstance(blocks, list):
+        body["blocks"] = [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
+            *blocks,
+        ][:50]
+    outbox.owe_in_channel_instead(
+        session=session,
+        pilot_id=owed.pilot_id,
+        key=owed.key,
+        user_id=user,
+        message=body,
+        thread_ts=thread,
+        now=now,
+    )
+    where = "flag's thread" if thread else "pilot's channel"
+    log.info("delivery: %s refused (%s); posted in the %s instead", owed.key, error, where)
+    return f"{error}; posted in the {where} instead"
 
 
 _REMEDY = {

@@ -267,6 +267,16 @@ def flag_buttons(flag: Flag) -> list[dict[str, Any]]:
     return [*buttons, button("Resolve", ids.FLAG_RESOLVE, value)]
 
 
+def thread_of_step(session: Session, pilot_id: int, key: str) -> str | None:
+    """The thread of the flag an escalation message (``key``) is about: where a DM Slack
+    refused goes instead."""
+    parts = key.split(":")  # escalation, F-3, s2[, U123]
+    flag = session.exec(
+        select(Flag).where(Flag.pilot_id == pilot_id, Flag.number == parse_flag_ref(parts[1]))
+    ).first()
+    return None if flag is None else flag.thread_ts
+
+
 # ----- delivery's last look ----------------------------------------------------------------
 
 

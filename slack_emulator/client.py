@@ -144,7 +144,15 @@ class SlackSender:
     def event(self, event: Payload, *, event_id: str | None = None,
               event_time: int | None = None, **opts: Unpack[SendOptions]) -> Response:
         """Deliver an Events API event in its ``event_callback`` envelope."""
+        event = dict(event)
+        user = event.get("user")
+        if isinstance(user, str) and self._team_of(user) != self.ctx.team_id:
+            # A Slack Connect member: their organisation rides along as user_team.
+            event.setdefault("user_team", self._team_of(user))
+            event["team"] = self._team_of(user)
         body = payloads.envelope(self.ctx, event, event_id=event_id, event_time=event_time)
+        if "user_team" in event:
+            body["is_ext_shared_channel"] = True
         return self._send_json(body, opts)
 
     def url_verification(self, challenge: str, **opts: Unpack[SendOptions]) -> Response:
@@ -256,9 +264,15 @@ class SlackSender:
 
     def view_submission(self, callback_id: str, state_values: dict[str, Any], *,
                         user_id: str = "U0001", private_metadata: str = "",
-                        view_id: str | None = None) -> Payload:
+                        view_id: str | None = None,
+                        enterprise_in_team: bool = False) -> Payload:
         """A ``view_submission`` payload: the user submitted a modal with ``state_values``
-        (Slack's ``{block_id: {action_id: {"type": ..., "value": ...}}}`` shape)."""
+        (Slack's ``{block_id: {action_id: {"type": ..., "value": ...}}}`` shape).
+
+        A Slack Connect member's submission names *their* organisation in ``team`` (and
+        ``enterprise``); the installation is only in ``view.app_installed_team_id``.
+        ``enterprise_in_team``: the enterprise only as ``team.enterprise_id`` (the shape of
+        bolt-python's Enterprise Grid sample)."""
         stored = self.emulator.views.get(view_id) if self.emulator and view_id else None
         view = stored or payloads.default_view(self.ctx, view_id or payloads.random_id("V"),
                                                callback_id, private_metadata)
@@ -266,16 +280,35 @@ class SlackSender:
         view["callback_id"] = callback_id
         view["private_metadata"] = private_metadata or view.get("private_metadata", "")
         view["state"] = {"values": copy.deepcopy(state_values)}
-        return {"type": "view_submission", "team": self.ctx.team, "user": self._user(user_id),
-                "api_app_id": self.ctx.api_app_id, "token": self.ctx.token,
-                "trigger_id": self._trigger_id(), "view": view, "response_urls": [],
-                "is_enterprise_install": False, "enterprise": self.ctx.enterprise}
+        team: Payload | None = self.ctx.team
+        enterprise = self.ctx.enterprise
+        their_team = self._team_of(user_id)
+        if their_team != self.ctx.team_id:
+            user = (self.emulator.users() if self.emulator else {}).get(user_id) or {}
+            team = {"id": their_team, "domain": their_team.lower()}
+            theirs = user.get("enterprise_id")
+            enterprise = {"id": theirs, "name": theirs} if theirs else None
+            view["app_installed_team_id"] = self.ctx.team_id
+        body: Payload = {
+            "type": "view_submission", "team": team, "user": self._user(user_id),
+            "api_app_id": self.ctx.api_app_id, "token": self.ctx.token,
+            "trigger_id": self._trigger_id(), "view": view, "response_urls": [],
+            "is_enterprise_install": False, "enterprise": enterprise}
+        if enterprise_in_team and self.ctx.enterprise_id:
+            body["enterprise"] = None
+            body["team"] = {**(team or {}), "enterprise_id": self.ctx.enterprise_id}
+        return body
 
     # ----- helpers -------------------------------------------------------------------------
 
     def _user(self, user_id: str) -> Payload:
         name = (self.emulator.names() if self.emulator else {}).get(user_id, user_id.lower())
-        return payloads.user_ref(user_id, name, self.ctx.team_id)
+        return payloads.user_ref(user_id, name, self._team_of(user_id))
+
+    def _team_of(self, user_id: str) -> str:
+        """The user's own organisation (another one's, for a Slack Connect member)."""
+        user = (self.emulator.users() if self.emulator else {}).get(user_id) or {}
+        return str(user.get("team_id") or self.ctx.team_id)
 
     def _response_url(self, channel_id: str, user_id: str,
                       message_ts: str | None = None) -> str:

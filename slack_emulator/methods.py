@@ -281,6 +281,10 @@ def conversations_open(ws: Workspace, params: Params) -> dict[str, Any]:
             return {"ok": True, "channel": channel.info() if flag(params, "return_im")
                     else {"id": channel.id}}
         raise SlackError("users_list_not_supplied")
+    for user_id in users:
+        refusal = ws.dm_refusals.get(user_id)
+        if refusal:  # Slack Connect: an external member the bot may not DM
+            raise SlackError(refusal)
     known = set(ws.channels)
     channel = ws.channels[ws.dm_id(list(users))]
     existed = channel.id in known

@@ -201,6 +201,21 @@ class SlackEmulator:
             self._ws.add_user(user_id, name, real_name=real_name, team_id=team_id, tz=tz,
                               is_bot=is_bot, email=email)
 
+    def add_external_user(self, user_id: str, name: str, *, team_id: str,
+                          enterprise_id: str | None = None,
+                          dm_refusal: str | None = "invalid_user_combination") -> None:
+        """A member of another organisation, in a Slack Connect channel with this workspace:
+        ``users.info`` answers with their own ``team_id`` (``is_stranger``, less profile);
+        ``conversations.open`` with them answers ``dm_refusal`` (None: DMs work)."""
+        with self._changed:
+            self._ws.add_user(user_id, name, team_id=team_id)
+            if enterprise_id:
+                self._ws.users[user_id]["enterprise_id"] = enterprise_id
+            if dm_refusal:
+                self._ws.dm_refusals[user_id] = dm_refusal
+            else:
+                self._ws.dm_refusals.pop(user_id, None)
+
     def add_channel(self, channel_id: str, *, name: str | None = None, is_private: bool = False,
                     is_ext_shared: bool = False, members: list[str] | None = None,
                     is_member: bool = True) -> None:

@@ -155,6 +155,9 @@ class Workspace:
         self.bot_name = bot_name
         self.clock = TsClock()
         self.users: dict[str, dict[str, Any]] = {}
+        # Users conversations.open refuses, with the error (external members of a Slack
+        # Connect channel: invalid_user_combination, user_not_visible, ...).
+        self.dm_refusals: dict[str, str] = {}
         self.channels: dict[str, Channel] = {}
         self.missing: set[str] = set()
         self.history: dict[str, list[Message]] = {}
@@ -188,12 +191,19 @@ class Workspace:
             profile["email"] = email
         if is_bot and user_id == self.bot_user_id:
             profile["bot_id"] = self.bot_id
+        external = bool(team_id) and team_id != self.team_id
+        if external:
+            # Slack Connect: another organisation's member, with less of a profile.
+            profile.pop("email", None)
         user = {
             "id": user_id, "team_id": team_id or self.team_id, "name": name, "deleted": deleted,
             "real_name": real, "tz": tz, "tz_label": tz, "tz_offset": _tz_offset(tz),
             "is_bot": is_bot, "is_admin": False, "is_owner": False, "is_app_user": False,
             "updated": int(time.time()), "profile": profile,
         }
+        if external:
+            user["is_stranger"] = True
+            user.pop("tz_label", None)
         self.users[user_id] = user
         return user
 

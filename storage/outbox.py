@@ -151,6 +151,32 @@ def owe(
     return True
 
 
+def owe_in_channel_instead(
+    *,
+    session: Session,
+    pilot_id: int,
+    key: str,
+    user_id: str,
+    message: dict[str, Any],
+    thread_ts: str | None,
+    now: datetime,
+) -> bool:
+    """A DM Slack refused for good (``key``, to ``user_id``), owed once in the pilot's
+    channel instead (in ``thread_ts`` when given), mentioning them."""
+    pilot = session.get(Pilot, pilot_id)
+    if pilot is None:
+        return False
+    return owe(
+        session=session,
+        pilot=pilot,
+        key=f"{key}:in-channel"[:100],
+        kind="dm_in_channel",
+        message=message,
+        now=now,
+        thread_ts=thread_ts,
+    )
+
+
 def _supersede(session: Session, newer: OutboxMessage) -> None:
     """Older updates of the message ``newer`` updates, not yet taken by Slack nor leased,
     are skipped: ``newer`` shows the latest state."""

@@ -533,7 +533,8 @@ def test_pilot_flag_shows_the_escalation_timeline(bot, clock):
         ":white_check_mark: 1. The technical team: Mon Dec 14, 10:00 EST, to <@U0003>,"
         " <@U0004> (no technical support assigned)",
         ":white_check_mark: 2. The project leads: Mon Dec 14, 14:00 EST, to <@U0005>,"
-        " <@U0004> (DM to <@U0005> failed: user_not_found)",
+        " <@U0004> (DM to <@U0005> failed: user_not_found; posted in the flag's thread"
+        " instead)",
         ":hourglass_flowing_sand: 3. The account owner: due Tue Dec 15, 12:00 EST",
         ":hourglass_flowing_sand: 4. The executives: due Wed Dec 16, 12:00 EST",
         ":zzz: Snoozed 2 h by <@U0001> Mon Dec 14, 15:00 EST: vendor hotfix at noon",
