@@ -18,7 +18,7 @@ from handlers.editing import Refusal, answers_with_usage, channel_pilot, require
 from handlers.reply import slack_error_code
 from storage.db import unit_of_work
 from storage.models import TeamMember
-from storage.team import holders, log_change, team_of
+from storage.team import holders, log_change, organisations_of, team_of
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
@@ -35,7 +35,10 @@ def team_command(request: CommandRequest) -> Reply | None:
         pilot = channel_pilot(session, request)
         assert pilot.id is not None
         return team_reply(
-            pilot.name, holders(session=session, pilot_id=pilot.id), owner_id=pilot.owner_id
+            pilot.name,
+            holders(session=session, pilot_id=pilot.id),
+            owner_id=pilot.owner_id,
+            organisations=organisations_of(session=session, pilot_id=pilot.id),
         )
 
 
@@ -49,7 +52,8 @@ def team_add(request: CommandRequest) -> Reply | None:
         if (user_id, role) in holders(session=session, pilot_id=pilot.id):
             raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.")
     # Checked after the cheap refusals: one Web API call, well inside the 3 s ack window.
-    _check_is_person(request, user_id)
+    their_team = _check_is_person(request, user_id)
+    external = their_team if their_team and their_team != request.workspace.team_id else ""
     now = request.services.clock.now()
     try:
         with unit_of_work(request.services.engine) as session:
@@ -62,6 +66,7 @@ def team_add(request: CommandRequest) -> Reply | None:
                     role=role.value,
                     added_by=request.user_id,
                     added_at=now,
+                    user_team_id=external,
                 )
             )
             log_change(
@@ -113,7 +118,8 @@ def _member_and_role(request: CommandRequest) -> tuple[str, Role]:
     return user_id, Role.parse(request.parsed.rest)
 
 
-def _check_is_person(request: CommandRequest, user_id: str) -> None:
+def _check_is_person(request: CommandRequest, user_id: str) -> str:
+    """The person's own organisation (team id), once ``users.info`` says they are a person."""
     try:
         answer = request.client.users_info(user=user_id)
     except SlackApiError as error:
@@ -126,3 +132,4 @@ def _check_is_person(request: CommandRequest, user_id: str) -> None:
         raise Refusal(f"<@{user_id}> is deactivated; add someone active.")
     if user.get("is_bot"):
         raise Refusal(f"<@{user_id}> is a bot; pilot roles are for people.")
+    return str(user.get("team_id") or "")

@@ -139,6 +139,9 @@ class TeamMember(SQLModel, table=True):
     role: str = Field(max_length=32)
     added_by: str = Field(max_length=32)
     added_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    # The person's own Slack organisation when it is not the installation's (a customer's
+    # member in a Slack Connect channel): for display, never for scoping.
+    user_team_id: str = Field(default="", max_length=32)
 
 
 class ChangeLogEntry(SQLModel, table=True):

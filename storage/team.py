@@ -30,6 +30,15 @@ def holders(*, session: Session, pilot_id: int) -> list[tuple[str, Role]]:
     return [(m.user_id, Role(m.role)) for m in team_of(session=session, pilot_id=pilot_id)]
 
 
+def organisations_of(*, session: Session, pilot_id: int) -> dict[str, str]:
+    """The members from another Slack organisation, with its team id."""
+    return {
+        m.user_id: m.user_team_id
+        for m in team_of(session=session, pilot_id=pilot_id)
+        if m.user_team_id
+    }
+
+
 def log_change(
     *,
     session: Session,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.blocks.common import Reply, context, header, section
@@ -29,23 +29,47 @@ def decision_line(holders: Sequence[tuple[str, Role]]) -> str:
     )
 
 
-def team_reply(pilot_name: str, holders: Sequence[tuple[str, Role]], *, owner_id: str) -> Reply:
+def team_reply(
+    pilot_name: str,
+    holders: Sequence[tuple[str, Role]],
+    *,
+    owner_id: str,
+    organisations: Mapping[str, str] | None = None,
+) -> Reply:
+    """`/pilot team`: by side and role; a member of another Slack organisation (the
+    customer's, in a Slack Connect channel) says which."""
+    organisations = organisations or {}
+
+    def who_of(users: Sequence[str]) -> str:
+        return ", ".join(
+            f"<@{u}> (from {literal(organisations[u])})" if u in organisations else f"<@{u}>"
+            for u in users
+        )
+
     blocks: list[dict[str, Any]] = [header(f"{pilot_name} · team")]
     lines_for_text = [f"{literal(pilot_name)} team."]
     for side in Side:
         lines = []
         for role in roles_on(side):
             users = [user for user, held in holders if held is role]
-            who = mentions(users) if users else "_nobody yet_"
+            who = who_of(users) if users else "_nobody yet_"
             lines.append(
                 f"• *{role.display_name}* ({role.responsibility.lower()};"
                 f" {role.time_commitment}): {who}"
             )
             if users:
-                lines_for_text.append(f"{role.display_name}: {mentions(users)}.")
+                lines_for_text.append(f"{role.display_name}: {who_of(users)}.")
         blocks.append(section(f"*{_SIDE_TITLES[side]}*\n" + "\n".join(lines)))
     decisions = decision_line(holders)
     blocks.append(context(f"Owner: <@{owner_id}>. {decisions}"))
+    if organisations:
+        blocks.append(
+            context(
+                "Members from another organisation act from the channel: they reply in the"
+                " check-in thread and use the buttons and forms (Slack offers them no"
+                " `/pilot` command in a shared channel)."
+            )
+        )
     blocks.append(
         context("Change it with `/pilot team add @user role` or `/pilot team remove @user role`.")
     )
