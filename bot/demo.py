@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
+from bot.app import services_of
 from bot.blocks import ids
 from bot.clock import FakeClock
 from bot.core.commands import COMMANDS
@@ -34,6 +35,8 @@ from storage.outbox import SKIPPED
 from storage.pilots import NOTHING_OWED
 
 CHANNEL = "C0ACMEPOC"
+CUSTOMER_TEAM = "T0ACME"  # Acme's own Slack organisation (Slack Connect)
+CUSTOMER_SIDE = ("U0DANA", "U0SAM")
 PEOPLE = {
     "U0ALICE": ("alice", "Alice Archer (vendor implementation lead)"),
     "U0DANA": ("dana", "Dana Diaz (customer project lead)"),
@@ -79,7 +82,8 @@ def script() -> list[Step]:
             needs=("create",),
         ),
         Step(
-            "Alice staffs the team: Dana is the customer's project lead.",
+            "Alice staffs the team. The channel is shared with Acme's own Slack (Slack"
+            " Connect): Dana, Acme's project lead, acts there with replies, buttons and forms.",
             command="team add <@U0DANA|dana> project_lead",
             needs=("team add",),
         ),
@@ -252,7 +256,18 @@ def run_demo(*, quiet: bool = False, out: TextIO = sys.stdout) -> int:
     with tempfile.TemporaryDirectory() as scratch, SlackEmulator() as emulator:
         for user_id, (name, real_name) in PEOPLE.items():
             emulator.add_user(user_id, name, real_name=real_name)
-        emulator.add_channel(CHANNEL, name="acme-pilot", members=list(PEOPLE))
+        # A Slack Connect channel: Dana and Sam are Acme's people, in Acme's own Slack
+        # organisation; the bot is installed in the vendor's. Acme's Slack lets Dana get
+        # DMs from the vendor's apps; Sam's refuses them (the bot then uses the channel).
+        for user_id in CUSTOMER_SIDE:
+            name, real_name = PEOPLE[user_id]
+            emulator.add_external_user(
+                user_id,
+                name,
+                team_id=CUSTOMER_TEAM,
+                dm_refusal="invalid_user_combination" if user_id == "U0SAM" else None,
+            )
+        emulator.add_channel(CHANNEL, name="acme-pilot", members=list(PEOPLE), is_ext_shared=True)
         engine = make_engine(f"sqlite:///{Path(scratch) / 'demo.db'}")
         migrate(engine)
         clock = FakeClock(datetime(2026, 12, 1, 15, 0, tzinfo=UTC))
@@ -276,6 +291,11 @@ def run_demo(*, quiet: bool = False, out: TextIO = sys.stdout) -> int:
 
 def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: bool) -> None:
     emulator = bot.emulator
+    # What the last step's request owed is delivered before the demo's clock jumps on
+    # (a jump under a send in flight would look like a dead worker's lease running out).
+    sender = services_of(bot.app).sender
+    if sender is not None:
+        sender.wait_idle()
     if step.at is not None:
         clock.set(step.at)
     mark = len(emulator.calls)
@@ -325,7 +345,11 @@ def _fast_forward(
         clock.set(max(due, clock.now()))
         mark = len(bot.emulator.calls)
         tick(engine=bot.engine, now=clock.now())
-        deliver(engine=bot.engine, client=client, now=clock.now(), channel_interval=0)
+        # Rounds as the delivery job runs them (every 5 s), until nothing more goes out.
+        for _ in range(5):
+            report = deliver(engine=bot.engine, client=client, now=clock.now(), channel_interval=0)
+            if not report.leased:
+                break
         names = bot.emulator.names()  # DMs opened this round have names now
         lines = [line for c in bot.emulator.calls[mark:] if (line := render_call(c, names))]
         if lines and not quiet:

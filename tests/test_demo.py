@@ -17,9 +17,16 @@ def test_the_demo_plays_its_script_against_the_emulator():
     assert "== Final evaluation · Acme POC ==" in text
     assert "recommendation_reminder: the recommendation was recorded" in text
     # A flag climbs the escalation path: a DM at every step, acknowledged from one of them.
-    for who, age in (("dana", 4), ("alice", 4), ("omar", 24), ("sam", 48)):
+    for who, age in (("dana", 4), ("alice", 4), ("omar", 24)):
         dm = f"DM @{who}  pilot-bot: == :rotating_light: F-1 escalated to you: unresolved"
         assert f"{dm} after {age} h" in text
+    # Sam is Acme's, in a Slack Connect channel, and Acme's Slack refuses the DM: the 48 h
+    # step comes into the flag's thread instead, mentioning him.
+    assert "Slack Connect" in text
+    assert (
+        "#acme-pilot (in thread)  pilot-bot: @sam, this was meant for you by DM, but Slack"
+        " would not deliver it (invalid_user_combination)." in text
+    )
     assert "@alice clicks [Acknowledge] on the escalation (F-1:s1:U0ALICE) post" in text
     assert "*Acknowledged by* @alice (Tue Dec 15, 14:01 EST)" in text
     # A check-in thread, replies in it, and a flag raised from a reply.
