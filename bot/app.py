@@ -137,6 +137,9 @@ def build_app(
         body: dict[str, Any], context: dict[str, Any], next_: Callable[[], None]
     ) -> None:
         clean_in_place(body)  # typed text never carries control characters further
+        for key in ("team_id", "enterprise_id", "user_id", "channel_id"):
+            if isinstance(context.get(key), str):  # Bolt read these before this ran
+                context[key] = clean_in_place(context[key])
         context["services"] = services
         executor.run_next_inline(False)  # handlers/commands.py marks the quick reads
         next_()

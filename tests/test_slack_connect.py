@@ -33,7 +33,7 @@ def shared(bot):
     executive sponsor are members of another organisation (their DMs are refused)."""
     emulator = bot.emulator
     emulator.add_user(LEAD, "lee")
-    emulator.add_external_user(CUSTOMER, "cass", team_id=THEIRS)
+    emulator.add_external_user(CUSTOMER, "cass", team_id=THEIRS, enterprise_id="E0CUST")
     emulator.add_external_user(SPONSOR, "sam", team_id=THEIRS)
     emulator.add_external_user(OUTSIDER, "otto", team_id=THEIRS)
     emulator.add_channel(CHANNEL, name="acme-shared", is_ext_shared=True)
@@ -126,6 +126,11 @@ def test_a_customer_member_checks_in_raises_flags_and_handles_them_from_the_chan
             ids.FLAG_DESCRIPTION: {"type": "plain_text_input", "value": "Exports fail"}
         },
     }
+    shape = bot.sender.view_submission(
+        view["callback_id"], state, user_id=CUSTOMER, private_metadata=view["private_metadata"]
+    )
+    assert shape["team"]["id"] == THEIRS and shape["enterprise"]["id"] == "E0CUST"
+    assert shape["view"]["app_installed_team_id"] == "T0001"
     response = submit(bot, view, state, CUSTOMER)
     assert response.status == 200 and not response.body, response.text  # not refused
     eventually(lambda: len(rows(bot, Flag)) == 2 and flag_of(bot, 2).announcement_ts)
@@ -205,8 +210,18 @@ def test_the_sponsor_of_the_other_side_decides_from_the_channel(bot, shared, clo
         ).one()
     assert refused.status == "failed"
     assert refused.last_error == "invalid_user_combination; posted in the pilot's channel instead"
-    asks = [m for m in emulator.messages(CHANNEL) if m["text"].startswith(f"<@{SPONSOR}>:")]
-    assert len(asks) == 1  # once
+    posted = [
+        c
+        for c in emulator.calls_to("chat.postMessage")
+        if c.ok
+        and c.params["metadata"]["event_payload"]["key"] == f"change:CH-1:ask:{SPONSOR}:in-channel"
+    ]
+    assert [c.params["channel"] for c in posted] == [CHANNEL]  # once, in the channel
+    # The copy in the channel now shows the decision instead of its buttons.
+    shown = emulator.wait_for(
+        lambda e: (m := e.message(CHANNEL, ask["ts"])) and not buttons(m) and m
+    )
+    assert "CH-1 approved" in shown["text"]
 
     # Go at the end of Setup, from the phase review in the channel (the cadence picked up
     # from Thursday of week 1).
