@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import threading
@@ -46,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="Interface to listen on (default: $HOST or 0.0.0.0).")
     serve.add_argument("--port", type=int, help="Port to listen on (default: $PORT or 3000).")
-    serve.add_argument("--threads", type=int, default=16, help="Worker threads (default: 16).")
+    serve.add_argument(
+        "--threads", type=_positive, default=16, help="Worker threads (default: 16)."
+    )
     serve.add_argument("--no-scheduler", action="store_true", help=_NO_SCHEDULER)
     serve.set_defaults(run=_serve)
 
@@ -90,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
 _NO_SCHEDULER = (
     "Do not run the scheduler in this process (run `pilot-bot scheduler` elsewhere)."
 )
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def _instant(text: str) -> datetime:
@@ -148,8 +157,11 @@ def _app(settings: Settings, engine: Any) -> Any:
     try:
         return build_app(settings=settings, engine=engine, clock=SystemClock())
     except BoltError as error:
+        found = re.search(r"['\"]error['\"]:\s*['\"]([a-z_]+)['\"]", str(error))
+        said = found.group(1) if found else "no answer it could read"
         raise StartupError(
-            f"Slack did not accept SLACK_BOT_TOKEN ({error}); check the token and SLACK_API_URL."
+            f"Slack did not accept SLACK_BOT_TOKEN: {said}. Check the token (xoxb-...) and"
+            " SLACK_API_URL."
         ) from error
     except OSError as error:  # URLError, refused connections, DNS failures
         reason = getattr(error, "reason", None) or error
@@ -162,7 +174,7 @@ def _app(settings: Settings, engine: Any) -> Any:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
     app = _app(settings, engine)
 
@@ -171,7 +183,12 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     try:
-        wsgi = PilotWsgi(app, engine, signing_secret=settings.signing_secret)
+        wsgi = PilotWsgi(
+            app,
+            engine,
+            signing_secret=settings.signing_secret,
+            metrics_token=settings.metrics_token,
+        )
         server = make_server(wsgi, host, port, threads=args.threads)
     except OSError as error:
         raise StartupError(f"cannot listen on {host}:{port}: {error.strerror}") from error
@@ -189,7 +206,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _socket(args: argparse.Namespace) -> int:
     settings = load_settings(need_signing_secret=False, need_app_token=True)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
     app = _app(settings, engine)
 
@@ -227,7 +244,7 @@ def _start_scheduler(settings: Settings, engine: Any) -> Any:
 
 def _scheduler(_args: argparse.Namespace) -> int:
     settings = load_settings(need_signing_secret=False)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -244,7 +261,16 @@ def _scheduler(_args: argparse.Namespace) -> int:
 def _agenda(args: argparse.Namespace) -> int:
     settings = load_settings(need_signing_secret=False, need_bot_token=False)  # no Slack calls
     configure_logging("WARNING")
+    from storage.db import sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():  # opening it would create an empty one
+        raise StartupError(
+            f"no database at {path} (DATABASE_URL {redact_url(settings.database_url)}):"
+            " point DATABASE_URL at the bot's database, or run pilot-bot migrate to create one."
+        )
     engine = _engine(settings, writes=False)  # it only reads
+    print(f"Database: {redact_url(settings.database_url)}")
 
     from bot.clock import SystemClock
     from schedules.agenda import agenda, render_agenda
@@ -256,7 +282,7 @@ def _agenda(args: argparse.Namespace) -> int:
 
 def _migrate(_args: argparse.Namespace) -> int:
     settings = load_settings(need_signing_secret=False, need_bot_token=False)  # no Slack calls
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     _engine(settings)
     print(f"pilot-bot: database {redact_url(settings.database_url)} is up to date.")
     return 0

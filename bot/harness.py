@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_bolt import App
 from sqlalchemy.engine import Engine
@@ -53,12 +53,17 @@ def running_bot(
     threads: int = 16,
     register: Callable[[App], None] | None = None,
     probe_every: float = PROBE_EVERY,
+    metrics_token: str | None = None,
 ) -> Iterator[RunningBot]:
     """Serve the bot on 127.0.0.1 (a free port) until the block ends."""
-    settings = emulator_settings(emulator, database_url)
+    settings = replace(emulator_settings(emulator, database_url), metrics_token=metrics_token)
     app = build_app(settings=settings, engine=engine, clock=clock, register=register)
     wsgi = PilotWsgi(
-        app, engine, signing_secret=settings.signing_secret, probe_every=probe_every
+        app,
+        engine,
+        signing_secret=settings.signing_secret,
+        probe_every=probe_every,
+        metrics_token=settings.metrics_token,
     )
     server = ServerThread(make_server(wsgi, "127.0.0.1", 0, threads=threads))
     server.start()

@@ -6,10 +6,12 @@ where to get the right value (see ``SettingsError``), never with a traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -28,7 +30,9 @@ _WHERE = {
     ),
     "SLACK_API_URL": "the base URL of the Slack Web API, such as https://slack.com/api/",
     "PORT": "a TCP port number between 1 and 65535",
-    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "LOG_FORMAT": "text (the default) or json (one JSON object per line, for log collectors)",
+    "METRICS_TOKEN": "a long random string that Prometheus sends as its bearer token",
 }
 
 
@@ -50,6 +54,8 @@ class Settings:
     host: str
     port: int
     log_level: str
+    log_format: str = "text"
+    metrics_token: str | None = None  # /metrics is served only when set
 
     def __repr__(self) -> str:  # never print secrets, even by accident in a log line
         return (
@@ -113,6 +119,13 @@ def load_settings(
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError("LOG_LEVEL", f"is not a log level ({log_level!r})")
 
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError("LOG_FORMAT", f"is not a log format ({log_format!r})")
+    metrics_token = get("METRICS_TOKEN") or None
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise SettingsError("METRICS_TOKEN", "is too short (at least 16 characters)")
+
     return Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -122,17 +135,45 @@ def load_settings(
         host=get("HOST") or "0.0.0.0",  # noqa: S104 - a server is meant to be reachable
         port=int(port_text),
         log_level=log_level,
+        log_format=log_format,
+        metrics_token=metrics_token,
     )
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def configure_logging(level: str, log_format: str = "text") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level, logging.INFO))
     # Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it wins: noise.
     logging.getLogger("slack_bolt.App").addFilter(
         lambda record: "`token` will be unused" not in record.getMessage()
     )
-    # Alembic narrates every plugin and step at INFO; its warnings are what matter.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic narrates every plugin and step at INFO, and APScheduler every job run (every
+    # few seconds): their warnings are what matter.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the request's reference
+    id when the line has one (``extra={"reference": ...}``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        reference = getattr(record, "reference", None)
+        if reference:
+            entry["reference"] = reference
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)

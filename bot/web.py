@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import io
 import json
 import logging
@@ -11,12 +12,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.inbound import Refused, checked_body, verified
-from storage.db import ping, writable
+from storage.db import ping, read_only, writable
+from storage.outbox import counts
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,7 @@ StartResponse = Callable[..., Any]
 
 MAX_BODY = 1 << 20  # bytes: Slack's payloads are far smaller
 PROBE_EVERY = 5.0  # seconds between two write probes: a health check costs at most that
+
 
 class PilotWsgi:
     """``POST /slack/events`` goes to Bolt once its signature checks out; ``GET /healthz``
@@ -38,11 +43,15 @@ class PilotWsgi:
         *,
         signing_secret: str,
         probe_every: float = PROBE_EVERY,
+        metrics_token: str | None = None,
     ) -> None:
         self._slack = SlackRequestHandler(app, path=SLACK_PATH)
         self._engine = engine
         self._secret = signing_secret
         self._health = _Health(engine, probe_every)
+        self._metrics_token = metrics_token
+        if metrics_token:
+            metrics.watch_outbox(lambda: _outbox_counts(engine))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -52,10 +61,30 @@ class PilotWsgi:
             status = "200 OK" if state == "up" else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [json.dumps({"ok": state == "up", "database": state}).encode()]
+        if path == "/metrics" and method == "GET" and self._metrics_token:
+            return self._metrics(environ, start_response)
         if path == SLACK_PATH and method == "POST":
-            return self._from_slack(environ, start_response)
+            started = time.monotonic()
+            try:
+                return self._from_slack(environ, start_response)
+            finally:
+                kind = _kind(str(environ.get("CONTENT_TYPE") or ""))
+                metrics.REQUEST_SECONDS.labels(kind).observe(time.monotonic() - started)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"Not Found"]
+
+    def _metrics(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        """Prometheus' text format, for the bearer of METRICS_TOKEN only."""
+        given = str(environ.get("HTTP_AUTHORIZATION") or "")
+        expected = f"Bearer {self._metrics_token}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            start_response(
+                "401 Unauthorized",
+                [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")],
+            )
+            return [b"a bearer token is needed\n"]
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+        return [metrics.exposition()]
 
     def _from_slack(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
         length_text = str(environ.get("CONTENT_LENGTH") or "0")
@@ -77,6 +106,16 @@ class PilotWsgi:
             return _answer(start_response, "400 Bad Request", {"error": str(problem)})
         environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         return self._slack(environ, start_response)
+
+
+def _kind(content_type: str) -> str:
+    """Events come as JSON; commands and interactive payloads as forms."""
+    return "event" if "json" in content_type else "command_or_interaction"
+
+
+def _outbox_counts(engine: Engine) -> tuple[int, int]:
+    with read_only(engine) as connection:
+        return counts(connection=connection)
 
 
 def _answer(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:

@@ -58,6 +58,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import metrics
 from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
@@ -160,6 +161,7 @@ class _Owed:
     # Builds on a message earlier in the same batch (``after_key``): its ts is filled in
     # once that one is sent.
     after_in_batch: str = ""
+    due_at: datetime | None = None
 
     @classmethod
     def of(
@@ -188,6 +190,7 @@ class _Owed:
             attempts=row.attempts,
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
             after_in_batch=row.after_key if in_batch else "",
+            due_at=row.due_at,
         )
 
     def built_on(self, ts: str, thread_ts: str | None) -> _Owed:
@@ -308,7 +311,7 @@ def _skip_pointless(engine: Engine, now: datetime, limit: int, report: DeliveryR
             )
             if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
                 log.warning("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
-                report.skipped.append(row.key)
+                _skipped(report, row)
 
 
 def _lease(
@@ -405,7 +408,7 @@ def _built_on_sent(
             reason = f"the message it updates ({first.key}) never reached Slack: {first.status}"
             if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
                 log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
-                report.skipped.append(row.key)
+                _skipped(report, row)
             continue
         kept.append(row)
     return kept
@@ -434,7 +437,7 @@ def _prepared(
         assert row.id is not None
         if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
             log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
-            report.skipped.append(row.key)
+            _skipped(report, row)
     return kept
 
 
@@ -460,7 +463,7 @@ def _skip_stopped_pilots(
             reason = f"the pilot was {state} before Slack took it"
             if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
                 log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
-                report.skipped.append(row.key)
+                _skipped(report, row)
                 rows.remove(row)
 
 
@@ -738,6 +741,7 @@ def _record(
         outbox.mark_sent_many(session=session, sent=sent, worker=me, now=now)
         for result in results:
             if result.owed is not None and result.outcome is not None:
+                _count(result.owed, result.outcome, now)
                 remember = _ON_SENT.get(result.owed.kind)
                 if remember is not None and result.outcome.kind in ("sent", "history"):
                     remember(
@@ -872,6 +876,24 @@ _REMEDY = {
     "channel_not_found": " (the channel was deleted, or the bot cannot see it)",
     "is_archived": " (the channel is archived)",
 }
+
+
+def _count(owed: _Owed, outcome: _Outcome, now: datetime) -> None:
+    """The round's outcomes, for /metrics."""
+    if outcome.kind in ("sent", "history"):
+        metrics.MESSAGES.labels("sent", owed.kind).inc()
+        if owed.due_at is not None:
+            metrics.DELIVERY_LATENCY.observe(max((now - owed.due_at).total_seconds(), 0.0))
+        return
+    if outcome.kind == "failed":
+        metrics.MESSAGES.labels("refused", owed.kind).inc()
+    code = outcome.error if re.fullmatch(r"[a-z0-9_]+", outcome.error or "") else "connection"
+    metrics.SLACK_ERRORS.labels(code).inc()
+
+
+def _skipped(report: DeliveryReport, row: OutboxMessage) -> None:
+    report.skipped.append(row.key)
+    metrics.MESSAGES.labels("skipped", row.kind).inc()
 
 
 def _backoff(owed: _Owed, now: datetime) -> datetime:

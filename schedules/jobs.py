@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.app import Services
 from schedules.delivery import deliver
 from schedules.tick import tick
@@ -40,7 +41,8 @@ def run_cadence(services: Services, client: WebClient) -> None:
     """Record what is owed now, then deliver it."""
     now = services.clock.now()
     try:
-        tick(engine=services.engine, now=now)
+        with metrics.TICK_SECONDS.time():
+            tick(engine=services.engine, now=now)
     except Exception:  # the database is unreachable, say: the next run tries again
         log.exception("the scheduler tick failed; it runs again in %d s", CADENCE_SECONDS)
     run_delivery(services, client)

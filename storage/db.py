@@ -29,6 +29,15 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///...`` URL names (None for other databases and in-memory)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        name = str(parsed.database)
+        return Path(name.removeprefix("file:").split("?")[0])
+    return None
+
+
 def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url``; ``schema`` pins PostgreSQL's search_path (tests use it)."""
     url = normalise_url(url)

@@ -511,3 +511,15 @@ def mark_failed(*, session: Session, message_id: int, worker: str, error: str) -
         next_attempt_at=None,
         attempts=OutboxMessage.attempts + 1,
     )
+
+
+def counts(*, connection: Connection) -> tuple[int, int]:
+    """(owed, refused for good) over every pilot: two counts on the status index."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    owed = connection.execute(
+        select(func.count()).select_from(table).where(table.c.status.in_(OWED))
+    ).scalar_one()
+    refused = connection.execute(
+        select(func.count()).select_from(table).where(table.c.status == FAILED)
+    ).scalar_one()
+    return int(owed), int(refused)
