@@ -8,10 +8,12 @@ database is a temporary SQLite file. The clock is a FakeClock the script moves.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -60,6 +62,10 @@ class Step:
     submit: dict[str, str] | None = None  # then fill the modal it opens (block id -> value)
     shows: int = 1  # what a click shows people (posts, edits, notes): wait for them
     reply: tuple[str, str] | None = None  # (post key, text): reply in that post's thread
+    ticks: tuple[str, str, tuple[str, ...]] | None = None  # (post key, group, items ticked)
+    react: str = ""  # add the flag emoji to the last reply in this post's thread
+    home: bool = False  # open the App Home tab
+    brief: bool = True  # print only the first line of each message
 
 
 def _has(*paths: str) -> bool:
@@ -69,10 +75,10 @@ def _has(*paths: str) -> bool:
 
 def script() -> list[Step]:
     kickoff = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
-    week2 = datetime(2026, 12, 15, 15, 0, tzinfo=UTC)
     steps = [
-        Step("Alice asks for help in the pilot channel.", command="help", at=kickoff),
-        Step("Before any pilot exists, status says how to start one.", command="status"),
+        Step(
+            "Before any pilot exists, status says how to start one.", command="status", at=kickoff
+        ),
         Step(
             "Alice creates a 6-week business pilot on the standard ramp.",
             command='create "Acme POC" customer=Acme type=business ramp=standard '
@@ -83,189 +89,194 @@ def script() -> list[Step]:
         ),
         Step(
             "Alice staffs the team. The channel is shared with Acme's own Slack (Slack"
-            " Connect): Dana, Acme's project lead, acts there with replies, buttons and forms.",
+            " Connect): Dana (project lead) and Sam (executive sponsor) are Acme's, and act"
+            " there with replies, buttons and forms.",
             command="team add <@U0DANA|dana> project_lead",
             needs=("team add",),
         ),
+        Step("Sam decides for Acme.", command="team add <@U0SAM|sam> executive_sponsor"),
+        Step("Omar owns the account.", command="team add <@U0OMAR|omar> account_owner"),
         Step(
-            "Sam is the executive sponsor.",
-            command="team add <@U0SAM|sam> executive_sponsor",
-            needs=("team add",),
-        ),
-        Step(
-            "Omar is the vendor's account owner.",
-            command="team add <@U0OMAR|omar> account_owner",
-            needs=("team add",),
-        ),
-        Step(
-            "Alice herself is the vendor's implementation lead.",
+            "Alice leads the implementation.",
             command="team add <@U0ALICE|alice> implementation_lead",
-            needs=("team add",),
         ),
         Step(
             "The team agrees a success criterion.",
             command='criteria add "Containment rate" target="&gt;= 60%"',
             needs=("criteria add",),
         ),
-        Step("The whole calendar, week by week.", command="plan", needs=("plan",)),
         Step(
-            "The scheduler runs through Setup into Soft Launch; every post it makes follows.",
-            until=datetime(2026, 12, 14, 15, 30, tzinfo=UTC),
+            "Setup runs its week; on Friday the Setup review asks for Go / No-go.",
+            until=datetime(2026, 12, 11, 15, 5, tzinfo=UTC),
         ),
         Step(
-            "Sam, the executive sponsor, says Go for Soft Launch on the Setup review.",
+            "Alice ticks Setup's exit criteria on the review.",
+            ticks=("phase_review:setup", ids.CHECKLIST_EXIT_CRITERIA, ("e1", "e2", "e3")),
+        ),
+        Step(
+            "Sam says Go for Soft Launch.",
             user="U0SAM",
             click=("phase_review:setup", ids.PHASE_GO),
-            shows=2,  # the review post says so, and the channel is told
+            shows=2,
         ),
         Step(
-            "Alice confirms production runs at 25% now.",
-            click=("ramp_change:w2", ids.RAMP_APPLIED),
+            "Soft Launch starts Monday: the check-in thread, the ramp to 25%, the weekly review.",
+            until=datetime(2026, 12, 14, 15, 5, tzinfo=UTC),
         ),
+        Step("Alice confirms production runs at 25%.", click=("ramp_change:w2", ids.RAMP_APPLIED)),
         Step(
-            "Dana records this week's containment rate from the weekly review.",
+            "Dana records the containment rate from the weekly review (a form).",
             user="U0DANA",
             click=("weekly_review:w2", ids.REVIEW_RECORD_METRICS),
             submit={f"{ids.METRIC_BLOCK_PREFIX}1": "52%"},
-            needs=("criteria add",),
         ),
         Step(
-            "The scheduler runs on to Tuesday morning.",
+            "Dana posts her status with Post status (a form).",
+            user="U0DANA",
+            click=("checkin:2026-12-14", ids.CHECKIN_POST_STATUS),
+            submit={ids.CHECKIN_STATUS: "yellow", ids.CHECKIN_NOTE: "Waiting on EU test data"},
+        ),
+        Step(
+            "Tuesday: Dana flags an issue from the check-in (a form).",
+            user="U0DANA",
             until=datetime(2026, 12, 15, 15, 0, tzinfo=UTC),
         ),
         Step(
-            "Two weeks on, Dana checks where the pilot stands.",
+            "She picks critical and says what is wrong.",
             user="U0DANA",
-            command="status",
-            at=week2,
+            click=("checkin:2026-12-15", ids.CHECKIN_FLAG_ISSUE),
+            submit={ids.FLAG_SEVERITY: "critical", ids.FLAG_DESCRIPTION: "EU checkouts fail"},
+            needs=("flag",),
         ),
         Step(
-            "And shares it with the channel.",
-            user="U0DANA",
-            command="status public",
-            posts=1,
+            "Nobody resolves it: at 4 h it climbs to the project leads. Acme's Slack refuses"
+            " the bot's DM to Dana, so hers comes into the flag's thread.",
+            until=datetime(2026, 12, 15, 19, 1, tzinfo=UTC),
+            needs=("flag",),
         ),
         Step(
-            "The escalation path for unresolved flags, as this pilot runs it.",
-            command="escalation",
-            needs=("escalation",),
-        ),
-        Step(
-            "Dana flags a critical issue: EU checkouts fail since the 25% step.",
-            user="U0DANA",
-            command="flag critical Checkout fails for EU customers since the 25% step",
-            posts=1,
-            needs=("flag", "escalation"),
-        ),
-        Step(
-            "Nobody resolves it: the scheduler runs on, and at 4 hours the flag climbs the"
-            " escalation path to the project leads (a line in its thread, a DM to each).",
-            until=week2 + timedelta(hours=4, minutes=1),
-            needs=("flag", "escalation"),
-        ),
-        Step(
-            "Alice acknowledges it from her DM: she is on it, and every later DM says so.",
+            "Alice acknowledges from her DM.",
             click=("escalation:F-1:s1:U0ALICE", ids.FLAG_ACKNOWLEDGE),
-            shows=2,  # the announcement updated, a line in the thread
-            needs=("flag", "escalation"),
+            shows=2,
+            needs=("flag",),
         ),
         Step(
-            "Acknowledged is not resolved: the path goes on for two days, a step at a time.",
-            until=week2 + timedelta(hours=49),
-            needs=("flag", "escalation"),
-        ),
-        Step(
-            "The escalation timeline of the flag.",
+            "Omar resolves it; the issue log keeps how.",
             user="U0OMAR",
-            command="flag F-1",
-            needs=("flag", "escalation"),
-        ),
-        Step(
-            "Omar, the account owner, resolves it; the issue log keeps how.",
-            user="U0OMAR",
-            command="resolve F-1 EU payment config rolled back; fixed in the next release",
+            command="resolve F-1 EU payment config rolled back",
             posts=1,
-            needs=("resolve", "escalation"),
+            needs=("resolve",),
         ),
         Step(
-            "The scheduler runs to Friday's check-in thread: its recap names Thursday's flags.",
-            until=datetime(2026, 12, 18, 14, 30, tzinfo=UTC),
+            "Friday's check-in; its recap names Tuesday's flag.",
+            until=datetime(2026, 12, 18, 14, 31, tzinfo=UTC),
         ),
         Step(
             "Dana checks in by replying in the thread.",
             user="U0DANA",
-            reply=("checkin:2026-12-18", "EU checkouts are back to normal; quiet day otherwise."),
+            reply=("checkin:2026-12-18", "Exports to our BI tool time out since the 25% step"),
         ),
         Step(
-            "Alice's check-in starts with flag: so it also raises a flag, announced in the thread.",
-            reply=(
-                "checkin:2026-12-18",
-                "flag: major Exports to the customer's BI tool time out since the 25% step",
-            ),
+            "Alice turns Dana's reply into a flag with the :triangular_flag_on_post: reaction.",
+            react="checkin:2026-12-18",
             posts=1,
             needs=("flag",),
         ),
         Step(
-            "The open flags.",
-            user="U0DANA",
-            command="flags",
-            needs=("flags",),
-        ),
-        Step(
-            "Alice fixes it the same morning; the announcement and the thread say so.",
-            at=datetime(2026, 12, 18, 16, 15, tzinfo=UTC),
-            command="resolve F-2 Raised the export timeout to 120 s; verified with Dana",
+            "Alice fixes it the same morning.",
+            command="resolve F-2 Raised the export timeout to 120 s",
             posts=1,
-            needs=("resolve", "escalation"),
+            needs=("resolve",),
         ),
         Step(
-            "The scheduler runs to the last weekly review.",
-            until=datetime(2027, 1, 11, 15, 30, tzinfo=UTC),
+            "The Soft Launch review comes at 10:00; Sam says Go for the Expanded Pilot.",
+            until=datetime(2026, 12, 18, 15, 5, tzinfo=UTC),
         ),
         Step(
-            "Dana records the containment rate again: on target now.",
-            user="U0DANA",
-            click=("weekly_review:w6", ids.REVIEW_RECORD_METRICS),
-            submit={f"{ids.METRIC_BLOCK_PREFIX}1": "63%"},
-            needs=("criteria add",),
+            "Go.",
+            user="U0SAM",
+            click=("phase_review:soft_launch", ids.PHASE_GO),
+            shows=2,
         ),
         Step(
-            "The scheduler runs to the first day of Evaluation (the final evaluation).",
-            until=datetime(2027, 1, 19, 15, 30, tzinfo=UTC),
+            "Monday: the ramp steps to 40%.",
+            until=datetime(2026, 12, 21, 14, 35, tzinfo=UTC),
         ),
         Step(
-            "Sam records the go / no-go recommendation.",
+            "Alice holds it: a change request through the change process.",
+            click=("ramp_change:w3", ids.RAMP_HOLD),
+            submit={ids.RAMP_HOLD_REASON: "The export fix needs a week in production first"},
+            shows=2,
+        ),
+        Step(
+            "Sam, asked by DM, rejects it: the ramp goes on as planned.",
+            user="U0SAM",
+            click=("change:CH-1:ask:U0SAM", ids.CHANGE_REJECT),
+            shows=2,
+        ),
+        Step("Alice opens the bot's Home tab.", home=True),
+        Step(
+            "Quiet weeks of the Expanded Pilot, to its end-of-phase review.",
+            until=datetime(2027, 1, 15, 15, 5, tzinfo=UTC),
+        ),
+        Step(
+            "Sam says No-go for Evaluation: containment is not there yet. He asks for a week more.",
+            user="U0SAM",
+            click=("phase_review:expanded", ids.PHASE_NO_GO),
+            submit={ids.NO_GO_REASON: "Containment is still below target", ids.NO_GO_WEEKS: "1"},
+            shows=2,
+        ),
+        Step(
+            "Sam approves the extension from his DM; every stakeholder hears of it.",
+            user="U0SAM",
+            click=("change:CH-2:ask:U0SAM", ids.CHANGE_APPROVE),
+            shows=3,
+        ),
+        Step(
+            "The extra week, then the final evaluation.",
+            until=datetime(2027, 1, 26, 15, 30, tzinfo=UTC),
+        ),
+        Step(
+            "Sam records the recommendation (a form).",
             user="U0SAM",
             click=("final_evaluation", ids.RECOMMENDATION_RECORD),
             submit={
                 ids.RECOMMENDATION_CHOICE: "go",
-                ids.RECOMMENDATION_RATIONALE: "Containment is on target; roll out by region.",
+                ids.RECOMMENDATION_RATIONALE: "Containment on target; roll out by region.",
             },
             shows=2,
         ),
+        Step("Where the pilot stands.", user="U0DANA", command="status"),
         Step(
-            "The scheduler runs to the end of Evaluation (no reminder: it is recorded).",
-            until=datetime(2027, 1, 25, 5, 0, tzinfo=UTC),
+            "The scheduler runs to the end of Evaluation.",
+            until=datetime(2027, 2, 2, 5, 0, tzinfo=UTC),
         ),
     ]
     return [s for s in steps if _has(*s.needs)]
 
 
-def run_demo(*, quiet: bool = False, out: TextIO = sys.stdout) -> int:
-    logging.basicConfig(level=logging.WARNING)
+def run_demo(
+    *,
+    quiet: bool = False,
+    out: TextIO = sys.stdout,
+    inspect: Callable[[SlackEmulator, Engine], None] | None = None,
+) -> int:
+    """Play the script; ``inspect`` looks at the emulator and the database at the end."""
+    # The story says what Slack refused (and where the message went instead): no log lines.
+    logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory() as scratch, SlackEmulator() as emulator:
         for user_id, (name, real_name) in PEOPLE.items():
             emulator.add_user(user_id, name, real_name=real_name)
         # A Slack Connect channel: Dana and Sam are Acme's people, in Acme's own Slack
-        # organisation; the bot is installed in the vendor's. Acme's Slack lets Dana get
-        # DMs from the vendor's apps; Sam's refuses them (the bot then uses the channel).
+        # organisation; the bot is installed in the vendor's. Acme's Slack refuses the
+        # vendor's apps' DMs to Dana (so hers come into the channel) and lets Sam's through.
         for user_id in CUSTOMER_SIDE:
-            name, real_name = PEOPLE[user_id]
+            name, _ = PEOPLE[user_id]
             emulator.add_external_user(
                 user_id,
                 name,
                 team_id=CUSTOMER_TEAM,
-                dm_refusal="invalid_user_combination" if user_id == "U0SAM" else None,
+                dm_refusal="invalid_user_combination" if user_id == "U0DANA" else None,
             )
         emulator.add_channel(CHANNEL, name="acme-pilot", members=list(PEOPLE), is_ext_shared=True)
         engine = make_engine(f"sqlite:///{Path(scratch) / 'demo.db'}")
@@ -278,18 +289,31 @@ def run_demo(*, quiet: bool = False, out: TextIO = sys.stdout) -> int:
             _print(
                 out,
                 "pilot-bot demo: a scripted pilot against the built-in Slack emulator\n"
-                f"(real bot over HTTP at {bot.url}, signed requests, SQLite in {scratch})\n",
+                f"(the real bot over HTTP at {bot.url}, signed requests, SQLite in {scratch})",
             )
+            replies: dict[str, str] = {}
             for step in steps:
-                _play(bot, clock, step, out, quiet)
+                _play(bot, clock, step, out, quiet, replies)
+            sender = services_of(bot.app).sender
+            if sender is not None:
+                sender.wait_idle()
             posts = len(emulator.calls_to("chat.postMessage"))
-            _print_not_sent(engine, out)
+            _print_not_sent(engine, emulator, out)
             _print(out, f"\nDone: {len(steps)} steps, {posts} messages posted to Slack.")
+            if inspect is not None:
+                inspect(emulator, engine)
         engine.dispose()
     return 0
 
 
-def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: bool) -> None:
+def _play(
+    bot: RunningBot,
+    clock: FakeClock,
+    step: Step,
+    out: TextIO,
+    quiet: bool,
+    replies: dict[str, str],
+) -> None:
     emulator = bot.emulator
     # What the last step's request owed is delivered before the demo's clock jumps on
     # (a jump under a send in flight would look like a dead worker's lease running out).
@@ -299,9 +323,10 @@ def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: boo
     if step.at is not None:
         clock.set(step.at)
     mark = len(emulator.calls)
-    name = emulator.names().get(step.user, step.user)
+    names = emulator.names()
+    name = names.get(step.user, step.user)
     if not quiet:
-        _print(out, f"\n── {clock.now():%a %b %d %H:%M} UTC · {step.say}")
+        _print(out, f"\n── {_local(clock.now())} · {step.say}")
     if step.until is not None:
         _fast_forward(bot, clock, step.until, out, quiet)
         return
@@ -309,38 +334,108 @@ def _play(bot: RunningBot, clock: FakeClock, step: Step, out: TextIO, quiet: boo
         _click(bot, step, out, quiet)
         return
     if step.reply is not None:
-        _reply(bot, step, out, quiet)
+        replies[step.reply[0]] = _reply(bot, step, out, quiet)
         return
-    if step.command is None:
-        return
-    response = bot.sender.command(step.command, user_id=step.user, channel_id=CHANNEL)
+    if step.ticks is not None:
+        key, group, ticked = step.ticks
+        _tick(bot, step.user, key, group, ticked)
+        action = f"@{name} ticks {len(ticked)} items on the {_label(key)} post"
+    elif step.react:
+        channel, _ = _post_of(emulator, step.react)
+        reaction = bot.sender.reaction_added_event(
+            step.user, "triangular_flag_on_post", channel, replies[step.react], "U0DANA"
+        )
+        bot.sender.event(reaction)
+        action = f"@{name} adds :triangular_flag_on_post: to the reply"
+    elif step.home:
+        bot.sender.event(bot.sender.app_home_opened_event(step.user))
+        emulator.wait_for(lambda e: e.home_view(step.user))
+        action = f"@{name} opens the Home tab"
+    else:
+        assert step.command is not None
+        response = bot.sender.command(step.command, user_id=step.user, channel_id=CHANNEL)
+        typed = unescape(resolve_mentions(step.command, names))  # as the user saw it
+        action = f"@{name} in #acme-pilot: /pilot {typed}"
+        if response.body and not quiet:
+            answer = render_message(response.json(), names)
+            action += "\n" + _indent(f"(only visible to @{name}) pilot-bot: {_brief(answer)}")
     if step.posts:
         emulator.wait_for(
             lambda e: sum(c.method == "chat.postMessage" for c in e.calls[mark:]) >= step.posts
         )
-    if quiet:
-        return
-    typed = unescape(resolve_mentions(step.command, emulator.names()))  # as the user saw it
-    _print(out, f"@{name} in #acme-pilot: /pilot {typed}")
-    if response.body:
-        body = response.json()
-        _print(
-            out,
-            _indent(
-                f"(only visible to @{name}) pilot-bot: " + render_message(body, emulator.names())
-            ),
-        )
+    if sender is not None:
+        sender.wait_idle()
+    if not quiet:
+        _print(out, action)
+        _show(out, emulator, mark)
+
+
+def _tick(bot: RunningBot, user: str, key: str, group: str, ticked: tuple[str, ...]) -> None:
+    """Tick checkboxes on a bot post: Slack sends the group's selected options."""
+    channel, ts = _post_of(bot.emulator, key)
+    message = bot.emulator.message(channel, ts) or {}
+    block, element = next(
+        (b, e)
+        for b in message.get("blocks", [])
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == group
+    )
+    payload = bot.sender.block_actions(group, "", user_id=user, channel_id=channel, message_ts=ts)
+    payload["actions"] = [
+        {
+            "type": "checkboxes",
+            "action_id": group,
+            "block_id": block["block_id"],
+            "selected_options": [o for o in element["options"] if o["value"] in ticked],
+            "action_ts": "1.0",
+        }
+    ]
+    bot.sender.interactive(payload)
+    bot.emulator.wait_for(lambda e: (e.message(channel, ts) or {}).get("edited"))
+
+
+def _local(instant: datetime) -> str:
+    return f"{instant.astimezone(NEW_YORK):%a %b %d %H:%M} New York"
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+# Posts that come every workday: a fast-forward counts them rather than show each one.
+_ROUTINE = ("checkin:", "reminder:")
+
+
+def _brief(text: str, width: int = 150) -> str:
+    """A message's first line: the demo is a story, not a transcript."""
+    lines = text.strip().splitlines() or [""]
+    first = lines[0]
+    if first.endswith(":") and len(lines) > 1:  # "Recorded:" says nothing on its own
+        first += " " + lines[1].strip("• ")
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
+def _show(out: TextIO, emulator: SlackEmulator, mark: int, *, fold: bool = False) -> int:
+    """Print what people saw since call ``mark``, a line each; with ``fold``, the daily
+    check-in threads and reminders are only counted. Returns how many were folded."""
+    names = emulator.names()
+    folded = 0
     for call in emulator.calls[mark:]:
-        line = render_call(call, emulator.names())
+        key = ((call.params.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+        if fold and call.ok and str(key).startswith(_ROUTINE):
+            folded += 1
+            continue
+        line = render_call(call, names)
         if line:
-            _print(out, _indent(line))
+            _print(out, _indent(_brief(line)))
+    return folded
 
 
 def _fast_forward(
     bot: RunningBot, clock: FakeClock, until: datetime, out: TextIO, quiet: bool
 ) -> None:
-    """Run the scheduler from due time to due time until ``until``, printing each post."""
+    """Run the scheduler from due time to due time until ``until``, printing each post
+    (the daily check-ins and reminders folded into one line)."""
     client = make_delivery_client(bot.settings)
+    folded = 0
     while (due := _next_due(bot.engine)) is not None and due <= until:
         clock.set(max(due, clock.now()))
         mark = len(bot.emulator.calls)
@@ -350,29 +445,43 @@ def _fast_forward(
             report = deliver(engine=bot.engine, client=client, now=clock.now(), channel_interval=0)
             if not report.leased:
                 break
-        names = bot.emulator.names()  # DMs opened this round have names now
-        lines = [line for c in bot.emulator.calls[mark:] if (line := render_call(c, names))]
-        if lines and not quiet:
-            local = clock.now().astimezone(ZoneInfo("America/New_York"))
-            _print(out, f"  {local:%a %b %d %H:%M} New York")
-            for line in lines:
-                _print(out, _indent(line))
+        if not quiet:
+            folded += _show(out, bot.emulator, mark, fold=True)
     clock.set(max(until, clock.now()))
+    if folded and not quiet:
+        _print(out, _indent(f"(and {folded} daily check-in threads and reminders)"))
 
 
-def _print_not_sent(engine: Engine, out: TextIO) -> None:
+def _print_not_sent(engine: Engine, emulator: SlackEmulator, out: TextIO) -> None:
     """What the scheduler owed but did not send, and why (recorded, never silent)."""
+    names = emulator.names()
     with unit_of_work(engine) as session:
         rows = session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.status == SKIPPED)
             .order_by(col(OutboxMessage.due_at))
         ).all()
-        lines = [f"{row.key}: {row.skipped_reason}" for row in rows]
+        lines = [
+            f"{_label(row.key)} of {_local(row.due_at)}: {_named(row.skipped_reason, names)}"
+            for row in rows
+        ]
     if lines:
         _print(out, "\nNot sent, with the reason recorded:")
         for line in lines:
-            _print(out, _indent(line))
+            _print(out, _indent(_brief(line)))
+
+
+def _label(key: str) -> str:
+    """A post's key as people would say it: "phase_review:setup" -> "phase review (setup)",
+    "change:CH-1:ask:U0SAM" -> "change (CH-1 ask)" (a DM's person is in the narration)."""
+    kind, *rest = key.split(":")
+    parts = [p for p in rest if not re.fullmatch(r"U[0-9A-Z]{3,}|s[0-9]", p)]
+    return kind.replace("_", " ") + (f" ({' '.join(parts)})" if parts else "")
+
+
+def _named(text: str, names: dict[str, str]) -> str:
+    """User ids in a recorded reason, as names."""
+    return re.sub(r"\bU[0-9A-Z]{3,}\b", lambda m: "@" + names.get(m.group(0), m.group(0)), text)
 
 
 def _next_due(engine: Engine) -> datetime | None:
@@ -410,10 +519,18 @@ def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
     bot.sender.interactive(payload)
     if step.submit is not None:
         view = emulator.wait_for_calls("views.open", opened + 1)[-1].params["view"]
-        state = {
-            block["block_id"]: {block["block_id"]: _answer(block, step.submit[block["block_id"]])}
+        # What the step types, and what the form already holds (a pre-filled proposal).
+        typed = {
+            block["block_id"]: step.submit.get(
+                block["block_id"], block["element"].get("initial_value", "")
+            )
             for block in view["blocks"]
-            if block.get("type") == "input" and block["block_id"] in step.submit
+            if block.get("type") == "input"
+        }
+        state = {
+            block_id: {block_id: _answer(block, value)}
+            for block in view["blocks"]
+            if (block_id := block.get("block_id")) in typed and (value := typed[block_id])
         }
         bot.sender.interactive(
             bot.sender.view_submission(
@@ -428,16 +545,14 @@ def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
     emulator.wait_for(
         lambda e: sum(bool(render_call(c, names)) for c in e.calls[mark:]) >= step.shows
     )
+    sender = services_of(bot.app).sender
+    if sender is not None:
+        sender.wait_idle()
     if quiet:
         return
     name = names.get(step.user, step.user)
-    kind, _, period = key.partition(":")
-    where = kind.replace("_", " ") + (f" ({period})" if period else "")
-    _print(out, f"@{name} clicks [{label}] on the {where} post")
-    for call in emulator.calls[mark:]:
-        line = render_call(call, emulator.names())
-        if line:
-            _print(out, _indent(line))
+    _print(out, f"@{name} clicks [{label}] on the {_label(key)} post")
+    _show(out, emulator, mark)
 
 
 def _post_of(emulator: SlackEmulator, key: str) -> tuple[str, str]:
@@ -450,27 +565,24 @@ def _post_of(emulator: SlackEmulator, key: str) -> tuple[str, str]:
     return posted.response["channel"], posted.response["ts"]  # type: ignore[index]
 
 
-def _reply(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
-    """Someone replies in the thread of the bot's post with the step's key."""
+def _reply(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> str:
+    """Someone replies in the thread of the bot's post with the step's key; the reply's ts."""
     assert step.reply is not None
     emulator, (key, text) = bot.emulator, step.reply
     channel, ts = _post_of(emulator, key)
     mark = len(emulator.calls)
-    bot.sender.post_user_message(channel, step.user, text, thread_ts=ts)
+    reply_ts, _ = bot.sender.post_user_message(channel, step.user, text, thread_ts=ts)
     if step.posts:
         emulator.wait_for(
             lambda e: sum(c.method == "chat.postMessage" for c in e.calls[mark:]) >= step.posts
         )
-    if quiet:
-        return
-    names = emulator.names()
-    kind, _, period = key.partition(":")
-    where = kind.replace("_", " ") + (f" ({period})" if period else "")
-    _print(out, f"@{names.get(step.user, step.user)} replies in the {where} thread: {text}")
-    for call in emulator.calls[mark:]:
-        line = render_call(call, names)
-        if line:
-            _print(out, _indent(line))
+    if not quiet:
+        names = emulator.names()
+        _print(
+            out, f"@{names.get(step.user, step.user)} replies in the {_label(key)} thread: {text}"
+        )
+        _show(out, emulator, mark)
+    return reply_ts
 
 
 def _answer(block: dict[str, Any], value: str) -> dict[str, Any]:
