@@ -59,7 +59,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
-from bench.status_latency import fresh_database, percentile
+from bench.status_latency import finish, fresh_database, percentile, shown_path
 from bot.blocks import ids
 from bot.clock import SystemClock
 from bot.core.grammar import unescape
@@ -524,25 +524,16 @@ def main(argv: list[str] | None = None) -> int:
         "within_budget": within,
         "pass": all(within.values()) and not failures,
         "command": reproduce_command(args),
-        "results_file": _shown_path(output),
+        "results_file": shown_path(output),
         "failure_examples": failures[:5],
         "seconds": round(time.perf_counter() - started, 1),
     }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2) + "\n")
-    print(report(result))
-    if failures:
-        return 2
-    return 0 if result["pass"] else 1
+    return finish(result, output, report(result), failed=bool(failures))
 
 
 def _default_output(backend: str) -> Path:
     suffix = "" if backend == "sqlite" else f"_{backend}"
     return RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
-
-
-def _shown_path(path: Path) -> str:
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 __all__ = ["approval_round", "flag_round", "main", "set_up"]

@@ -434,19 +434,25 @@ def main(argv: list[str] | None = None) -> int:
         "budget": BUDGET,
         "pass": p99_ratio <= BUDGET and not failures,
         "command": reproduce_command(args),
-        "results_file": _shown_path(output),
+        "results_file": shown_path(output),
         "failure_examples": failures[:5],
         "seconds": round(time.perf_counter() - started, 1),
     }
+    return finish(result, output, report(result), failed=bool(failures))
+
+
+def finish(result: dict[str, Any], output: Path, text: str, *, failed: bool) -> int:
+    """Write a benchmark's figures as JSON, print its report; 2 if rounds failed, 1 if the
+    budget was missed, else 0."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
-    print(report(result))
-    if failures:
+    print(text)
+    if failed:
         return 2
     return 0 if result["pass"] else 1
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
