@@ -170,7 +170,9 @@ def _handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     # The person still gets an answer (a 500 would show them Slack's own error), and an
     # event a 200, so Slack does not retry it into the same bug.
     reference = uuid.uuid4().hex[:8]
-    log.error("unexpected error (reference %s)", reference, exc_info=error)
+    log.error(
+        "unexpected error (reference %s)", reference, exc_info=error, extra={"reference": reference}
+    )
     if body.get("type") == "event_callback":
         return BoltResponse(status=200, body="")
     text = apology(reference).text

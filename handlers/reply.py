@@ -52,7 +52,9 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             _tell(kwargs, acked, apology())
         except Exception:
             correlation = uuid.uuid4().hex[:8]
-            log.exception("listener failed (reference %s)", correlation)
+            log.exception(
+                "listener failed (reference %s)", correlation, extra={"reference": correlation}
+            )
             _tell(kwargs, acked, apology(correlation))
 
     return wrapper
