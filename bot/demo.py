@@ -11,6 +11,8 @@ import logging
 import re
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +34,7 @@ from schedules.tick import tick
 from slack_emulator.render import render_call, render_message, resolve_mentions
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate, unit_of_work
-from storage.models import FlagEscalation, OutboxMessage, Pilot
+from storage.models import CheckinReply, FlagEscalation, OutboxMessage, Pilot
 from storage.outbox import SKIPPED
 from storage.pilots import NOTHING_OWED
 
@@ -572,6 +574,7 @@ def _reply(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> str:
     channel, ts = _post_of(emulator, key)
     mark = len(emulator.calls)
     reply_ts, _ = bot.sender.post_user_message(channel, step.user, text, thread_ts=ts)
+    _wait_stored(bot.engine, reply_ts)  # Bolt handles events after its ack, on its pool
     if step.posts:
         emulator.wait_for(
             lambda e: sum(c.method == "chat.postMessage" for c in e.calls[mark:]) >= step.posts
@@ -583,6 +586,18 @@ def _reply(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> str:
         )
         _show(out, emulator, mark)
     return reply_ts
+
+
+def _wait_stored(engine: Engine, ts: str, timeout: float = 10.0) -> None:
+    """Until the bot has stored the reply ``ts`` as a check-in (what a reaction acts on)."""
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with unit_of_work(engine) as session:
+            if session.exec(select(CheckinReply).where(CheckinReply.ts == ts)).first():
+                return
+        pause.wait(0.02)
+    raise AssertionError(f"the bot did not store the reply {ts}")
 
 
 def _answer(block: dict[str, Any], value: str) -> dict[str, Any]:

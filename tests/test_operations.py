@@ -39,7 +39,7 @@ def test_at_the_default_level_apscheduler_says_nothing_about_each_run(restore_lo
     configure_logging("INFO")
     scheduler = build_scheduler()
     ran = threading.Event()
-    scheduler.add_job(ran.set, next_run_time=datetime.now(UTC), id="probe")
+    scheduler.add_job(ran.set, "interval", hours=1, next_run_time=datetime.now(UTC), id="probe")
     scheduler.start()
     try:
         assert ran.wait(10)
