@@ -51,6 +51,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "checkin_burst.json"
 BUDGET_SECONDS = 30.0
 DUE = datetime(2026, 12, 14, 14, 30, tzinfo=UTC)  # Monday 09:30 in New York
+OWED_AT_DUE = ["checkin:2026-12-14", "ramp_change:w2"]  # what each channel gets, in order
 ROUND_EVERY = 5.0  # the delivery job's interval, between rounds that leave work owed
 
 
@@ -214,7 +215,8 @@ def check_once(emulator: SlackEmulator, channels: list[str]) -> dict[str, Any]:
             if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
         ]
         counts.update(f"{channel}/{key}" for key in keys)
-        exactly_one += keys == ["checkin:2026-12-14"]
+        # Monday of week 2: the check-in thread, and the ramp step to 25% at the same time.
+        exactly_one += keys == OWED_AT_DUE
     return {
         "channels_with_exactly_one": exactly_one,
         "duplicates": sum(n - 1 for n in counts.values() if n > 1),

@@ -264,20 +264,28 @@ def deliver(
     # rows' leases run out and the next attempt looks in history before posting.
     results: queue.Queue[_Result] = queue.Queue()
 
-    def send(batch: list[_Owed]) -> None:
-        _send_channel(
+    futures: list[Future[None]] = []
+
+    def send(batch: list[_Owed], state: _Channel) -> None:
+        rest = _send_channel(
             batch,
             client=client,
             now=now,
             interval=channel_interval,
             sleep=sleep,
             emit=results.put,
+            state=state,
         )
+        if rest:
+            # Its next post must wait a moment: go to the back of the queue and let the
+            # other channels post meanwhile, rather than hold a worker asleep. (Appended
+            # before this task ends, so "all listed futures done" still means finished.)
+            futures.append(pool.submit(send, rest, state))
 
     with ThreadPoolExecutor(
         max_workers=min(workers, len(batches)), thread_name_prefix="delivery"
     ) as pool:
-        futures = [pool.submit(send, batch) for batch in batches]
+        futures += [pool.submit(send, batch, _Channel()) for batch in batches]
         _record_while_sending(engine, results, futures, me, now, report, lease)
     for future in futures:
         future.result()  # a bug in a worker surfaces here, after its outcomes are saved
@@ -487,6 +495,15 @@ class _Result:
     release: tuple[int, ...] = ()
 
 
+@dataclass
+class _Channel:
+    """One conversation's sending, across the pool tasks that carry it on."""
+
+    last_post: float | None = None
+    posted: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # key -> ts, thread
+    deferred: bool = False  # its current wait was already put off once
+
+
 def _send_channel(
     batch: list[_Owed],
     *,
@@ -495,35 +512,42 @@ def _send_channel(
     interval: float,
     sleep: Callable[[float], None],
     emit: Callable[[_Result], None],
-) -> None:
-    last_post: float | None = None
-    posted: dict[str, tuple[str, str | None]] = {}  # key -> (ts, thread) sent this batch
+    state: _Channel | None = None,
+) -> list[_Owed]:
+    """Send a conversation's batch in order; returns the rest of it when its next post
+    must wait for Slack's one-a-second pace (once per wait: then it sleeps)."""
+    state = state or _Channel()
     for index, owed in enumerate(batch):
         if owed.after_in_batch:
-            earlier = posted.get(owed.after_in_batch)
+            earlier = state.posted.get(owed.after_in_batch)
             if earlier is None:  # the message it builds on did not go: look again later
                 emit(_Result(release=tuple(o.id for o in batch[index:])))
-                break
+                return []
             owed = owed.built_on(*earlier)
         # Slack's one post a second per channel is for posts: updates are not held back.
         posting = owed.method == outbox.POST
-        if posting and last_post is not None and interval > 0:
-            wait = last_post + interval - time.monotonic()
+        if posting and state.last_post is not None and interval > 0:
+            wait = state.last_post + interval - time.monotonic()
             if wait > 0:
+                if not state.deferred:
+                    state.deferred = True
+                    return batch[index:]
                 sleep(wait)
+        state.deferred = False
         try:
             outcome = _deliver_one(client, owed, now)
         except Exception:  # a bug, not Slack: keep the row owed and the batch going
             log.exception("delivery: sending %s (pilot %s) failed", owed.key, owed.pilot_id)
             outcome = _Outcome("retry", error="internal error", retry_at=_backoff(owed, now))
         if posting and outcome.kind != "history":
-            last_post = time.monotonic()
+            state.last_post = time.monotonic()
         if outcome.kind in ("sent", "history"):
-            posted[owed.key] = (outcome.ts, owed.thread_ts)
+            state.posted[owed.key] = (outcome.ts, owed.thread_ts)
         emit(_Result(owed=owed, outcome=outcome))
         if outcome.holds_channel:
             emit(_Result(release=tuple(o.id for o in batch[index + 1 :])))
-            break
+            return []
+    return []
 
 
 def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
