@@ -37,7 +37,12 @@ def status_command(request: CommandRequest) -> Reply | None:
         plan = plan_of(row)
         today = local_date(now, plan.zone)
         record = status_record(connection=connection, pilot_id=row.id, as_of=now, today=today)
-        refused = undelivered_summary(connection=connection, pilot_id=row.id)
+        public = request.parsed.args.get("visibility", "").lower() == "public"
+        refused = (
+            undelivered_summary(connection=connection, pilot_id=row.id)
+            if row.refused_count and not public
+            else []
+        )
     snap = snapshot(plan, now)
     started = snap.status is not PilotStatus.NOT_STARTED
     extra = status_parts(

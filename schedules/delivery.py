@@ -798,7 +798,11 @@ def _record(
                 if owed.dm_users and "," not in owed.dm_users and error in DM_REFUSALS:
                     error = _in_channel_instead(session, owed, error, now)
                 held = outbox.mark_failed(
-                    session=session, message_id=owed.id, worker=me, error=error
+                    session=session,
+                    message_id=owed.id,
+                    pilot_id=owed.pilot_id,
+                    worker=me,
+                    error=error,
                 )
                 report.failed.append(owed.key)
                 if tells_owner(owed.kind) and not owed.dm_users:

@@ -68,6 +68,9 @@ class Pilot(SQLModel, table=True):
     override: bool = Field(default=False)
     # The last flag number handed out (F-<n>): bumped in the transaction that raises one.
     flag_count: int = Field(default=0)
+    # Messages of this pilot's Slack refused for good: /pilot status reads the details only
+    # when there are any (the hot path reads this with the pilot, no extra query).
+    refused_count: int = Field(default=0)
 
     state: str = Field(default="active", max_length=16)  # active, paused, ended
     state_reason: str = Field(default="", max_length=2000)

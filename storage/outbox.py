@@ -500,9 +500,12 @@ def mark_retry(
     return _finish(session, message_id, worker, **values)
 
 
-def mark_failed(*, session: Session, message_id: int, worker: str, error: str) -> bool:
-    """Slack refused the message for good (channel gone, bot not in it, ...)."""
-    return _finish(
+def mark_failed(
+    *, session: Session, message_id: int, pilot_id: int, worker: str, error: str
+) -> bool:
+    """Slack refused the message for good (channel gone, bot not in it, ...); the pilot
+    counts it, so /pilot status knows to say so."""
+    held = _finish(
         session,
         message_id,
         worker,
@@ -511,6 +514,14 @@ def mark_failed(*, session: Session, message_id: int, worker: str, error: str) -
         next_attempt_at=None,
         attempts=OutboxMessage.attempts + 1,
     )
+    if held:
+        session.exec(
+            update(Pilot)
+            .where(col(Pilot.id) == pilot_id)
+            .values(refused_count=col(Pilot.refused_count) + 1),
+            execution_options=_BULK,
+        )
+    return held
 
 
 def counts(*, connection: Connection) -> tuple[int, int]:

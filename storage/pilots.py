@@ -131,7 +131,12 @@ _pilot = Pilot.__table__.c  # type: ignore[attr-defined]
 # (no session, no identity map, no commit for a read) and reuses SQLAlchemy's
 # compiled-statement cache. Live pilots first, then the newest.
 _CHANNEL_PILOT = (
-    sa_select(_pilot.id, _pilot.state, *(getattr(_pilot, c) for c in PLAN_COLUMNS))
+    sa_select(
+        _pilot.id,
+        _pilot.state,
+        _pilot.refused_count,
+        *(getattr(_pilot, c) for c in PLAN_COLUMNS),
+    )
     .where(
         _pilot.team_id == bindparam("team_id"),
         _pilot.channel_id == bindparam("channel_id"),

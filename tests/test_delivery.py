@@ -265,6 +265,9 @@ def test_a_refused_post_is_recorded_as_failed_and_the_others_go_on(engine, emula
     assert len(report.failed) == 2 and len(report.sent) == 1
     failed = rows(engine, status=FAILED)
     assert [r.last_error for r in failed] == ["not_in_channel", "not_in_channel"]
+    with unit_of_work(engine) as session:  # what /pilot status reads with the pilot
+        counted = {p.channel_id: p.refused_count for p in session.exec(select(Pilot))}
+    assert counted == {"C0001": 2, "C0002": 0}
     assert "/invite @pilot-bot" in caplog.text
 
 
