@@ -36,9 +36,9 @@ from storage.escalation import (
     state_of,
     steps_taken,
 )
-from storage.flags import FLAG_LINE_KIND, announcement_key, flag_by_number
+from storage.flags import flag_by_number, owe_flag_line
 from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
-from storage.outbox import FAILED, SKIPPED, owe
+from storage.outbox import FAILED, SKIPPED
 from storage.pilots import plan_of
 from storage.settings import settings_of
 from storage.team import holders, log_change
@@ -113,16 +113,13 @@ def snooze_command(request: CommandRequest) -> Reply | None:
         )
         what = SnoozeFacts(request.user_id, span, reason, now)
         answer, line = snoozed_reply(facts, what, next_due)
-        announced = announcement_key(number)
-        owe(
+        owe_flag_line(
             session=session,
             pilot=pilot,
-            key=f"{announced}:snoozed:{snooze.id}",
-            kind=FLAG_LINE_KIND,
+            flag=flag,
+            step=f"snoozed:{snooze.id}",
             message=line.message(),
             now=now,
-            thread_ts=flag.thread_ts,
-            after_key="" if flag.thread_ts else announced,
         )
     return answer
 

@@ -75,13 +75,13 @@ from storage.checkins import CheckinThread, checkin_thread, checkin_thread_of_da
 from storage.db import unit_of_work
 from storage.flags import (
     ANNOUNCEMENT_KIND,
-    FLAG_LINE_KIND,
     FLAG_UPDATE_KIND,
     acknowledge_flag,
     announcement_key,
     flag_by_number,
     flag_numbers,
     open_flags_of,
+    owe_flag_line,
     raise_flag,
     record_of,
     resolve_flag,
@@ -196,15 +196,8 @@ def _owe_progress(
         channel_id=flag.channel_id,
         target_ts=flag.announcement_ts,
     )
-    owe(
-        session=session,
-        pilot=pilot,
-        key=f"{announced}:{step}",
-        kind=FLAG_LINE_KIND,
-        message=line.message(),
-        now=now,
-        thread_ts=flag.thread_ts,
-        after_key="" if flag.thread_ts else announced,
+    owe_flag_line(
+        session=session, pilot=pilot, flag=flag, step=step, message=line.message(), now=now
     )
 
 

@@ -64,7 +64,7 @@ from bot.core.localtime import require_aware
 from bot.settings import Settings
 from schedules.escalation import KIND as ESCALATION
 from schedules.escalation import prepare_escalation, thread_of_step
-from schedules.refusals import tell_owner, tells_owner
+from schedules.refusals import tell_owner
 from schedules.reminders import prepare_reminder
 from storage import outbox
 from storage.checkins import STATUS_POST_KIND, record_status_post
@@ -170,33 +170,33 @@ class _Owed:
         """The row as it is sent; ``built_on``: the sent message its ``after_key`` names
         (``in_batch``: that message goes earlier in this batch)."""
         assert row.id is not None
-        channel_id, thread_ts, target_ts = row.channel_id, row.thread_ts, row.target_ts
-        if built_on is not None and built_on.sent_ts:
-            if row.method == outbox.UPDATE:
-                channel_id, target_ts = built_on.channel_id, built_on.sent_ts
-            elif not row.dm_users and not thread_ts:
-                thread_ts = built_on.thread_ts or built_on.sent_ts
-        return cls(
+        owed = cls(
             id=row.id,
             pilot_id=row.pilot_id,
             key=row.key,
             kind=row.kind,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
+            channel_id=row.channel_id,
+            thread_ts=row.thread_ts,
             dm_users=row.dm_users,
             method=row.method,
-            target_ts=target_ts,
+            target_ts=row.target_ts,
             payload=outbox.payload_of(row),
             attempts=row.attempts,
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
             after_in_batch=row.after_key if in_batch else "",
             due_at=row.due_at,
         )
+        if built_on is not None and built_on.sent_ts:
+            owed = owed.built_on(built_on.sent_ts, built_on.thread_ts, built_on.channel_id)
+        return owed
 
-    def built_on(self, ts: str, thread_ts: str | None) -> _Owed:
-        """This row once the message it builds on (earlier in its batch) is ``ts``."""
+    def built_on(self, ts: str, thread_ts: str | None, channel_id: str | None = None) -> _Owed:
+        """This row once the message it builds on is in Slack as ``ts`` (in ``thread_ts``,
+        in ``channel_id``): an update rewrites it, a channel post joins its thread."""
         if self.method == outbox.UPDATE:
-            return replace(self, target_ts=ts, after_in_batch="")
+            return replace(
+                self, target_ts=ts, channel_id=channel_id or self.channel_id, after_in_batch=""
+            )
         if self.dm_users or self.thread_ts:
             return replace(self, after_in_batch="")
         return replace(self, thread_ts=thread_ts or ts, after_in_batch="")
@@ -805,7 +805,7 @@ def _record(
                     error=error,
                 )
                 report.failed.append(owed.key)
-                if tells_owner(owed.kind) and not owed.dm_users:
+                if not owed.dm_users:
                     tell_owner(
                         session,
                         owed.pilot_id,
@@ -889,7 +889,6 @@ def _in_channel_instead(session: Session, owed: _Owed, error: str, now: datetime
         session=session,
         pilot_id=owed.pilot_id,
         key=owed.key,
-        user_id=user,
         message=body,
         thread_ts=thread,
         now=now,

@@ -28,9 +28,9 @@ _DONE = {
 def tell_owner(
     session: Session, pilot_id: int, key: str, kind: str, channel_id: str, error: str, now: datetime
 ) -> None:
-    """Owe the owner a DM about the refused announcement ``key`` (kinds in ``_DONE``)."""
+    """Owe the owner a DM about the refused announcement ``key``; other kinds, nothing."""
     done = _DONE.get(kind)
-    pilot = session.get(Pilot, pilot_id)
+    pilot = None if done is None else session.get(Pilot, pilot_id)
     if done is None or pilot is None:
         return
     reply = not_posted_reply(done.format(name=pilot.name), channel_id, error)
@@ -43,7 +43,3 @@ def tell_owner(
         now=now,
         dm_user=pilot.owner_id,
     )
-
-
-def tells_owner(kind: str) -> bool:
-    return kind in _DONE

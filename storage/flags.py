@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
@@ -28,6 +29,7 @@ from bot.core.flags import (
 from bot.core.risks import RiskCategory
 from storage.escalation import start_escalation
 from storage.models import Flag, Pilot
+from storage.outbox import owe
 
 
 def next_flag_number(*, session: Session, pilot_id: int) -> int:
@@ -114,6 +116,24 @@ _ANNOUNCEMENT_PREFIX = "flag:"
 
 def announcement_key(number: int) -> str:
     return f"{_ANNOUNCEMENT_PREFIX}{flag_ref(number)}"
+
+
+def owe_flag_line(
+    *, session: Session, pilot: Pilot, flag: Flag, step: str, message: dict[str, Any], now: datetime
+) -> bool:
+    """Owe one line in the flag's thread (``step``: acknowledged, resolved, snoozed:3, ...):
+    its thread once known, else the thread its announcement starts when Slack takes it."""
+    announced = announcement_key(flag.number)
+    return owe(
+        session=session,
+        pilot=pilot,
+        key=f"{announced}:{step}",
+        kind=FLAG_LINE_KIND,
+        message=message,
+        now=now,
+        thread_ts=flag.thread_ts,
+        after_key="" if flag.thread_ts else announced,
+    )
 
 
 def record_announcement(

@@ -156,13 +156,12 @@ def owe_in_channel_instead(
     session: Session,
     pilot_id: int,
     key: str,
-    user_id: str,
     message: dict[str, Any],
     thread_ts: str | None,
     now: datetime,
 ) -> bool:
-    """A DM Slack refused for good (``key``, to ``user_id``), owed once in the pilot's
-    channel instead (in ``thread_ts`` when given), mentioning them."""
+    """A DM Slack refused for good (``key``), owed once in the pilot's channel instead (in
+    ``thread_ts`` when given); ``message`` already mentions the person."""
     pilot = session.get(Pilot, pilot_id)
     if pilot is None:
         return False
