@@ -169,3 +169,17 @@ def snoozes_of(*, session: Session, flag_id: int) -> list[EscalationSnooze]:
             .order_by(col(EscalationSnooze.at), col(EscalationSnooze.id))
         ).all()
     )
+
+
+def steps_of_pilot(
+    *, session: Session, pilot_id: int, as_of: datetime
+) -> list[tuple[int, EscalationStepTaken]]:
+    """Every escalation step taken for ``pilot_id``'s flags up to ``as_of``, as
+    (flag number, step), in the order they were taken: the issue log's column."""
+    rows = session.exec(
+        select(col(Flag.number), EscalationStepTaken)
+        .join(Flag, col(Flag.id) == col(EscalationStepTaken.flag_id))
+        .where(Flag.pilot_id == pilot_id, col(EscalationStepTaken.taken_at) <= as_of)
+        .order_by(col(EscalationStepTaken.taken_at), col(EscalationStepTaken.id))
+    ).all()
+    return [(number, step) for number, step in rows]

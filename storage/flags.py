@@ -268,3 +268,12 @@ def open_counts(*, session: Session, pilot_id: int, as_of: datetime) -> dict[Sev
     for severity in rows:
         counts[Severity(severity)] += 1
     return counts
+
+
+def flags_of(*, session: Session, pilot_id: int, as_of: datetime) -> Sequence[Flag]:
+    """The issue log: every flag raised up to ``as_of``, by number."""
+    return session.exec(
+        select(Flag)
+        .where(Flag.pilot_id == pilot_id, col(Flag.raised_at) <= as_of)
+        .order_by(col(Flag.number))
+    ).all()

@@ -74,3 +74,10 @@ def remove_risk(*, session: Session, risk: PilotRisk, removed_by: str, at: datet
     risk.removed_at = at
     session.add(risk)
     session.flush()
+
+
+def register_of(*, session: Session, pilot_id: int) -> Sequence[PilotRisk]:
+    """The whole register, removed risks included (with when), in number order."""
+    return session.exec(
+        select(PilotRisk).where(PilotRisk.pilot_id == pilot_id).order_by(col(PilotRisk.number))
+    ).all()
