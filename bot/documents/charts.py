@@ -151,7 +151,8 @@ def figure(chart: Chart) -> Figure:
     panels = len(chart.criteria) + 1 + (chart.open_flags is not None)
     cols = 1 if panels == 1 else 2 if panels <= 4 else 3
     rows = math.ceil(panels / cols)
-    fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    fig.subplots_adjust(left=0.05, right=0.98, top=0.9, bottom=0.1, hspace=0.35, wspace=0.15)
     FigureCanvasAgg(fig)
     fig.suptitle(chart.title, fontsize=14)
     axes = [fig.add_subplot(rows, cols, index + 1) for index in range(panels)]
