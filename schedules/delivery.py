@@ -33,6 +33,10 @@ the transaction that marks it sent (``_ON_SENT``).
 Leases are short (``LEASE``) and renewed while their worker is alive, so the
 messages of a process that died go out within a minute; a message whose worker
 died mid-send is looked up in history before it is posted again.
+
+An upload (files shared in one message) is queued, leased, paced and recorded here
+like a post; its steps, and the rendering of files owed to be made later, are in
+schedules/uploads.py.
 """
 
 from __future__ import annotations

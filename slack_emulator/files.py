@@ -29,7 +29,7 @@ from email.parser import BytesParser
 from typing import Any, NamedTuple
 
 from slack_emulator.limits import MAX_MESSAGE_TEXT
-from slack_emulator.methods import Params, _bot_message, _writable, method
+from slack_emulator.methods import Params, _bot_message, _writable, in_thread, method
 from slack_emulator.workspace import Channel, SlackError, Workspace
 
 UPLOAD_URL = "upload_url"  # the method name of a POST to an upload URL (calls and faults)
@@ -190,13 +190,7 @@ def _share(ws: Workspace, channel: Channel, files: list[File], comment: Any,
     message = _bot_message(ws, None if comment is None else str(comment), None)
     message.update(upload=True, display_as_bot=False,
                    files=[_file_object(ws, file, shares=False) for file in files])
-    root = None
-    if thread_ts:
-        root = ws.thread_root(channel.id, str(thread_ts))
-        message["thread_ts"] = root
-        parent = next((m for m in ws.messages_in(channel.id) if m["ts"] == root), None)
-        if parent is not None:
-            message["parent_user_id"] = parent.get("user")
+    root = in_thread(ws, channel.id, message, str(thread_ts)) if thread_ts else None
     ws.append(channel.id, message)
     for file in files:
         file.shares.append(Share(channel.id, root, message["ts"]))

@@ -24,16 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxFile, OutboxMessage, Pilot
-from storage.outbox import (
-    _BULK,
-    OWED,
-    PENDING,
-    UPLOAD,
-    _free,
-    encode_payload,
-    enqueue,
-    message_for_key,
-)
+from storage.outbox import _BULK, OWED, UPLOAD, _free, encode_payload, message_for_key, owe
 
 MAX_FILES = 10  # files.completeUploadExternal shares at most this many at once
 MAX_ALT_TXT = 1000  # Slack refuses a longer alt_txt (alt_txt_too_large)
@@ -111,23 +102,17 @@ def owe_upload(
         body["render"] = render
     if owned is not None:
         body["files"] = len(owned)
-    row = OutboxMessage(
-        pilot_id=pilot.id,
+    if not owe(
+        session=session,
+        pilot=pilot,
         key=key,
         kind=kind,
-        team_id=pilot.team_id,
-        enterprise_id=pilot.enterprise_id,
-        channel_id=pilot.channel_id,
+        message=body,
+        now=now,
         thread_ts=thread_ts,
         method=UPLOAD,
         after_key=after_key,
-        payload=encode_payload(body),
-        due_at=now,
-        next_attempt_at=now,
-        created_at=now,
-        status=PENDING,
-    )
-    if not enqueue(session=session, message=row):
+    ):
         return False
     if owned is not None:
         stored = message_for_key(session=session, pilot_id=pilot.id, key=key)

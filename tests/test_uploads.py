@@ -14,6 +14,7 @@ from sqlmodel import select
 from schedules import uploads
 from schedules.delivery import LEASE, deliver
 from slack_emulator.files import UPLOAD_URL
+from storage import outbox
 from storage.db import unit_of_work
 from storage.files import files_of, record_file_ids, store_rendered
 from storage.models import OutboxMessage, Pilot
@@ -128,6 +129,31 @@ def test_an_upload_after_a_post_goes_in_that_posts_thread_and_keeps_the_pace(eng
     [file] = shared(emulator)
     assert file.shares[0].thread_ts == post["ts"]
     assert len(waits) == 1 and 0.5 < waits[0] <= 1.0  # a file is a post: one a second
+
+
+def test_an_upload_is_owed_once_per_key_and_files_slack_would_refuse_are_not_owed(engine):
+    pilot = a_pilot(engine)
+    owe_files(engine, pilot, files=[REPORT, CSV])
+    too_long = OwedFile("chart.png", "Chart", b"png", "x" * 1001)
+    refused = [[], [REPORT] * 11, [OwedFile("", "t", b"x")], [OwedFile("a.md", "t", b"")],
+               [too_long], None]
+    with unit_of_work(engine) as session:
+        again = dict(session=session, pilot=pilot, kind="report", comment="", now=NOW)
+        assert not owe_upload(key="report:1", files=[CHART], **again)
+        for files in refused:
+            with pytest.raises(ValueError):
+                owe_upload(key="report:2", files=files, **again)
+    row = the_row(engine)
+    assert row.method == UPLOAD and outbox.payload_of(row) == {
+        "comment": "Weekly report for <@U0001>",
+        "files": 2,
+    }
+    with unit_of_work(engine) as session:
+        stored = files_of(session=session, message_ids=[row.id])[row.id]
+    assert [(f.filename, f.title, f.content, f.file_id) for f in stored] == [
+        (REPORT.filename, REPORT.title, REPORT.content, ""),
+        (CSV.filename, CSV.title, CSV.content, ""),
+    ]
 
 
 # ----- faults ------------------------------------------------------------------------------
