@@ -33,6 +33,10 @@ the transaction that marks it sent (``_ON_SENT``).
 Leases are short (``LEASE``) and renewed while their worker is alive, so the
 messages of a process that died go out within a minute; a message whose worker
 died mid-send is looked up in history before it is posted again.
+
+An upload (files shared in one message) is queued, leased, paced and recorded here
+like a post; its steps, and the rendering of files owed to be made later, are in
+schedules/uploads.py.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -69,9 +73,13 @@ from schedules.reminders import prepare_reminder
 from storage import outbox
 from storage.checkins import STATUS_POST_KIND, record_status_post
 from storage.db import unit_of_work
+from storage.files import StoredFile
 from storage.flags import ANNOUNCEMENT_KIND, record_announcement
 from storage.models import OutboxMessage
 from storage.outbox import Conversation
+
+if TYPE_CHECKING:
+    from schedules.uploads import Staged
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +129,14 @@ class DeliveryReport:
     unknown: list[str] = field(default_factory=list)  # timed out: history is checked first
     failed: list[str] = field(default_factory=list)  # refused for good
     skipped: list[str] = field(default_factory=list)  # pointless before Slack took them
+    rendered: list[str] = field(default_factory=list)  # uploads whose files were made
     waiting_channels: int = 0  # conversations held back behind an earlier owed message
     # Conversations owed new messages by this round (the owner told of a refusal).
     owed_meanwhile: set[Conversation] = field(default_factory=set)
 
     def merge(self, other: DeliveryReport) -> None:
-        for name in ("sent", "found_in_history", "retrying", "unknown", "failed", "skipped"):
+        names = ("sent", "found_in_history", "retrying", "unknown", "failed", "skipped")
+        for name in (*names, "rendered"):
             getattr(self, name).extend(getattr(other, name))
         self.waiting_channels += other.waiting_channels
         self.owed_meanwhile |= other.owed_meanwhile
@@ -162,6 +172,7 @@ class _Owed:
     # once that one is sent.
     after_in_batch: str = ""
     due_at: datetime | None = None
+    files: tuple[StoredFile, ...] = ()  # an upload's files (schedules/uploads.py)
 
     @classmethod
     def of(
@@ -245,16 +256,20 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
     conversations: Collection[Conversation] | None = None,
     lease: timedelta = LEASE,
+    render_budget: float | None = None,
 ) -> DeliveryReport:
     """One delivery round at ``now``; see the module docstring.
 
     ``conversations``: only these (a listener delivering what it just owed).
+    ``render_budget``: seconds for rendering uploads' files (uploads.RENDER_BUDGET).
     """
     require_aware(now, "now")
     me = worker_id or _worker_name()
     report = DeliveryReport()
     if conversations is None:
         _skip_pointless(engine, now, limit, report)
+        budget = uploads.RENDER_BUDGET if render_budget is None else render_budget
+        uploads.render_due(engine, now, me, report, budget=budget, lease=lease)
     batches = _lease(engine, now, limit, me, report, conversations, lease)
     if not batches:
         return report
@@ -340,11 +355,13 @@ def _lease(
         wanted: list[list[OutboxMessage]] = []
         built_on: dict[int, OutboxMessage] = {}
         in_batch: set[int] = set()
+        stored: dict[int, tuple[StoredFile, ...]] = {}  # uploads' files, by row id
         budget = limit
         for queue in queues.values():
             ready = _ready_prefix(queue[:PER_CHANNEL], now)
             ready = _built_on_sent(session, ready, now, report, built_on, in_batch)
             ready = _prepared(session, ready, now, report)
+            ready = uploads.rendered(session, ready, stored)
             ready = ready[:budget]
             if not ready:
                 report.waiting_channels += 1
@@ -369,7 +386,8 @@ def _lease(
                 if row.id not in got:
                     unused += [r.id for r in rows[index:] if r.id in got]
                     break
-                kept.append(_Owed.of(row, built_on.get(row.id or 0), row.id in in_batch))
+                owed = _Owed.of(row, built_on.get(row.id or 0), row.id in in_batch)
+                kept.append(replace(owed, files=stored[row.id]) if row.id in stored else owed)
             if kept:
                 batches.append(kept)
         outbox.release(session=session, ids=[i for i in unused if i is not None], worker=me)
@@ -493,6 +511,7 @@ class _Result:
     owed: _Owed | None = None
     outcome: _Outcome | None = None
     release: tuple[int, ...] = ()
+    staged: Staged | None = None  # an upload's file ids, to record before sharing
 
 
 @dataclass
@@ -524,8 +543,8 @@ def _send_channel(
                 emit(_Result(release=tuple(o.id for o in batch[index:])))
                 return []
             owed = owed.built_on(*earlier)
-        # Slack's one post a second per channel is for posts: updates are not held back.
-        posting = owed.method == outbox.POST
+        # Slack's one post a second per channel is for posts (and files): not updates.
+        posting = owed.method in (outbox.POST, outbox.UPLOAD)
         if posting and state.last_post is not None and interval > 0:
             wait = state.last_post + interval - time.monotonic()
             if wait > 0:
@@ -535,7 +554,7 @@ def _send_channel(
                 sleep(wait)
         state.deferred = False
         try:
-            outcome = _deliver_one(client, owed, now)
+            outcome = _deliver_one(client, owed, now, emit)
         except Exception:  # a bug, not Slack: keep the row owed and the batch going
             log.exception("delivery: sending %s (pilot %s) failed", owed.key, owed.pilot_id)
             outcome = _Outcome("retry", error="internal error", retry_at=_backoff(owed, now))
@@ -550,9 +569,13 @@ def _send_channel(
     return []
 
 
-def _deliver_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
+def _deliver_one(
+    client: WebClient, owed: _Owed, now: datetime, emit: Callable[[_Result], None]
+) -> _Outcome:
     if owed.method == outbox.UPDATE:
         return _update_one(client, owed, now)
+    if owed.method == outbox.UPLOAD:
+        return uploads.upload_one(client, owed, now, emit)
     if owed.dm_users:
         # A DM goes to the conversation conversations.open answers (im:write); it is
         # opened now, so the row names people, not a channel that may change.
@@ -745,7 +768,9 @@ def _record_while_sending(
         except queue.Empty:
             pass
         due = time.monotonic() - last_flush >= FLUSH_EVERY or len(pending) >= FLUSH_SIZE
-        if pending and (due or finished):
+        staging = any(r.staged is not None for r in pending)  # a worker waits for these
+        if pending and (due or finished or staging):
+            uploads.commit_staged(engine, pending, me)
             _record(engine, pending, me, now, report)
             pending, last_flush = [], time.monotonic()
         if finished and results.empty() and not pending:
@@ -944,3 +969,8 @@ def _describe(error: BaseException) -> str:
     reason = getattr(error, "reason", None)
     text = str(reason if reason is not None else error) or type(error).__name__
     return f"{type(error).__name__}: {text}"[:500]
+
+
+# Uploads are delivery's own, in their own module for size; it imports from this one, so
+# it comes last.
+from schedules import uploads  # noqa: E402

@@ -136,6 +136,17 @@ def _bot_message(ws: Workspace, text: str | None, blocks: list[Any] | None) -> M
     return message
 
 
+def in_thread(ws: Workspace, channel_id: str, message: Message, thread_ts: str) -> str:
+    """Make ``message`` a reply in the thread of ``thread_ts`` (a parent's or a reply's
+    ts); returns the parent's ts."""
+    root = ws.thread_root(channel_id, thread_ts)
+    message["thread_ts"] = root
+    parent = next((m for m in ws.messages_in(channel_id) if m["ts"] == root), None)
+    if parent is not None:
+        message["parent_user_id"] = parent.get("user")
+    return root
+
+
 def _own_message(ws: Workspace, params: Params, ts_param: str, error: str) -> tuple[str, Message]:
     channel = ws.resolve(params.get("channel"))
     message = ws.find_message(channel.id, params.get(ts_param))
@@ -202,11 +213,7 @@ def chat_post_message(ws: Workspace, params: Params) -> dict[str, Any]:
     message = _bot_message(ws, text, blocks)
     thread_ts = params.get("thread_ts")
     if thread_ts:
-        root = ws.thread_root(channel.id, str(thread_ts))
-        message["thread_ts"] = root
-        parent = next((m for m in ws.messages_in(channel.id) if m["ts"] == root), None)
-        if parent is not None:
-            message["parent_user_id"] = parent.get("user")
+        in_thread(ws, channel.id, message, str(thread_ts))
         if flag(params, "reply_broadcast"):
             message["subtype"] = "thread_broadcast"
     if metadata is not None:

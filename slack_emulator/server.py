@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from slack_emulator.calls import Call, parse_params
 from slack_emulator.faults import ChannelRateLimit, Fault, FaultPlan
+from slack_emulator.files import UPLOAD_PATH, UPLOAD_URL, UploadedFile, receive, view
 from slack_emulator.limits import message_problem, method_problem
 from slack_emulator.marks import DELIVERY_MARK_HEADER, OWED_METHODS, lacks_mark, register
 from slack_emulator.methods import METHODS, respond, response_url_error
@@ -26,6 +27,8 @@ T = TypeVar("T")
 __all__ = ["DELIVERY_MARK_HEADER", "OWED_METHODS", "SlackEmulator"]
 
 Answer = tuple[int, dict[str, str], dict[str, Any], float]
+# Methods Slack paces at about one message a second per channel, and their channel.
+_PACED = {"chat.postMessage": "channel", "files.completeUploadExternal": "channel_id"}
 
 
 @dataclass
@@ -145,6 +148,8 @@ class SlackEmulator:
         if self._server is None:
             self._server = _Server(self._port, self)
             self._port = self._server.server_address[1]
+            with self._changed:
+                self._ws.upload_base = self.base_url
             # A short poll interval makes stop()/go_offline() return quickly.
             self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
                                             name=f"slack-emulator-{self._port}", daemon=True)
@@ -417,6 +422,19 @@ class SlackEmulator:
             view_id = self._ws.home_views.get(user_id)
             return copy.deepcopy(self._ws.views[view_id]) if view_id else None
 
+    def files(self, channel: str | None = None) -> list[UploadedFile]:
+        """Every file whose upload started, in order (``channel``: only those shared
+        there), each with its bytes and its shares (channel, thread, message ts)."""
+        with self._changed:
+            return [view(f) for f in self._ws.files.values()
+                    if channel is None or any(s.channel == channel for s in f.shares)]
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        """One file, or None."""
+        with self._changed:
+            found = self._ws.files.get(file_id)
+            return view(found) if found is not None else None
+
     def users(self) -> dict[str, dict[str, Any]]:
         """Registered users, by id (the bot included)."""
         with self._changed:
@@ -487,14 +505,20 @@ class SlackEmulator:
             status, extra, answer, delay = self._api(path[5:], query, body, headers)
         elif path.startswith("/response/"):
             status, extra, answer, delay = self._response_url(unquote(path[10:]), body, headers)
+        elif path.startswith(UPLOAD_PATH):
+            status, extra, answer, delay = self._upload(unquote(path[len(UPLOAD_PATH):]), body,
+                                                        headers)
         else:
             status, extra, answer, delay = 404, {}, {"ok": False, "error": "not_found"}, 0.0
         if delay:
             time.sleep(delay)
+        kind = "application/json"
         payload = json.dumps(answer).encode()
+        if path.startswith(UPLOAD_PATH) and "answer" in answer:
+            kind, payload = "text/plain", str(answer["answer"]).encode()  # as Slack's does
         try:
             request.send_response(status)
-            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Type", f"{kind}; charset=utf-8")
             request.send_header("Content-Length", str(len(payload)))
             for name, value in extra.items():
                 request.send_header(name, value)
@@ -561,10 +585,10 @@ class SlackEmulator:
         return None if token == self.token else "invalid_auth"
 
     def _rate_channel(self, method: str, params: dict[str, Any]) -> str | None:
-        if self._rate is None or method != "chat.postMessage":
+        if self._rate is None or method not in _PACED:
             return None
         try:
-            return self._ws.resolve(params.get("channel")).id
+            return self._ws.resolve(params.get(_PACED[method])).id
         except SlackError:
             return None
 
@@ -598,6 +622,23 @@ class SlackEmulator:
             params = payload if isinstance(payload, dict) else {}
             self._record(Call("response_url", params, headers, time.monotonic(), answer[0],
                               answer[2], answer[1], context=context, delay=answer[3]))
+        return answer
+
+    def _upload(self, file_id: str, body: bytes, headers: dict[str, str]) -> Answer:
+        """A POST of a file's bytes to its upload URL (slack_emulator/files.py)."""
+        if self.latency:
+            time.sleep(self.latency)
+        with self._changed:
+            fault = self._faults.take(UPLOAD_URL, {"file_id": file_id})
+            if fault is not None and not fault.delay:
+                answer: Answer = (*fault.answer(), 0.0)
+            else:
+                status, text = receive(self._ws, file_id, body, headers.get("Content-Type", ""))
+                answer = (status, {}, {"ok": status == 200, "answer": text},
+                          fault.delay if fault is not None else 0.0)
+            params = {"file_id": file_id, "length": len(body)}
+            self._record(Call(UPLOAD_URL, params, headers, time.monotonic(), answer[0],
+                              answer[2], answer[1], delay=answer[3]))
         return answer
 
     def _record(self, call: Call) -> None:

@@ -12,8 +12,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from slack_emulator.files import File
 
 Message = dict[str, Any]
 
@@ -167,6 +170,8 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_posts: list[ResponsePost] = []
+        self.files: dict[str, File] = {}  # uploads, by file id (slack_emulator/files.py)
+        self.upload_base = ""  # http://127.0.0.1:<port>, where upload URLs point
         self._serial = 0
         self.add_user(bot_user_id, bot_name, real_name=bot_name, is_bot=True)
 

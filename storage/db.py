@@ -171,3 +171,11 @@ def read_only(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session that only reads, outside any unit of work: nothing is committed, and no
+    write lock is taken (for slow reads, such as rendering a document)."""
+    with read_only(engine) as connection, Session(bind=connection) as session:
+        yield session

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -305,6 +305,27 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_column=instant(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=instant())
     sent_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+
+
+class OutboxFile(SQLModel, table=True):
+    """A file an owed upload (method ``upload``) shares, its bytes stored with the message
+    so that a retry uploads the same file. ``file_id`` is Slack's id from the upload's
+    first step (files.getUploadURLExternal), recorded before the file can be shared:
+    after an unknown outcome, delivery asks files.info whether it was shared already."""
+
+    __tablename__ = "outbox_file"
+    __table_args__ = (
+        UniqueConstraint("message_id", "position", name="uq_outbox_file_position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="outbox_message.id")
+    position: int  # its place among the message's files, from 0
+    filename: str = Field(max_length=255)
+    title: str = Field(max_length=255)
+    alt_txt: str = Field(default="", max_length=1000)  # Slack's limit for an image
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    file_id: str = Field(default="", max_length=32)
 
 
 class MetricValue(SQLModel, table=True):

@@ -16,7 +16,7 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,8 +25,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import OutboxMessage, Pilot
 
+if TYPE_CHECKING:
+    from storage.files import OwedFile as OwedFile
+    from storage.files import owe_upload as owe_upload
+
 POST = "post"  # chat.postMessage
 UPDATE = "update"  # chat.update
+UPLOAD = "upload"  # files shared in one message (storage/files.py, schedules/uploads.py)
 
 PENDING = "pending"
 UNKNOWN = "unknown"  # a send timed out: Slack may or may not have the message
@@ -533,3 +538,13 @@ def counts(*, connection: Connection) -> tuple[int, int]:
         select(func.count()).select_from(table).where(table.c.status == FAILED)
     ).scalar_one()
     return int(owed), int(refused)
+
+
+def __getattr__(name: str) -> Any:
+    # Uploads are owed from here too, but live in storage/files.py (which imports this
+    # module, so it is imported on first use, not at the top).
+    if name in ("OwedFile", "owe_upload"):
+        from storage import files
+
+        return getattr(files, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
