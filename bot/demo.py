@@ -216,6 +216,11 @@ def script() -> list[Step]:
             click=("change:CH-1:ask:U0SAM", ids.CHANGE_REJECT),
             shows=2,
         ),
+        Step(
+            "Alice sends Acme's executives last week's metrics report: a file in the channel.",
+            command="report weekly",
+            needs=("report",),
+        ),
         Step("Alice opens the bot's Home tab.", home=True),
         Step(
             "Quiet weeks of the Expanded Pilot, to its end-of-phase review.",
@@ -247,6 +252,11 @@ def script() -> list[Step]:
                 ids.RECOMMENDATION_RATIONALE: "Containment on target; roll out by region.",
             },
             shows=2,
+        ),
+        Step(
+            "Alice closes the record with the final report and its chart.",
+            command="report final",
+            needs=("report",),
         ),
         Step("Where the pilot stands.", user="U0DANA", command="status"),
         Step(
@@ -301,6 +311,7 @@ def run_demo(
                 sender.wait_idle()
             posts = len(emulator.calls_to("chat.postMessage"))
             _print_not_sent(engine, emulator, out)
+            _save_files(emulator, out)
             _print(out, f"\nDone: {len(steps)} steps, {posts} messages posted to Slack.")
             if inspect is not None:
                 inspect(emulator, engine)
@@ -370,6 +381,19 @@ def _play(
     if not quiet:
         _print(out, action)
         _show(out, emulator, mark)
+
+
+def _save_files(emulator: SlackEmulator, out: TextIO) -> None:
+    """Copies of the files the bot shared, kept after the demo so you can open them."""
+    files = emulator.files()
+    if not files:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="pilot-bot-demo-files-"))
+    for file in files:
+        (folder / Path(file.name).name).write_bytes(file.content)
+    _print(out, f"\nThe {len(files)} files the bot shared are saved in {folder}:")
+    for file in files:
+        _print(out, _indent(str(folder / Path(file.name).name)))
 
 
 def _tick(bot: RunningBot, user: str, key: str, group: str, ticked: tuple[str, ...]) -> None:

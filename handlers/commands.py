@@ -16,7 +16,7 @@ from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.flags import looks_like_flag_ref
 from bot.core.grammar import ParsedCommand, UsageError, parse
-from handlers import change, criteria, flags, review, risks, scope, status, team
+from handlers import change, criteria, flags, reports, review, risks, scope, status, team
 from handlers.create import create_command
 from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
@@ -74,6 +74,7 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.CHANGE_END.path: change.change_end,
     catalog.CHANGE_SCOPE.path: change.change_scope,
     catalog.REVIEW.path: review.review_command,
+    catalog.REPORT.path: reports.report_command,
     catalog.ESCALATION.path: escalation_command,
     catalog.SNOOZE.path: snooze_command,
     catalog.FLAG.path: flags.flag_command,

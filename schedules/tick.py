@@ -40,6 +40,7 @@ from schedules.escalation import sweep
 from schedules.owed import downtime_reason, new_message
 from schedules.owed import skipped as _skipped
 from schedules.reminders import build_reminder
+from schedules.review_files import owe_review_files
 from schedules.reviews import REVIEW_BUILDERS, Builder
 from storage.checkins import checked_in
 from storage.db import unit_of_work
@@ -135,6 +136,15 @@ def _tick_pilots(session: Session, pilot_ids: list[int], now: datetime) -> TickR
         pilot.next_due_at = next_due_at
         session.add(pilot)
     inserted = enqueue_many(session=session, messages=messages)
+    by_id = {pilot.id: pilot for pilot in pilots}
+    for message in messages:
+        # A weekly review's thread gets the past week's chart and report with it.
+        if (
+            message.kind == DueKind.WEEKLY_REVIEW.value
+            and message.status == PENDING
+            and (message.pilot_id, message.key) in inserted
+        ):
+            owe_review_files(session, by_id[message.pilot_id], message.key, now)
     session.flush()
     staged = TickReport(now=now, failed=failed)
     for message in messages:

@@ -63,6 +63,8 @@ from schedules.delivery import (
     _skipped,
     _status_and_code,
 )
+from schedules.review_files import KIND as REVIEW_FILES
+from schedules.review_files import render_review_files
 from storage import files, outbox
 from storage.db import read_session, unit_of_work
 from storage.files import OwedFile, StoredFile
@@ -73,7 +75,9 @@ log = logging.getLogger(__name__)
 # (session, row, now) -> (comment, files), or a reason to skip the row. The session only
 # reads; the row's ``render`` arguments are ``render_args(row)``.
 Renderer = Callable[[Session, OutboxMessage, datetime], tuple[str, list[OwedFile]] | str]
-RENDERERS: dict[str, Renderer] = {}  # by the row's kind
+RENDERERS: dict[str, Renderer] = {  # by the row's kind
+    REVIEW_FILES: render_review_files,  # a weekly review's chart and report
+}
 
 RENDER_BUDGET = 1.0  # seconds of rendering in a delivery round (the rest wait a round)
 RENDER_BATCH = 100  # rows looked at per round

@@ -193,6 +193,17 @@ REVIEW = CommandSpec(
 )
 REVIEW_COMMANDS = (REVIEW,)
 
+# ----- the pilot's documents as files (handlers/reports.py)
+REPORT = CommandSpec(
+    ("report",),
+    "/pilot report <weekly, issues, changes, risks, scope, metrics or final>"
+    " [format=md/csv] [week=<n>]",
+    "Upload a document of the pilot's record into the channel as a file (CSV for the tables).",
+    positionals=("kind?",),
+    options=frozenset({"format", "week"}),
+)
+REPORT_COMMANDS = (REPORT,)
+
 # ----- the escalation timer (handlers/escalation.py)
 ESCALATION = CommandSpec(
     ("escalation",),
@@ -248,6 +259,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *PLAN_COMMANDS,
     *PLAN_RECORD_COMMANDS,
     *REVIEW_COMMANDS,
+    *REPORT_COMMANDS,
     *FLAG_COMMANDS,
     *ESCALATION_COMMANDS,
 )

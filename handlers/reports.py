@@ -1,0 +1,94 @@
+"""`/pilot report <kind> [format=md|csv] [week=<n>]`: a document of the pilot's record,
+uploaded into its channel as a file through delivery."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.blocks import Reply
+from bot.blocks.common import section
+from bot.blocks.text import literal
+from bot.core import commands as catalog
+from bot.core.errors import DomainError
+from bot.documents.kinds import Document, ReportKind, check_format, report, weekly_report
+from bot.documents.record import PilotRecord
+from bot.names import display_names
+from handlers.editing import answers_with_usage, channel_pilot
+from schedules.documents import pilot_record, report_week, week_end, weekly_of
+from storage.files import OwedFile, owe_upload
+from storage.pilots import plan_of
+
+if TYPE_CHECKING:
+    from handlers.commands import CommandRequest
+
+REPORT_KIND = "report_asked"  # the outbox kind of a document someone asked for
+
+
+@answers_with_usage(catalog.REPORT)
+def report_command(request: CommandRequest) -> Reply | None:
+    """Render the document now (the record as of this moment), owe its upload, and say
+    it is on its way; delivery shares it in the channel once."""
+    parsed = request.parsed
+    if not parsed.args.get("kind"):
+        raise DomainError("Which document? Name one of: "
+                          + ", ".join(kind.value for kind in ReportKind) + ".")
+    kind = ReportKind.parse(parsed.args["kind"])
+    fmt = check_format(kind, parsed.options.get("format", "md"))
+    if "week" in parsed.options and kind is not ReportKind.WEEKLY:
+        raise DomainError("Only the weekly report takes `week=<n>`.")
+    now = request.services.clock.now()
+    with request.services.work() as session:
+        pilot = channel_pilot(session, request)
+        plan = plan_of(pilot)
+        as_of, week = now, None
+        if kind is ReportKind.WEEKLY:
+            week = report_week(plan, now, _week(parsed.options.get("week")))
+            as_of = min(now, week_end(plan, week))
+        record = pilot_record(session, pilot, as_of)
+        record = _with_names(request, record)
+        if kind is ReportKind.WEEKLY:
+            assert week is not None
+            files = weekly_report(record, weekly_of(session, pilot, week, now), week)
+        else:
+            files = report(record, kind, fmt)
+        owe_upload(
+            session=session,
+            pilot=pilot,
+            key=request.once_key(f"report:{kind.value}"),
+            kind=REPORT_KIND,
+            comment=f"{literal(files[0].title)}, asked for by <@{request.user_id}>",
+            files=[_owed(f) for f in files],
+            now=now,
+        )
+    names = ", ".join(f"`{literal(f.filename)}`" for f in files)
+    text = f"On its way: {names} will appear in this channel in a moment."
+    return Reply(text, [section(text)])
+
+
+def _week(text: str | None) -> int | None:
+    if text is None:
+        return None
+    cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 3):
+        raise DomainError(f"'{cleaned[:20]}' is not a week: use week=1, week=2, ...")
+    return int(cleaned)
+
+
+def _with_names(request: CommandRequest, record: PilotRecord) -> PilotRecord:
+    people = {u for u, _ in record.team}
+    people |= {f.raised_by for f in record.flags} | {f.resolved_by for f in record.flags}
+    people |= {c.by for c in record.changes} | {r.by for r in record.readings}
+    if record.recommendation is not None:
+        people.add(record.recommendation.by)
+    names = display_names(request.client, people)
+    return replace(record, names=names)
+
+
+def _owed(document: Document) -> OwedFile:
+    return OwedFile(
+        filename=document.filename,
+        title=document.title,
+        content=document.content,
+        alt_txt=document.alt_txt,
+    )
