@@ -217,8 +217,8 @@ def script() -> list[Step]:
             shows=2,
         ),
         Step(
-            "Alice sends Acme's executives last week's metrics report: a file in the channel.",
-            command="report weekly",
+            "Alice sends Acme's executives the issue log as a spreadsheet: a file in the channel.",
+            command="report issues format=csv",
             needs=("report",),
         ),
         Step("Alice opens the bot's Home tab.", home=True),
@@ -391,9 +391,11 @@ def _save_files(emulator: SlackEmulator, out: TextIO) -> None:
     folder = Path(tempfile.mkdtemp(prefix="pilot-bot-demo-files-"))
     for file in files:
         (folder / Path(file.name).name).write_bytes(file.content)
-    _print(out, f"\nThe {len(files)} files the bot shared are saved in {folder}:")
-    for file in files:
-        _print(out, _indent(str(folder / Path(file.name).name)))
+    _print(
+        out,
+        f"\nCopies of the {len(files)} files the bot shared (the weekly reports and charts, the"
+        f" issue log, the final report) are in {folder}",
+    )
 
 
 def _tick(bot: RunningBot, user: str, key: str, group: str, ticked: tuple[str, ...]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -172,6 +173,8 @@ def render_call(call: Call, names: Names, *, bot_name: str = "pilot-bot") -> str
         return _line(f"{_where(channel, names)}  {bot_name} (edited): ", shown)
     if call.method == "chat.delete":
         return f"{_where(channel, names)}  {bot_name} deleted a message"
+    if call.method == "files.completeUploadExternal":
+        return _render_files(params, names, bot_name)
     view = answer.get("view") or {}
     if call.method == "views.publish":
         return f"(App Home of @{names.get(params.get('user_id', ''), '?')} updated)"
@@ -181,7 +184,22 @@ def render_call(call: Call, names: Names, *, bot_name: str = "pilot-bot") -> str
 
 
 _VISIBLE = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete",
-                      "views.open", "views.push", "views.update", "views.publish"})
+                      "views.open", "views.push", "views.update", "views.publish",
+                      "files.completeUploadExternal"})
+
+
+def _render_files(params: dict[str, Any], names: Names, bot_name: str) -> str:
+    """``#acme-pilot (in thread)  pilot-bot shared acme-poc-final.md, ...: <comment>``."""
+    try:
+        shared = json.loads(params.get("files") or "[]")
+    except (TypeError, ValueError):
+        shared = params.get("files") or []
+    titles = ", ".join(str(f.get("title") or f.get("id")) for f in shared if isinstance(f, dict))
+    thread = " (in thread)" if params.get("thread_ts") else ""
+    comment = resolve_mentions(str(params.get("initial_comment") or ""), names)
+    where = _where(params.get("channel_id"), names)
+    count = f"{len(shared)} file" + ("" if len(shared) == 1 else "s")
+    return f"{where}{thread}  {bot_name} shared {count}: {comment or titles}"
 
 
 def _render_response_post(call: Call, names: Names, bot_name: str, shown: str) -> str:

@@ -128,7 +128,7 @@ def final_report(record: PilotRecord) -> list[Document]:
     shown = charts.chart_of(
         record,
         through_week=through,
-        title=f"{record.plan.name}: the pilot so far" if draft else f"{record.plan.name}",
+        title=f"{record.plan.name}: the pilot " + ("so far" if draft else "as a whole"),
         flags=True,
     )
     title = f"{record.plan.name}: final report" + (" (draft)" if draft else "")
