@@ -177,6 +177,7 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
     app = _app(settings, engine)
+    _warm_up()
 
     from bot.web import PilotWsgi, make_server
 
@@ -209,6 +210,7 @@ def _socket(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
     app = _app(settings, engine)
+    _warm_up()
 
     from bot.socket import socket_handler
 
@@ -221,6 +223,13 @@ def _socket(args: argparse.Namespace) -> int:
             scheduler.shutdown(wait=False)
         _close_sender(app)
     return 0
+
+
+def _warm_up() -> None:
+    """What a first request would otherwise wait for: the charting library."""
+    from bot.documents.charts import warm_up
+
+    warm_up()
 
 
 def _close_sender(app: Any) -> None:
@@ -248,6 +257,7 @@ def _scheduler(_args: argparse.Namespace) -> int:
     engine = _engine(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    _warm_up()
     scheduler = _start_scheduler(settings, engine)
     log.info("pilot-bot scheduler running; Ctrl-C or SIGTERM stops it")
     try:

@@ -204,6 +204,12 @@ def figure(chart: Chart) -> Figure:
     return fig
 
 
+def warm_up() -> None:
+    """Import matplotlib now (about a second), not in the first request that draws a chart."""
+    from matplotlib import dates, figure, ticker  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+
 def png(chart: Chart) -> bytes:
     out = io.BytesIO()
     figure(chart).savefig(out, format="png", dpi=DPI)
