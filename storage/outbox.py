@@ -274,6 +274,22 @@ def skip_owed(*, session: Session, message_id: int, now: datetime, reason: str) 
     return bool(result.rowcount == 1)
 
 
+def skip_owed_of_workspace(*, session: Session, team_id: str, now: datetime, reason: str) -> int:
+    """Mark every owed, unleased row of a workspace's pilots skipped with ``reason`` (the
+    app left it); returns how many."""
+    result = session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.team_id) == team_id,
+            col(OutboxMessage.status).in_(OWED),
+            _free(now),
+        )
+        .values(status=SKIPPED, skipped_reason=reason[:500], next_attempt_at=None),
+        execution_options=_BULK,
+    )
+    return int(result.rowcount or 0)
+
+
 def ready_conversations(
     *,
     session: Session,
