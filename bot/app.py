@@ -77,7 +77,6 @@ class Services:
     # Only the Bolt app runs listeners; the scheduler's Services never uses these.
     executor: ListenerExecutor = field(default_factory=ListenerExecutor)
     sender: Sender | None = None
-    tokens: Tokens | None = None  # bot/tokens.py: each workspace's token
 
     @contextmanager
     def work(self) -> Iterator[Session]:
@@ -146,12 +145,7 @@ def build_app(
     delivering = clients_for(make_delivery_client(settings), tokens)
     sender = Sender(engine=engine, client=delivering, clock=clock)
     services = Services(
-        engine=engine,
-        clock=clock,
-        settings=settings,
-        executor=executor,
-        sender=sender,
-        tokens=tokens,
+        engine=engine, clock=clock, settings=settings, executor=executor, sender=sender
     )
     _SERVICES[id(app)] = services
 

@@ -248,7 +248,7 @@ def _start_scheduler(settings: Settings, engine: Any) -> Any:
 
     # Multi-workspace mode: each workspace's token from the installation store.
     tokens = tokens_for(settings, engine)
-    services = Services(engine=engine, clock=SystemClock(), settings=settings, tokens=tokens)
+    services = Services(engine=engine, clock=SystemClock(), settings=settings)
     return start_scheduler(services, clients_for(make_delivery_client(settings), tokens))
 
 

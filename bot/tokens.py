@@ -106,7 +106,7 @@ class Installed:
         rotate_before: timedelta = ROTATE_BEFORE,
     ) -> None:
         self._engine, self._client_id = engine, client_id
-        self.store = TeamInstallationStore(client_id=client_id, engine=engine)
+        self._store = TeamInstallationStore(client_id=client_id, engine=engine)
         self._rotator = TokenRotator(
             client_id=client_id, client_secret=client_secret, client=client
         )
@@ -114,7 +114,7 @@ class Installed:
         self._install_url = install_url
 
     def bot_for(self, team_id: str) -> BotAccess | None:
-        bot = self.store.find_bot(enterprise_id=None, team_id=team_id)
+        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
         if bot is not None and self._expiring(bot):
             bot = self._rotated(team_id)
         if bot is None:

@@ -9,23 +9,25 @@ import html
 import logging
 import re
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from freezegun import freeze_time
 from slack_sdk import WebClient
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import select
 
-from bot.harness import PUBLIC_URL, SIGNING_SECRET, running_bot
+from bot.blocks import ids
+from bot.harness import PUBLIC_URL, running_bot
 from bot.install import BOT_SCOPES
 from bot.tokens import tokens_for
 from handlers.installation import REVOKED, UNINSTALLED
 from schedules.agenda import agenda, render_agenda
 from schedules.delivery import deliver
 from schedules.tick import tick
-from slack_emulator.client import SlackSender
 from storage.db import make_engine, unit_of_work
-from storage.installations import TeamInstallationStore, gone_workspaces
+from storage.installations import TeamInstallationStore, gone_workspaces, prune_oauth_states
 from storage.models import SLACK_BOTS, SLACK_OAUTH_STATES, WorkspaceInstall
 from tests.cadence_helpers import FIRST_CHECKIN, eventually, rows
 from tests.install_helpers import (
@@ -43,6 +45,7 @@ from tests.install_helpers import (
     state_of,
 )
 from tests.review_helpers import idle
+from tests.test_create import form
 from tests.test_manifest import MANIFEST
 
 DAY = timedelta(days=1)
@@ -126,11 +129,28 @@ def test_two_installed_workspaces_each_see_only_their_own_pilots(multi):
             channel_id=CHANNELS[team],
         )
         assert answer.status == 200, answer.text
+    # A Slack Connect member of another organisation submits a form in Globex's shared
+    # channel: the payload names their team and enterprise, the view Globex's installation,
+    # which is found by its team id alone.
+    multi.emulator.add_external_user("W0CUST1", "cass", team_id="T0CUST", enterprise_id="E0CUST")
+    multi.emulator.add_channel("C0202", team_id=GLOBEX, is_ext_shared=True)
+    globex = sender_for(multi, GLOBEX)
+    payload = globex.view_submission(
+        ids.CREATE_PILOT,
+        form(name={"value": "Initech POC"}),
+        user_id="W0CUST1",
+        private_metadata="C0202",
+    )
+    assert payload["enterprise"] == {"id": "E0CUST", "name": "E0CUST"}
+    assert payload["view"]["app_installed_team_id"] == GLOBEX
+    assert globex.interactive(payload).status == 200
     idle(multi)
+    multi.emulator.wait_for(lambda e: len(posts(e)) == 3)
     # Each announcement went out with its own workspace's token, into its own channel.
     assert sorted((channel, team) for channel, team, _ in posts(multi.emulator)) == [
         ("C0001", VENDOR),
         ("C0201", GLOBEX),
+        ("C0202", GLOBEX),
     ]
     lists = {
         team: sender_for(multi, team)
@@ -138,19 +158,10 @@ def test_two_installed_workspaces_each_see_only_their_own_pilots(multi):
         .json()["text"]
         for team in (VENDOR, GLOBEX)
     }
-    assert "Acme POC" in lists[VENDOR] and "Globex POC" not in lists[VENDOR]
-    assert "Globex POC" in lists[GLOBEX] and "Acme POC" not in lists[GLOBEX]
-    # A Slack Connect request may name the other organisation's enterprise: the
-    # installation is still found by its team id.
-    connect = SlackSender(
-        f"{multi.url}/slack/events",
-        SIGNING_SECRET,
-        team_id=GLOBEX,
-        enterprise_id="E0OTHER",
-        emulator=multi.emulator,
-    )
-    status = connect.command("status", user_id="U0201", channel_id=CHANNELS[GLOBEX])
-    assert "Globex POC" in status.json()["text"]
+    assert "Acme POC" in lists[VENDOR]
+    assert "Globex POC" not in lists[VENDOR] and "Initech POC" not in lists[VENDOR]
+    assert "Globex POC" in lists[GLOBEX] and "Initech POC" in lists[GLOBEX]
+    assert "Acme POC" not in lists[GLOBEX]
 
 
 @pytest.mark.usefixtures("checkins_only")
@@ -318,3 +329,29 @@ def test_a_delivery_round_outside_any_installation_skips_with_the_reason(multi):
     assert row.skipped_reason == (
         f"the app is not installed in workspace {GLOBEX} (install it at {PUBLIC_URL}/slack/install)"
     )
+
+
+def test_expired_oauth_states_are_pruned(engine):
+    store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    with freeze_time("2026-12-10 15:00:00"):  # slack-sdk's store reads the real clock
+        state = store.issue()
+    issued = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
+    with unit_of_work(engine) as session:
+        assert prune_oauth_states(session=session, now=issued + timedelta(minutes=9)) == 0
+    with unit_of_work(engine) as session:
+        assert prune_oauth_states(session=session, now=issued + timedelta(minutes=11)) == 1
+    with freeze_time("2026-12-10 15:05:00"):
+        assert not store.consume(state)
+
+
+@pytest.mark.usefixtures("checkins_only")
+def test_a_rotation_that_fails_keeps_the_message_owed_for_a_later_round(multi):
+    install(multi, GLOBEX, rotation=True, expires_in=60)
+    schedule_in(multi.engine, GLOBEX, FIRST_CHECKIN - timedelta(hours=2))
+    multi.emulator.fail("oauth.v2.access", status=503)
+    report = scheduler_round(multi, FIRST_CHECKIN)
+    assert report.retrying == ["checkin:2026-12-14"] and not posts(multi.emulator)
+    [row] = rows(multi.engine, kind="checkin")
+    assert row.status == "pending" and row.last_error.startswith("rotating workspace T0002's")
+    scheduler_round(multi, FIRST_CHECKIN + timedelta(minutes=1))
+    assert posts(multi.emulator) == [("C0201", GLOBEX, "checkin:2026-12-14")]
