@@ -355,3 +355,10 @@ def test_a_rotation_that_fails_keeps_the_message_owed_for_a_later_round(multi):
     assert row.status == "pending" and row.last_error.startswith("rotating workspace T0002's")
     scheduler_round(multi, FIRST_CHECKIN + timedelta(minutes=1))
     assert posts(multi.emulator) == [("C0201", GLOBEX, "checkin:2026-12-14")]
+
+
+def test_one_workspace_mode_only_says_what_an_uninstall_means(bot, caplog):
+    caplog.set_level(logging.WARNING, logger="handlers.installation")
+    assert bot.sender.app_uninstalled().status == 200
+    eventually(lambda: "SLACK_BOT_TOKEN no longer works" in caplog.text)
+    assert not gone(bot)
