@@ -23,6 +23,8 @@ from bot.blocks import apology
 from bot.clock import Clock
 from bot.inbound import clean_in_place
 from bot.settings import Settings
+from bot.tokens import Tokens, TokensAuthorize, tokens_for
+from schedules.clients import clients_for
 from schedules.delivery import make_delivery_client
 from schedules.sender import Sender
 from storage.db import unit_of_work
@@ -91,7 +93,8 @@ def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     # Listeners answer people who are waiting: one retry on a dropped connection or
     # a 429, then give up and apologise rather than keep them waiting.
     return WebClient(
-        token=settings.bot_token,
+        # Multi-workspace mode: none here; each request gets its installation's token.
+        token=settings.bot_token or None,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
@@ -108,14 +111,26 @@ def build_app(
     clock: Clock,
     client: WebClient | None = None,
     register: Callable[[App], None] | None = None,
+    tokens: Tokens | None = None,
 ) -> App:
     """The Bolt app with every listener registered; ``register`` replaces them (benchmarks).
 
+    Single-workspace mode (``SLACK_BOT_TOKEN``): Bolt checks the token with ``auth.test``
+    here. Multi-workspace mode: Bolt's OAuth flow (bot/install.py) and an authorize that
+    finds each request's installation (bot/tokens.py).
     `services_of(app).sender.close()` at shutdown lets deliveries under way finish.
     """
     executor = ListenerExecutor()
+    tokens = tokens or tokens_for(settings, engine)
+    web = client or make_client(settings)
+    multi: dict[str, Any] = {}
+    if tokens.multi_workspace:
+        from bot.install import install_flow
+
+        flow = install_flow(settings=settings, engine=engine, clock=clock, client=web)
+        multi = {"oauth_flow": flow, "authorize": TokensAuthorize(tokens)}
     app = App(
-        client=client or make_client(settings),
+        client=web,
         signing_secret=settings.signing_secret or None,
         # bot.web.PilotWsgi verifies every HTTP request's signature before Bolt reads it
         # (and may re-encode a body Bolt would misread); Socket Mode needs no signatures.
@@ -125,8 +140,10 @@ def build_app(
         raise_error_for_unhandled_request=True,
         process_before_response=False,
         listener_executor=executor,
+        **multi,
     )
-    sender = Sender(engine=engine, client=make_delivery_client(settings), clock=clock)
+    delivering = clients_for(make_delivery_client(settings), tokens)
+    sender = Sender(engine=engine, client=delivering, clock=clock)
     services = Services(
         engine=engine, clock=clock, settings=settings, executor=executor, sender=sender
     )

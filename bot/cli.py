@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     serve = commands.add_parser(
-        "serve", help="Serve Slack's HTTP requests at POST /slack/events (and GET /healthz)."
+        "serve",
+        help="Serve Slack's HTTP requests at POST /slack/events (and GET /healthz; with"
+        " SLACK_CLIENT_ID, installs at GET /slack/install).",
     )
     serve.add_argument("--host", help="Interface to listen on (default: $HOST or 0.0.0.0).")
     serve.add_argument("--port", type=int, help="Port to listen on (default: $PORT or 3000).")
@@ -54,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     socket = commands.add_parser(
-        "socket", help="Connect to Slack over Socket Mode (no public URL; needs SLACK_APP_TOKEN)."
+        "socket",
+        help="Connect to Slack over Socket Mode: one workspace, no public URL (needs"
+        " SLACK_BOT_TOKEN and SLACK_APP_TOKEN).",
     )
     socket.add_argument("--no-scheduler", action="store_true", help=_NO_SCHEDULER)
     socket.set_defaults(run=_socket)
@@ -173,7 +177,7 @@ def _app(settings: Settings, engine: Any) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = load_settings(need_public_url=True)
     configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
     app = _app(settings, engine)
@@ -194,6 +198,8 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as error:
         raise StartupError(f"cannot listen on {host}:{port}: {error.strerror}") from error
     log.info("pilot-bot serving on http://%s:%s/slack/events", host, server.effective_port)
+    if settings.multi_workspace:
+        log.info("multi-workspace mode: installs start at %s/slack/install", settings.public_url)
     scheduler = None if args.no_scheduler else _start_scheduler(settings, engine)
     try:
         server.run()
@@ -244,11 +250,15 @@ def _close_sender(app: Any) -> None:
 def _start_scheduler(settings: Settings, engine: Any) -> Any:
     from bot.app import Services
     from bot.clock import SystemClock
+    from bot.tokens import tokens_for
+    from schedules.clients import clients_for
     from schedules.delivery import make_delivery_client
     from schedules.jobs import start_scheduler
 
+    # Multi-workspace mode: each workspace's token from the installation store.
+    tokens = tokens_for(settings, engine)
     services = Services(engine=engine, clock=SystemClock(), settings=settings)
-    return start_scheduler(services, make_delivery_client(settings))
+    return start_scheduler(services, clients_for(make_delivery_client(settings), tokens))
 
 
 def _scheduler(_args: argparse.Namespace) -> int:

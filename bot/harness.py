@@ -17,6 +17,7 @@ from slack_emulator.client import SlackSender
 from slack_emulator.server import SlackEmulator
 
 SIGNING_SECRET = "emulator-signing-secret"  # noqa: S105 - the emulator is not Slack
+PUBLIC_URL = "https://pilot-bot.example.com"  # where Slack would send installers back
 
 
 @dataclass
@@ -43,6 +44,17 @@ def emulator_settings(emulator: SlackEmulator, database_url: str) -> Settings:
     )
 
 
+def multi_workspace_settings(emulator: SlackEmulator, database_url: str) -> Settings:
+    """Multi-workspace mode (OAuth) against the emulator: its app's credentials, no token."""
+    return replace(
+        emulator_settings(emulator, database_url),
+        bot_token="",
+        client_id=emulator.client_id,
+        client_secret=emulator.client_secret,
+        public_url=PUBLIC_URL,
+    )
+
+
 @contextmanager
 def running_bot(
     *,
@@ -54,9 +66,14 @@ def running_bot(
     register: Callable[[App], None] | None = None,
     probe_every: float = PROBE_EVERY,
     metrics_token: str | None = None,
+    multi_workspace: bool = False,
 ) -> Iterator[RunningBot]:
-    """Serve the bot on 127.0.0.1 (a free port) until the block ends."""
-    settings = replace(emulator_settings(emulator, database_url), metrics_token=metrics_token)
+    """Serve the bot on 127.0.0.1 (a free port) until the block ends (``multi_workspace``:
+    installed through OAuth, in as many workspaces as the emulator is told)."""
+    settings = (multi_workspace_settings if multi_workspace else emulator_settings)(
+        emulator, database_url
+    )
+    settings = replace(settings, metrics_token=metrics_token)
     app = build_app(settings=settings, engine=engine, clock=clock, register=register)
     wsgi = PilotWsgi(
         app,

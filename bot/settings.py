@@ -33,15 +33,26 @@ _WHERE = {
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "LOG_FORMAT": "text (the default) or json (one JSON object per line, for log collectors)",
     "METRICS_TOKEN": "a long random string that Prometheus sends as its bearer token",
+    "SLACK_CLIENT_ID": f"the Client ID under Basic Information > App Credentials {_APPS}",
+    "SLACK_CLIENT_SECRET": f"the Client Secret under Basic Information > App Credentials {_APPS}",
+    "PUBLIC_URL": (
+        "the bot's public https base URL, such as https://pilot-bot.example.com"
+        " (Slack sends installers back to PUBLIC_URL/slack/oauth_redirect)"
+    ),
 }
+# The two ways to reach Slack: one workspace's token, or an app that installs in many.
+_ONE_OR_MANY = (
+    "set SLACK_BOT_TOKEN alone to serve one workspace, or SLACK_CLIENT_ID and"
+    " SLACK_CLIENT_SECRET alone to install in many (see the README's installation steps)"
+)
 
 
 class SettingsError(Exception):
     """A missing or malformed setting; ``str()`` is the one line the user sees."""
 
-    def __init__(self, variable: str, problem: str) -> None:
+    def __init__(self, variable: str, problem: str, *, remedy: str | None = None) -> None:
         self.variable = variable
-        super().__init__(f"{variable} {problem}: set it to {_WHERE[variable]}.")
+        super().__init__(f"{variable} {problem}: {remedy or f'set it to {_WHERE[variable]}'}.")
 
 
 @dataclass(frozen=True)
@@ -56,12 +67,27 @@ class Settings:
     log_level: str
     log_format: str = "text"
     metrics_token: str | None = None  # /metrics is served only when set
+    # Multi-workspace mode (OAuth): the app's credentials instead of a bot token.
+    client_id: str | None = None
+    client_secret: str | None = None
+    public_url: str | None = None  # https://host[/prefix], without the trailing slash
+
+    @property
+    def multi_workspace(self) -> bool:
+        """True when the bot installs in many workspaces (OAuth) instead of using one token."""
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def redirect_uri(self) -> str | None:
+        """Where Slack sends an installer back to (the manifest's redirect URL)."""
+        return f"{self.public_url}/slack/oauth_redirect" if self.public_url else None
 
     def __repr__(self) -> str:  # never print secrets, even by accident in a log line
+        mode = "multi-workspace" if self.multi_workspace else "single-workspace"
         return (
-            f"Settings(database_url={redact_url(self.database_url)!r}, "
-            f"slack_api_url={self.slack_api_url!r}, host={self.host!r}, port={self.port}, "
-            f"log_level={self.log_level!r})"
+            f"Settings({mode}, database_url={redact_url(self.database_url)!r}, "
+            f"slack_api_url={self.slack_api_url!r}, public_url={self.public_url!r}, "
+            f"host={self.host!r}, port={self.port}, log_level={self.log_level!r})"
         )
 
 
@@ -78,17 +104,46 @@ def load_settings(
     need_signing_secret: bool = True,
     need_app_token: bool = False,
     need_bot_token: bool = True,
+    need_public_url: bool = False,
 ) -> Settings:
+    """The settings in ``env``. ``need_bot_token``: a way to call Slack (the bot token, or in
+    multi-workspace mode the app's client id and secret); ``need_public_url``: in
+    multi-workspace mode, the public URL (``serve`` builds the OAuth redirect from it);
+    ``need_app_token``: Socket Mode, which serves one workspace only."""
     env = os.environ if env is None else env
 
     def get(name: str) -> str:
         return env.get(name, "").strip()
 
     bot_token = get("SLACK_BOT_TOKEN")
-    if not bot_token and need_bot_token:
-        raise SettingsError("SLACK_BOT_TOKEN", "is not set")
+    if need_app_token and (get("SLACK_CLIENT_ID") or get("SLACK_CLIENT_SECRET")):
+        raise SettingsError(
+            "SLACK_CLIENT_ID",
+            "and SLACK_CLIENT_SECRET are set, but pilot-bot socket serves one workspace"
+            " (Slack does not distribute Socket Mode apps)",
+            remedy="unset them and set SLACK_BOT_TOKEN, or run pilot-bot serve to install"
+            " in many workspaces",
+        )
+    if bot_token and (get("SLACK_CLIENT_ID") or get("SLACK_CLIENT_SECRET")):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set",
+            remedy=_ONE_OR_MANY,
+        )
+    client_id, client_secret = _oauth_pair(get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET"))
+    if not bot_token and not client_id and need_bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "is not set (for one workspace; SLACK_CLIENT_ID and SLACK_CLIENT_SECRET install"
+            " the bot in many instead)",
+        )
     if bot_token and not bot_token.startswith("xoxb-"):
         raise SettingsError("SLACK_BOT_TOKEN", "does not look like a bot token (xoxb-...)")
+    public_url = _public_url(get("PUBLIC_URL"))
+    if client_id and need_public_url and public_url is None:
+        raise SettingsError(
+            "PUBLIC_URL", "is not set (multi-workspace mode builds the OAuth redirect URL from it)"
+        )
 
     signing_secret = get("SLACK_SIGNING_SECRET")
     if need_signing_secret and not signing_secret:
@@ -137,7 +192,35 @@ def load_settings(
         log_level=log_level,
         log_format=log_format,
         metrics_token=metrics_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        public_url=public_url,
     )
+
+
+def _oauth_pair(client_id: str, client_secret: str) -> tuple[str | None, str | None]:
+    """Both or neither: half of the pair is a mistake, named."""
+    if client_id and not client_secret:
+        raise SettingsError(
+            "SLACK_CLIENT_SECRET", "is not set (SLACK_CLIENT_ID is, and OAuth needs both)"
+        )
+    if client_secret and not client_id:
+        raise SettingsError(
+            "SLACK_CLIENT_ID", "is not set (SLACK_CLIENT_SECRET is, and OAuth needs both)"
+        )
+    return client_id or None, client_secret or None
+
+
+def _public_url(text: str) -> str | None:
+    if not text:
+        return None
+    parsed = urlparse(text)
+    local = parsed.hostname in ("localhost", "127.0.0.1")  # http only for trying it out
+    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.query:
+        raise SettingsError("PUBLIC_URL", f"is not a base URL ({text!r})")
+    if parsed.scheme == "http" and not local:
+        raise SettingsError("PUBLIC_URL", f"is not https ({text!r}; Slack redirects to https only)")
+    return text.rstrip("/")
 
 
 def configure_logging(level: str, log_format: str = "text") -> None:

@@ -34,7 +34,9 @@ PROBE_EVERY = 5.0  # seconds between two write probes: a health check costs at m
 
 class PilotWsgi:
     """``POST /slack/events`` goes to Bolt once its signature checks out; ``GET /healthz``
-    asks the database."""
+    asks the database. In multi-workspace mode ``GET /slack/install`` and
+    ``GET /slack/oauth_redirect`` go to Bolt's OAuth flow (bot/install.py): a browser's
+    requests, unsigned."""
 
     def __init__(
         self,
@@ -46,6 +48,8 @@ class PilotWsgi:
         metrics_token: str | None = None,
     ) -> None:
         self._slack = SlackRequestHandler(app, path=SLACK_PATH)
+        flow = app.oauth_flow
+        self._oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow else set()
         self._engine = engine
         self._secret = signing_secret
         self._health = _Health(engine, probe_every)
@@ -63,6 +67,8 @@ class PilotWsgi:
             return [json.dumps({"ok": state == "up", "database": state}).encode()]
         if path == "/metrics" and method == "GET" and self._metrics_token:
             return self._metrics(environ, start_response)
+        if path in self._oauth_paths and method == "GET":
+            return self._slack(environ, start_response)
         if path == SLACK_PATH and method == "POST":
             started = time.monotonic()
             try:

@@ -11,6 +11,7 @@ from handlers import (
     create,
     flags,
     home,
+    installation,
     phase,
     ramp,
     replays,
@@ -29,3 +30,4 @@ def register_all(app: App) -> None:
     phase.register(app)
     checkins.register(app)
     flags.register(app)
+    installation.register(app)

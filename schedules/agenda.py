@@ -15,7 +15,8 @@ from bot.core.plan import Plan
 from bot.core.workdays import holiday_name, is_workday
 from schedules.tick import SENT_KINDS
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, Pilot
+from storage.installations import gone_workspaces
+from storage.models import OutboxMessage, Pilot, WorkspaceInstall
 from storage.outbox import OWED, SENT, SKIPPED, UNKNOWN, messages_of_pilot, undelivered_of
 from storage.pilots import NOTHING_OWED, plan_of, scheduled_pilots
 
@@ -34,11 +35,12 @@ def agenda(*, engine: Engine, now: datetime) -> list[AgendaEntry]:
     require_aware(now, "now")
     entries = []
     with unit_of_work(engine) as session:
+        gone = gone_workspaces(session=session)  # the app left them (multi-workspace mode)
         for pilot in scheduled_pilots(session=session):
             assert pilot.id is not None
             recent = messages_of_pilot(session=session, pilot_id=pilot.id, limit=50)
             refused = undelivered_of(session=session, pilot_id=pilot.id)
-            entries.append(_entry(pilot, recent, now, refused))
+            entries.append(_entry(pilot, recent, now, refused, gone.get(pilot.team_id)))
     return entries
 
 
@@ -57,6 +59,7 @@ def _entry(
     recent: Sequence[OutboxMessage],
     now: datetime,
     refused: Sequence[OutboxMessage] = (),
+    gone: WorkspaceInstall | None = None,
 ) -> AgendaEntry:
     assert pilot.id is not None
     state = "" if pilot.state == "active" else f", {pilot.state}"
@@ -67,6 +70,11 @@ def _entry(
         return AgendaEntry(pilot.id, title, (f"cannot be scheduled: {error}",))
     rows = list(recent)
     lines: list[str] = []
+    if gone is not None and gone.gone_at is not None:
+        lines.append(
+            f"not sent: {gone.gone_reason} on {gone.gone_at:%Y-%m-%d %H:%M} UTC; what comes due"
+            " is skipped until the app is installed in the workspace again"
+        )
     if pilot.state == "paused":
         reason = f" ({pilot.state_reason})" if pilot.state_reason else ""
         lines.append(f"paused{reason}: nothing is sent until `/pilot resume`")

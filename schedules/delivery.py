@@ -66,6 +66,8 @@ from bot import metrics
 from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
+from bot.tokens import NoToken
+from schedules.clients import Clients, as_clients
 from schedules.escalation import KIND as ESCALATION
 from schedules.escalation import prepare_escalation, thread_of_step
 from schedules.refusals import tell_owner
@@ -102,8 +104,11 @@ HISTORY_PAGES = 3  # x 100 messages looked through for an unknown send's key
 
 # ok:false answers after which Slack may or may not have posted the message.
 _MAYBE_POSTED = frozenset({"internal_error", "fatal_error", "request_timeout"})
-# ok:false answers that will pass: try again later, as for a 5xx.
-_TRANSIENT = frozenset({"ratelimited", "service_unavailable", "team_added_to_org"})
+# ok:false answers that will pass: try again later, as for a 5xx (an expired token is
+# rotated before the next attempt: schedules/clients.py).
+_TRANSIENT = frozenset(
+    {"ratelimited", "service_unavailable", "team_added_to_org", "token_expired"}
+)
 _CADENCE_KINDS = tuple(kind.value for kind in DueKind)
 # Kinds whose message is settled just before sending: (session, row, now) -> a reason
 # to skip it, or None once the row's payload and thread are up to date.
@@ -173,6 +178,7 @@ class _Owed:
     after_in_batch: str = ""
     due_at: datetime | None = None
     files: tuple[StoredFile, ...] = ()  # an upload's files (schedules/uploads.py)
+    team_id: str = ""  # the installation whose token sends it
 
     @classmethod
     def of(
@@ -196,6 +202,7 @@ class _Owed:
             suspect=row.status == outbox.UNKNOWN or bool(row.claimed_by),
             after_in_batch=row.after_key if in_batch else "",
             due_at=row.due_at,
+            team_id=row.team_id,
         )
         if built_on is not None and built_on.sent_ts:
             owed = owed.built_on(built_on.sent_ts, built_on.thread_ts, built_on.channel_id)
@@ -247,7 +254,7 @@ def delivery_client(*, token: str | None, base_url: str, timeout: float = 10) ->
 def deliver(
     *,
     engine: Engine,
-    client: WebClient,
+    client: WebClient | Clients,
     now: datetime,
     limit: int = DEFAULT_LIMIT,
     workers: int = DEFAULT_WORKERS,
@@ -260,17 +267,19 @@ def deliver(
 ) -> DeliveryReport:
     """One delivery round at ``now``; see the module docstring.
 
-    ``conversations``: only these (a listener delivering what it just owed).
+    ``conversations``: only these (a listener delivering what it just owed). ``client``:
+    one client for every workspace, or a client per workspace (schedules/clients.py).
     ``render_budget``: seconds for rendering uploads' files (uploads.RENDER_BUDGET).
     """
     require_aware(now, "now")
     me = worker_id or _worker_name()
     report = DeliveryReport()
+    clients = as_clients(client)
     if conversations is None:
         _skip_pointless(engine, now, limit, report)
         budget = uploads.RENDER_BUDGET if render_budget is None else render_budget
         uploads.render_due(engine, now, me, report, budget=budget, lease=lease)
-    batches = _lease(engine, now, limit, me, report, conversations, lease)
+    batches = _lease(engine, now, limit, me, report, conversations, lease, clients)
     if not batches:
         return report
 
@@ -278,13 +287,14 @@ def deliver(
     # their outcomes, many per transaction. Should the process die in between, the
     # rows' leases run out and the next attempt looks in history before posting.
     results: queue.Queue[_Result] = queue.Queue()
+    by_team, batches = _team_clients(clients, batches, now, results.put)
 
     futures: list[Future[None]] = []
 
     def send(batch: list[_Owed], state: _Channel) -> None:
         rest = _send_channel(
             batch,
-            client=client,
+            client=by_team[batch[0].team_id],
             now=now,
             interval=channel_interval,
             sleep=sleep,
@@ -298,7 +308,7 @@ def deliver(
             futures.append(pool.submit(send, rest, state))
 
     with ThreadPoolExecutor(
-        max_workers=min(workers, len(batches)), thread_name_prefix="delivery"
+        max_workers=max(1, min(workers, len(batches))), thread_name_prefix="delivery"
     ) as pool:
         futures += [pool.submit(send, batch, _Channel()) for batch in batches]
         _record_while_sending(engine, results, futures, me, now, report, lease)
@@ -345,6 +355,7 @@ def _lease(
     report: DeliveryReport,
     among: Collection[Conversation] | None,
     lease: timedelta,
+    clients: Clients,
 ) -> list[list[_Owed]]:
     """Lease, per conversation, the owed rows from the head of its queue whose time has
     come."""
@@ -352,6 +363,7 @@ def _lease(
         found = outbox.ready_conversations(session=session, now=now, limit=limit, among=among)
         queues = outbox.owed_in_conversations(session=session, conversations=found)
         _skip_stopped_pilots(session, queues, now, report)
+        _skip_unreachable(session, queues, now, report, clients)
         wanted: list[list[OutboxMessage]] = []
         built_on: dict[int, OutboxMessage] = {}
         in_batch: set[int] = set()
@@ -491,6 +503,57 @@ def _skip_stopped_pilots(
                 log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
                 _skipped(report, row)
                 rows.remove(row)
+
+
+def _skip_unreachable(
+    session: Session,
+    queues: dict[Conversation, list[OutboxMessage]],
+    now: datetime,
+    report: DeliveryReport,
+    clients: Clients,
+) -> None:
+    """Messages of a workspace the app has left (uninstalled, its token revoked) or is not
+    installed in: skipped with the reason, never retried. A re-install sends what the
+    calendar owes from then on."""
+    teams = {team for team, _, _ in queues}
+    reasons = clients.unavailable(session=session, team_ids=teams) if teams else {}
+    for (team, _, _), rows in queues.items():
+        reason = reasons.get(team)
+        if reason is None:
+            continue
+        for row in list(rows):
+            assert row.id is not None
+            if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
+                log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
+                _skipped(report, row)
+                rows.remove(row)
+
+
+def _team_clients(
+    clients: Clients, batches: list[list[_Owed]], now: datetime, emit: Callable[[_Result], None]
+) -> tuple[dict[str, WebClient], list[list[_Owed]]]:
+    """Each workspace's client (its token rotated first if it was about to expire), asked
+    on this thread: the workers never touch the database. The batches of a workspace
+    without a token just now wait for a later round."""
+    found: dict[str, WebClient] = {}
+    problems: dict[str, str] = {}
+    kept = []
+    for batch in batches:
+        team = batch[0].team_id
+        if team not in found and team not in problems:
+            try:
+                found[team] = clients.for_team(team)
+            except NoToken as problem:
+                problems[team] = str(problem)
+                log.warning("delivery: nothing sent to workspace %s now: %s", team, problem)
+        if team in found:
+            kept.append(batch)
+            continue
+        first = batch[0]
+        retry = _Outcome("retry", error=problems[team], retry_at=_backoff(first, now))
+        emit(_Result(owed=first, outcome=retry))
+        emit(_Result(release=tuple(owed.id for owed in batch[1:])))
+    return found, kept
 
 
 def _ready_prefix(queue: Sequence[OutboxMessage], now: datetime) -> list[OutboxMessage]:

@@ -22,9 +22,11 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.app import Services
+from schedules.clients import Clients
 from schedules.delivery import deliver
 from schedules.tick import tick
 from storage.db import unit_of_work
+from storage.installations import prune_oauth_states
 from storage.requests import prune
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ DELIVERY_SECONDS = 5
 HOUSEKEEPING_SECONDS = 600
 
 
-def run_cadence(services: Services, client: WebClient) -> None:
+def run_cadence(services: Services, client: WebClient | Clients) -> None:
     """Record what is owed now, then deliver it."""
     now = services.clock.now()
     try:
@@ -48,7 +50,7 @@ def run_cadence(services: Services, client: WebClient) -> None:
     run_delivery(services, client)
 
 
-def run_delivery(services: Services, client: WebClient) -> None:
+def run_delivery(services: Services, client: WebClient | Clients) -> None:
     try:
         deliver(engine=services.engine, client=client, now=services.clock.now())
     except Exception:
@@ -56,17 +58,21 @@ def run_delivery(services: Services, client: WebClient) -> None:
 
 
 def run_housekeeping(services: Services) -> None:
-    """Forget request signatures past Slack's 5-minute window and events past retention."""
+    """Forget request signatures past Slack's 5-minute window, events past retention and
+    expired OAuth states."""
     try:
         with unit_of_work(services.engine) as session:
             signatures, events = prune(session=session, now=services.clock.now())
+            prune_oauth_states(session=session, now=services.clock.now())
         if signatures or events:
             log.debug("housekeeping: forgot %d signatures and %d events", signatures, events)
     except Exception:
         log.exception("housekeeping failed; it runs again in %d s", HOUSEKEEPING_SECONDS)
 
 
-def register_jobs(scheduler: BackgroundScheduler, services: Services, client: WebClient) -> None:
+def register_jobs(
+    scheduler: BackgroundScheduler, services: Services, client: WebClient | Clients
+) -> None:
     """Every job the bot runs, with stable ids (re-registering replaces, never duplicates)."""
     options = {
         # A run that comes due while the process is busy or asleep must still happen:
@@ -114,11 +120,12 @@ def build_scheduler() -> BackgroundScheduler:
     )
 
 
-def start_scheduler(services: Services, client: WebClient) -> BackgroundScheduler:
+def start_scheduler(services: Services, client: WebClient | Clients) -> BackgroundScheduler:
     """Start the bot's jobs in background threads; ``.shutdown()`` stops them.
 
-    ``client`` should be a delivery client (no retry handlers, short timeout):
-    see `schedules.delivery.make_delivery_client`.
+    ``client`` should be a delivery client (no retry handlers, short timeout): see
+    `schedules.delivery.make_delivery_client`, and `schedules.clients.clients_for` for a
+    client per workspace.
     """
     scheduler = build_scheduler()
     register_jobs(scheduler, services, client)

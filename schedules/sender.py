@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
+from schedules.clients import Clients
 from schedules.delivery import DeliveryReport, deliver
 from storage.outbox import Conversation
 
@@ -35,7 +36,7 @@ class Sender:
         self,
         *,
         engine: Engine,
-        client: WebClient,
+        client: WebClient | Clients,
         clock: Clock,
         workers: int = WORKERS,
         deliver_round: Callable[..., DeliveryReport] = deliver,

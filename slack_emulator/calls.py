@@ -21,7 +21,8 @@ class Call:
     strings decoded. ``at`` is a ``time.monotonic()`` reading. ``status``/``response``/
     ``response_headers`` are what the emulator answered (also for injected failures).
     ``context`` carries extras: for response_url posts, the ``channel`` and ``user`` the
-    URL was made for and the ``ts`` of any message it put in history. ``delay`` is the
+    URL was made for and the ``ts`` of any message it put in history; for Web API calls,
+    the ``team_id`` their token belongs to (:attr:`team`). ``delay`` is the
     injected slowness, in seconds.
     """
 
@@ -39,6 +40,12 @@ class Call:
     def ok(self) -> bool:
         """True if the call was answered HTTP 200 with ``ok: true``."""
         return self.status == 200 and bool(self.response and self.response.get("ok"))
+
+    @property
+    def team(self) -> str | None:
+        """The workspace whose token made the call (None: no good token)."""
+        team = self.context.get("team_id")
+        return str(team) if team else None
 
     @property
     def error(self) -> str | None:

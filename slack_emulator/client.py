@@ -68,7 +68,7 @@ class SlackSender:
                  enterprise_id: str | None = None, api_app_id: str = "A0001",
                  emulator: SlackEmulator | None = None,
                  verification_token: str = "verification-token-0001",  # noqa: S107
-                 team_domain: str | None = None) -> None:
+                 team_domain: str | None = None, bot_user_id: str | None = None) -> None:
         if not bot_url.startswith(("http://", "https://")):
             raise ValueError(f"bot_url must be an http(s) URL, not {bot_url!r}")
         self.bot_url = bot_url
@@ -79,7 +79,7 @@ class SlackSender:
             team_domain=team_domain or (emulator.team_domain if emulator else "pilot-test"),
             api_app_id=api_app_id, token=verification_token, enterprise_id=enterprise_id,
             enterprise_name=f"{enterprise_id} Grid" if enterprise_id else None,
-            bot_user_id=emulator.bot_user_id if emulator else "UBOT")
+            bot_user_id=bot_user_id or (emulator.bot_user_id if emulator else "UBOT"))
         # Never route 127.0.0.1 through a proxy from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -154,6 +154,15 @@ class SlackSender:
         if "user_team" in event:
             body["is_ext_shared_channel"] = True
         return self._send_json(body, opts)
+
+    def app_uninstalled(self, **opts: Unpack[SendOptions]) -> Response:
+        """Tell the bot it was uninstalled from this sender's workspace."""
+        return self.event(payloads.app_uninstalled_event(), **opts)
+
+    def tokens_revoked(self, *, bot: list[str] | None = None, oauth: list[str] | None = None,
+                       **opts: Unpack[SendOptions]) -> Response:
+        """Tell the bot tokens of this sender's workspace were revoked (``bot``: bot users)."""
+        return self.event(payloads.tokens_revoked_event(bot=bot, oauth=oauth), **opts)
 
     def url_verification(self, challenge: str, **opts: Unpack[SendOptions]) -> Response:
         """Send the ``url_verification`` handshake."""

@@ -180,9 +180,12 @@ def _delete(ws: Workspace, channel_id: str, message: Message) -> None:
 @method("auth.test")
 def auth_test(ws: Workspace, params: Params) -> dict[str, Any]:
     """Who the token belongs to."""
-    return {"ok": True, "url": f"https://{ws.team_domain}.slack.com/", "team": ws.team_name,
-            "user": ws.bot_name, "team_id": ws.team_id, "user_id": ws.bot_user_id,
-            "bot_id": ws.bot_id, "is_enterprise_install": False}
+    answer = {"ok": True, "url": f"https://{ws.team_domain}.slack.com/", "team": ws.team_name,
+              "user": ws.bot_name, "team_id": ws.team_id, "user_id": ws.bot_user_id,
+              "bot_id": ws.bot_id, "is_enterprise_install": ws.org_wide}
+    if ws.enterprise_id:
+        answer["enterprise_id"] = ws.enterprise_id
+    return answer
 
 
 @method("users.info")

@@ -150,6 +150,19 @@ def app_home_opened_event(user: str, channel: str, *, view: Payload | None = Non
 # ----- interactivity -----------------------------------------------------------------------
 
 
+def app_uninstalled_event() -> Payload:
+    """``app_uninstalled``: the app was removed from the workspace (its tokens are revoked)."""
+    return {"type": "app_uninstalled", "event_ts": now_ts()}
+
+
+def tokens_revoked_event(*, bot: list[str] | None = None,
+                         oauth: list[str] | None = None) -> Payload:
+    """``tokens_revoked``: the bot users (``bot``) and users (``oauth``) whose tokens died."""
+    return {"type": "tokens_revoked", "tokens": {"oauth": list(oauth or []),
+                                                "bot": list(bot or [])},
+            "event_ts": now_ts()}
+
+
 def user_ref(user_id: str, name: str, team_id: str) -> Payload:
     """The ``user`` object of an interactive payload."""
     return {"id": user_id, "username": name, "name": name, "team_id": team_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -17,6 +18,7 @@ from urllib.parse import unquote
 from slack_emulator.calls import Call, parse_params
 from slack_emulator.faults import ChannelRateLimit, Fault, FaultPlan
 from slack_emulator.files import UPLOAD_PATH, UPLOAD_URL, UploadedFile, receive, view
+from slack_emulator.installs import TOKEN_LIFETIME, Identity, Installs, acting_as
 from slack_emulator.limits import message_problem, method_problem
 from slack_emulator.marks import DELIVERY_MARK_HEADER, OWED_METHODS, lacks_mark, register
 from slack_emulator.methods import METHODS, respond, response_url_error
@@ -84,6 +86,11 @@ class SlackEmulator:
     ``invalid_arguments``, with the detail), has no effect, and is kept apart
     (:meth:`refused_calls`). ``strict_payloads=False`` (or :meth:`allow_odd_payloads`) lets
     such payloads through, for a test that sends odd ones on purpose.
+
+    Many workspaces: :meth:`add_workspace`, then :meth:`install_code` for the code Slack's
+    authorize page would hand the bot's redirect, which ``oauth.v2.access`` exchanges for that
+    workspace's own token (with rotation or without); :meth:`uninstall` revokes them. Each
+    call is answered as its token's workspace, and records it (:attr:`Call.team`).
     """
 
     def __init__(self, *, token: str = "xoxb-test-token", team_id: str = "T0001",  # noqa: S107
@@ -91,7 +98,9 @@ class SlackEmulator:
                  post_rate_per_channel: float | None = None, app_id: str = "A0001",
                  team_name: str = "Pilot Test", team_domain: str = "pilot-test",
                  bot_name: str = "pilot-bot", trigger_ttl: float | None = 3.0,
-                 strict_delivery: bool = True, strict_payloads: bool = True) -> None:
+                 strict_delivery: bool = True, strict_payloads: bool = True,
+                 client_id: str = "1111.2222",
+                 client_secret: str = "emulator-client-secret") -> None:  # noqa: S107
         self.token = token
         self.latency = latency
         self.trigger_ttl = trigger_ttl  # seconds a new trigger_id lives; None: forever
@@ -100,6 +109,8 @@ class SlackEmulator:
         self._ws = Workspace(team_id=team_id, team_name=team_name, team_domain=team_domain,
                              bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id,
                              bot_name=bot_name)
+        self._installs = Installs(client_id, client_secret, app_id)
+        self._installs.add(Identity(team_id, team_name, team_domain, bot_user_id, bot_id), token)
         self._calls: list[Call] = []
         self._unmarked: list[Call] = []  # not cleared by reset_calls()
         self._strict_delivery = strict_delivery
@@ -140,6 +151,62 @@ class SlackEmulator:
     def app_id(self) -> str:
         """The app's ``A...`` id."""
         return self._ws.app_id
+
+    @property
+    def client_id(self) -> str:
+        """The app's Client ID (``oauth.v2.access`` checks it)."""
+        return self._installs.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The app's Client Secret."""
+        return self._installs.client_secret
+
+    # ----- more workspaces: installs, tokens, uninstalls -----------------------------------
+
+    def add_workspace(self, team_id: str, *, team_name: str | None = None,
+                      team_domain: str | None = None, bot_user_id: str | None = None,
+                      bot_id: str | None = None, enterprise_id: str | None = None) -> None:
+        """Another workspace the app can be installed in (its bot user gets its own ids)."""
+        suffix = team_id.removeprefix("T")
+        who = Identity(team_id, team_name or f"Team {suffix}", team_domain or team_id.lower(),
+                       bot_user_id or f"UBOT{suffix}", bot_id or f"BBOT{suffix}", enterprise_id)
+        with self._changed:
+            self._installs.add(who)
+            with acting_as(self._ws, who):
+                self._ws.add_user(who.bot_user_id, self._ws.bot_name, is_bot=True)
+
+    def install_code(self, team_id: str, *, user_id: str = "U0001", scopes: str | None = None,
+                     rotation: bool = False, expires_in: int = TOKEN_LIFETIME,
+                     org_wide: bool = False) -> str:
+        """The code Slack's authorize page would hand the redirect once ``user_id`` allowed
+        the install (``rotation``: the token expires in ``expires_in`` s, with a refresh
+        token; ``org_wide``: an Enterprise Grid organisation-wide install)."""
+        with self._changed:
+            return self._installs.new_code(team_id, user_id=user_id, scopes=scopes,
+                                           rotation=rotation, expires_in=expires_in,
+                                           org_wide=org_wide)
+
+    def set_refresh_lifetime(self, seconds: int) -> None:
+        """How long a token from a refresh grant lives (default 12 hours)."""
+        with self._changed:
+            self._installs.refresh_expires_in = seconds
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """A workspace's bot tokens that work now (not revoked, not expired)."""
+        with self._changed:
+            return self._installs.valid_tokens(team_id)
+
+    def token_error(self, token: str) -> str | None:
+        """What Slack would answer a call with this token (None: it works)."""
+        with self._changed:
+            return self._installs.token_error(token)
+
+    def uninstall(self, team_id: str) -> None:
+        """The app leaves a workspace: every token of its stops working. (Send the bot
+        the ``app_uninstalled`` event with a :class:`SlackSender` for that team.)"""
+        with self._changed:
+            self._installs.revoke_team(team_id)
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -201,10 +268,15 @@ class SlackEmulator:
     def add_user(self, user_id: str, name: str, *, real_name: str | None = None,
                  team_id: str | None = None, tz: str = "America/New_York",
                  is_bot: bool = False, email: str | None = None) -> None:
-        """Register a user for ``users.info`` (and mention rendering)."""
+        """Register a user for ``users.info`` (and mention rendering); ``team_id``: a
+        workspace of :meth:`add_workspace`'s (or another organisation's, see
+        :meth:`add_external_user`)."""
         with self._changed:
-            self._ws.add_user(user_id, name, real_name=real_name, team_id=team_id, tz=tz,
-                              is_bot=is_bot, email=email)
+            who = self._installs.identities.get(team_id or self.team_id)
+            # A member of one of the app's workspaces is at home there, not a stranger.
+            with acting_as(self._ws, who) if who is not None else contextlib.nullcontext():
+                self._ws.add_user(user_id, name, real_name=real_name, team_id=team_id, tz=tz,
+                                  is_bot=is_bot, email=email)
 
     def add_external_user(self, user_id: str, name: str, *, team_id: str,
                           enterprise_id: str | None = None,
@@ -223,12 +295,13 @@ class SlackEmulator:
 
     def add_channel(self, channel_id: str, *, name: str | None = None, is_private: bool = False,
                     is_ext_shared: bool = False, members: list[str] | None = None,
-                    is_member: bool = True) -> None:
-        """Define a channel; ``is_member=False`` makes posts answer ``not_in_channel``."""
+                    is_member: bool = True, team_id: str | None = None) -> None:
+        """Define a channel; ``is_member=False`` makes posts answer ``not_in_channel``;
+        ``team_id``: only that workspace's tokens reach it (others: ``channel_not_found``)."""
         with self._changed:
             self._ws.add_channel(channel_id, name=name, is_private=is_private,
                                  is_ext_shared=is_ext_shared, members=members,
-                                 is_member=is_member)
+                                 is_member=is_member, team_id=team_id)
 
     def remove_channel(self, channel_id: str) -> None:
         """Make a channel answer ``channel_not_found`` from now on."""
@@ -547,12 +620,33 @@ class SlackEmulator:
 
     def _dispatch(self, method: str, params: dict[str, Any], headers: dict[str, str],
                   context: dict[str, Any]) -> Answer:
+        if method == "oauth.v2.access":  # the app's credentials, not a token
+
+            def exchange(_ws: Workspace, given: dict[str, Any]) -> dict[str, Any]:
+                return self._installs.oauth_access(given, headers)
+
+            return self._answer(method, exchange, params, context)
         handler = METHODS.get(method)
-        if handler is None:
+        if handler is None and method != "auth.revoke":
             return 200, {}, {"ok": False, "error": "unknown_method"}, 0.0
-        auth_error = self._auth_error(headers, params)
+        token = self._token(headers, params)
+        auth_error = self._installs.token_error(token) if token else "not_authed"
         if auth_error:
             return 200, {}, {"ok": False, "error": auth_error}, 0.0
+        who = self._installs.who(token)
+        assert who is not None
+        context["team_id"] = who.team_id
+        if method == "auth.revoke":
+            self._installs.tokens[token].revoked = True
+            return 200, {}, {"ok": True, "revoked": True}, 0.0
+        channel = self._ws.channels.get(str(params.get("channel") or ""))
+        if channel is not None and channel.team_id not in (None, who.team_id):
+            return 200, {}, {"ok": False, "error": "channel_not_found"}, 0.0
+        with acting_as(self._ws, who):
+            return self._answer(method, handler, params, context)
+
+    def _answer(self, method: str, handler: Any, params: dict[str, Any],
+                context: dict[str, Any]) -> Answer:
         flaky = self._flaky
         if flaky is not None and method in flaky.methods and flaky.rng.random() < flaky.rate:
             status = flaky.rng.choice(flaky.statuses)
@@ -577,12 +671,11 @@ class SlackEmulator:
             self._rate.record(rate_channel, now)
         return 200, {}, answer, fault.delay if fault is not None else 0.0
 
-    def _auth_error(self, headers: dict[str, str], params: dict[str, Any]) -> str | None:
+    @staticmethod
+    def _token(headers: dict[str, str], params: dict[str, Any]) -> str:
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
-        if not token:
-            return "not_authed"
-        return None if token == self.token else "invalid_auth"
+        return str(token or "")
 
     def _rate_channel(self, method: str, params: dict[str, Any]) -> str | None:
         if self._rate is None or method not in _PACED:

@@ -70,6 +70,7 @@ class Channel:
     members: list[str] | None = None
     user: str | None = None  # the other party of a DM
     created: int = field(default_factory=lambda: int(time.time()))
+    team_id: str | None = None  # the workspace whose tokens alone reach it (None: any)
 
     def info(self) -> dict[str, Any]:
         """This channel as ``conversations.info`` shows it."""
@@ -156,6 +157,9 @@ class Workspace:
         self.bot_id = bot_id
         self.app_id = app_id
         self.bot_name = bot_name
+        # Who is answering now: the workspace of the call's token (installs.acting_as).
+        self.enterprise_id: str | None = None
+        self.org_wide = False
         self.clock = TsClock()
         self.users: dict[str, dict[str, Any]] = {}
         # Users conversations.open refuses, with the error (external members of a Slack
@@ -223,12 +227,13 @@ class Workspace:
 
     def add_channel(self, channel_id: str, *, name: str | None = None, is_private: bool = False,
                     is_ext_shared: bool = False, members: list[str] | None = None,
-                    is_member: bool = True) -> Channel:
-        """Define (or redefine) a channel."""
+                    is_member: bool = True, team_id: str | None = None) -> Channel:
+        """Define (or redefine) a channel (``team_id``: only that workspace's tokens see it)."""
         self.missing.discard(channel_id)
         channel = Channel(channel_id, name or channel_id.lower(), is_private=is_private,
                           is_ext_shared=is_ext_shared, is_member=is_member,
-                          members=list(members) if members is not None else None)
+                          members=list(members) if members is not None else None,
+                          team_id=team_id)
         self.channels[channel_id] = channel
         return channel
 

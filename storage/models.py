@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -527,3 +529,33 @@ class EscalationSnooze(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     reason: str = Field(default="", max_length=2000)
     at: datetime = Field(sa_column=instant())
+
+
+class WorkspaceInstall(SQLModel, table=True):
+    """A workspace the app is installed in (multi-workspace mode): when, and whether it is
+    gone (uninstalled, or its bot token revoked) and why. Its tokens are in slack-sdk's
+    tables below; this row is also what token rotation locks, so that several instances
+    never spend one refresh token twice."""
+
+    __tablename__ = "workspace_install"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    enterprise_id: str = Field(default="", max_length=32)
+    installed_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    gone_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    gone_reason: str = Field(default="", max_length=400)
+
+
+# slack-sdk's installation and OAuth state stores, in the bot's own database: their tables
+# exactly as slack-sdk defines them, on the models' metadata, so that our migrations create
+# them and the test that the migrations match the models covers them. (Their DateTime
+# columns are naive UTC: slack-sdk's choice, read only through slack-sdk.)
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    SQLModel.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    SQLModel.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    SQLModel.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

@@ -266,17 +266,23 @@ def pilot_states(*, session: Session, pilot_ids: Sequence[int]) -> dict[int, str
 
 def skip_owed(*, session: Session, message_id: int, now: datetime, reason: str) -> bool:
     """Mark an owed, unleased row skipped with ``reason``; False if it moved on meanwhile."""
+    return _skip(session, col(OutboxMessage.id) == message_id, now, reason) == 1
+
+
+def skip_owed_of_workspace(*, session: Session, team_id: str, now: datetime, reason: str) -> int:
+    """Mark every owed, unleased row of a workspace's pilots skipped with ``reason`` (the
+    app left it); returns how many."""
+    return _skip(session, col(OutboxMessage.team_id) == team_id, now, reason)
+
+
+def _skip(session: Session, which: Any, now: datetime, reason: str) -> int:
     result = session.exec(
         update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.status).in_(OWED),
-            _free(now),
-        )
+        .where(which, col(OutboxMessage.status).in_(OWED), _free(now))
         .values(status=SKIPPED, skipped_reason=reason[:500], next_attempt_at=None),
         execution_options=_BULK,
     )
-    return bool(result.rowcount == 1)
+    return int(result.rowcount or 0)
 
 
 def ready_conversations(

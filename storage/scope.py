@@ -5,7 +5,8 @@ A pilot belongs to the workspace the bot is installed in, identified by its team
 ``team.id``, ``authorizations[0].team_id`` and ``team_id``). The enterprise id is kept
 with the pilot but is not part of the scope: a workspace that joins an Enterprise Grid
 organisation keeps its pilots, and a Slack Connect click whose ``enterprise`` is the
-other organisation's still finds them.
+other organisation's still finds them. In multi-workspace mode the installation's token is
+found by the same team id (bot/tokens.py, storage/installations.py).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ EVENTS = {
     "member_joined_channel": ({"type": "member_joined_channel"}, {"channels:read"}),
     "channel_rename": ({"type": "channel_rename"}, {"channels:read"}),
     "team_join": ({"type": "team_join"}, {"users:read"}),
+    "app_uninstalled": ({"type": "app_uninstalled"}, set()),
+    "tokens_revoked": ({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, set()),
 }
 
 # Web API methods the code may call, and the scopes that allow each (any one will do).

@@ -2,7 +2,7 @@
 the upload's first step gave it
 
 Revision ID: 0015u
-Revises: 0007e
+Revises: 0008oauth
 Create Date: 2026-12-01 12:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0015u'
-down_revision: str | None = '0007e'
+down_revision: str | None = '0008oauth'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
