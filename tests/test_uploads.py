@@ -163,6 +163,7 @@ def test_an_upload_is_owed_once_per_key_and_files_slack_would_refuse_are_not_owe
 # hits is shared; a 500 on the complete step may have been, so Slack is asked first.
 FAULTS = {
     "429 on step 1": ("files.getUploadURLExternal", {"retry_after": 30}, PENDING),
+    "429 on the upload URL": (UPLOAD_URL, {"retry_after": 30}, PENDING),
     "500 on the upload URL": (UPLOAD_URL, {"status": 500}, PENDING),
     "429 on complete": ("files.completeUploadExternal", {"retry_after": 30}, PENDING),
     "503 on complete": ("files.completeUploadExternal", {"status": 503}, PENDING),
@@ -171,36 +172,38 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
 def test_under_faults_on_each_step_the_file_is_shared_once_with_the_same_bytes(
-    engine, emulator, fault
+    engine, emulator
 ):
-    method, how, left = FAULTS[fault]
-    owe_files(engine, a_pilot(engine), files=[REPORT, CSV])
-    if method:
-        emulator.fail(method, **how)
-    else:
-        emulator.go_offline()
-    try:
-        report = run(engine, emulator)
-    finally:
-        emulator.go_online()
-    assert report.sent == [] and shared(emulator) == []
-    row = the_row(engine)
-    assert row.status == left and row.next_attempt_at is not None
-    if how.get("retry_after"):
-        assert row.next_attempt_at == NOW + timedelta(seconds=30)  # Retry-After
-        assert run(engine, emulator, NOW + timedelta(seconds=29)).leased == 0
-    report = run(engine, emulator, row.next_attempt_at)
-    assert report.sent == ["report:1"]
-    assert [f.content for f in shared(emulator)] == [REPORT.content, CSV.content]
-    assert len([c for c in emulator.calls_to("files.completeUploadExternal") if c.ok]) == 1
-    if left == UNKNOWN:  # Slack was asked first, and did not know the file
-        [info] = emulator.calls_to("files.info")
-        assert info.response == {"ok": False, "error": "file_not_found"}
-    else:
-        assert emulator.calls_to("files.info") == []
-    assert the_row(engine).status == SENT
+    for number, (fault, (method, how, left)) in enumerate(FAULTS.items(), start=1):
+        channel = f"C{number:04d}"  # a pilot and a channel per fault, in one database
+        owe_files(engine, a_pilot(engine, channel), key=f"report:{number}", files=[REPORT, CSV])
+        emulator.reset_calls()
+        if method:
+            emulator.fail(method, **how)
+        else:
+            emulator.go_offline()
+        try:
+            report = run(engine, emulator)
+        finally:
+            emulator.go_online()
+        assert report.sent == [] and shared(emulator, channel) == [], fault
+        [row] = rows(engine, status=left)
+        assert row.key == f"report:{number}" and row.next_attempt_at is not None, fault
+        if how.get("retry_after"):
+            assert row.next_attempt_at == NOW + timedelta(seconds=30), fault  # Retry-After
+            assert run(engine, emulator, NOW + timedelta(seconds=29)).leased == 0, fault
+        report = run(engine, emulator, row.next_attempt_at)
+        assert report.sent == [f"report:{number}"], fault
+        assert [f.content for f in shared(emulator, channel)] == [REPORT.content, CSV.content]
+        completed = [c for c in emulator.calls_to("files.completeUploadExternal") if c.ok]
+        assert len(completed) == 1, fault
+        if left == UNKNOWN:  # Slack was asked first, and did not know the file
+            [info] = emulator.calls_to("files.info")
+            assert info.response == {"ok": False, "error": "file_not_found"}, fault
+        else:
+            assert emulator.calls_to("files.info") == [], fault
+    assert {row.status for row in rows(engine)} == {SENT}
 
 
 def test_a_complete_that_timed_out_but_was_shared_is_found_not_shared_again(engine, emulator):
