@@ -172,6 +172,13 @@ def render_call(call: Call, names: Names, *, bot_name: str = "pilot-bot") -> str
         return _line(f"{_where(channel, names)}  {bot_name} (edited): ", shown)
     if call.method == "chat.delete":
         return f"{_where(channel, names)}  {bot_name} deleted a message"
+    if call.method == "files.completeUploadExternal":
+        thread = " (in thread)" if params.get("thread_ts") else ""
+        shared = " ".join(f"[file: {f.get('title') or f.get('id')}]"
+                          for f in answer.get("files") or [])
+        comment = _text(params.get("initial_comment") or "", names)
+        body = f"{comment}\n{shared}" if comment else shared
+        return _line(f"{_where(params.get('channel_id'), names)}{thread}  {bot_name}: ", body)
     view = answer.get("view") or {}
     if call.method == "views.publish":
         return f"(App Home of @{names.get(params.get('user_id', ''), '?')} updated)"
@@ -181,7 +188,8 @@ def render_call(call: Call, names: Names, *, bot_name: str = "pilot-bot") -> str
 
 
 _VISIBLE = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete",
-                      "views.open", "views.push", "views.update", "views.publish"})
+                      "files.completeUploadExternal", "views.open", "views.push",
+                      "views.update", "views.publish"})
 
 
 def _render_response_post(call: Call, names: Names, bot_name: str, shown: str) -> str:
