@@ -24,6 +24,7 @@ from tests.cadence_helpers import (
     slack_client,
 )
 from tests.helpers import CHANNEL, store_member
+from tests.review_helpers import idle
 
 pytestmark = pytest.mark.usefixtures("checkins_only")
 
@@ -466,6 +467,7 @@ def test_the_next_checkin_and_the_weekly_review_count_the_flags(bot, clock, pilo
     clock.advance(timedelta(hours=3))
     command(bot, "resolve F-1 Failover", VENDOR)
     announced(bot, 2)
+    idle(bot)  # the resolve's own delivery round, before the clock jumps a day
     clock.set(FIRST_CHECKIN + timedelta(days=1))
     tick(engine=bot.engine, now=clock.now())
     deliver(
