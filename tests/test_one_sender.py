@@ -56,6 +56,18 @@ def click(bot, channel: str, ts: str, action_id: str, user_id: str) -> None:
     assert bot.sender.interactive(payload).status == 200
 
 
+def keyed(bot, key: str) -> None:
+    """Wait until a click's listener, which runs after its ack, has owed ``key``: rounds
+    run before that would find nothing owed, and the flows after it would go first."""
+
+    def owed() -> bool:
+        with unit_of_work(bot.engine) as session:
+            found = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+        return found is not None
+
+    eventually(owed)
+
+
 def owed_rows(engine) -> list[OutboxMessage]:
     with unit_of_work(engine) as session:
         return list(
@@ -138,6 +150,7 @@ def test_every_flow_delivers_each_message_once_in_order_through_faults(bot, peop
     settle(bot)
     review = post(emulator, "phase_review:setup")
     click(bot, CHANNEL, review.ts, ids.PHASE_GO, SPONSOR)
+    keyed(bot, "decision:setup")
     settle(bot)
 
     # Flags: raised, acknowledged, resolved, snoozed.
@@ -155,6 +168,7 @@ def test_every_flow_delivers_each_message_once_in_order_through_faults(bot, peop
     settle(bot)
     [ask] = top_level(bot, emulator.dm_channel(SPONSOR))
     click(bot, emulator.dm_channel(SPONSOR), ask["ts"], ids.CHANGE_APPROVE, SPONSOR)
+    keyed(bot, "change:CH-1:decided")
     settle(bot)
 
     # Posts people ask for, and the lifecycle notices.

@@ -1,11 +1,10 @@
 """Uploads through the outbox and delivery, against the Slack emulator: each file shared
-exactly once, with the stored bytes, through faults on every step, dead workers and
-expired uploads; files rendered just before delivery, once, within a budget."""
+exactly once, with the stored bytes, in its channel or thread, through faults on every
+step, dead workers and expired uploads (rendering later: test_upload_renders.py)."""
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.request import Request, urlopen
 
 import pytest
@@ -16,54 +15,11 @@ from schedules.delivery import LEASE, deliver
 from slack_emulator.files import UPLOAD_URL
 from storage import outbox
 from storage.db import unit_of_work
-from storage.files import files_of, record_file_ids, store_rendered
+from storage.files import files_of, record_file_ids
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import (
-    FAILED,
-    PENDING,
-    SENT,
-    SKIPPED,
-    UNKNOWN,
-    UPLOAD,
-    OwedFile,
-    claim,
-    owe,
-    owe_upload,
-)
+from storage.outbox import FAILED, PENDING, SENT, UNKNOWN, UPLOAD, OwedFile, claim, owe, owe_upload
 from tests.cadence_helpers import rows, slack_client
-from tests.helpers import acme_plan, store_pilot
-
-NOW = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
-REPORT = OwedFile("acme-poc-weekly-week-1.md", "Weekly report, week 1", b"# Week 1\n| a | b |\n")
-CHART = OwedFile("acme-poc-week-1.png", "Week 1 chart", b"\x89PNG\r\n\x1a\nnot really", "C-1: 52%")
-CSV = OwedFile("acme-poc-issues.csv", "Issue log", b"id,severity\nF-1,major\n")
-
-
-def a_pilot(engine, channel: str = "C0001") -> Pilot:
-    return store_pilot(engine, acme_plan(name=f"Pilot {channel}"), channel_id=channel)
-
-
-def owe_files(engine, pilot: Pilot, key: str = "report:1", files=(REPORT,), **options) -> None:
-    options.setdefault("comment", "Weekly report for <@U0001>")
-    with unit_of_work(engine) as session:
-        assert owe_upload(
-            session=session, pilot=pilot, key=key, kind="report", files=files, now=NOW, **options
-        )
-
-
-def run(engine, emulator, now: datetime = NOW, *, timeout: float = 3, **options):
-    client = slack_client(emulator, timeout=timeout)
-    return deliver(engine=engine, client=client, now=now, channel_interval=0, **options)
-
-
-def shared(emulator, channel: str = "C0001"):
-    return emulator.files(channel)
-
-
-def the_row(engine) -> OutboxMessage:
-    [row] = rows(engine, kind="report")
-    return row
-
+from tests.upload_helpers import CHART, CSV, NOW, REPORT, a_pilot, owe_files, run, shared, the_row
 
 # ----- the happy path ----------------------------------------------------------------------
 
@@ -163,6 +119,7 @@ def test_an_upload_is_owed_once_per_key_and_files_slack_would_refuse_are_not_owe
 # hits is shared; a 500 on the complete step may have been, so Slack is asked first.
 FAULTS = {
     "429 on step 1": ("files.getUploadURLExternal", {"retry_after": 30}, PENDING),
+    "429 on the upload URL": (UPLOAD_URL, {"retry_after": 30}, PENDING),
     "500 on the upload URL": (UPLOAD_URL, {"status": 500}, PENDING),
     "429 on complete": ("files.completeUploadExternal", {"retry_after": 30}, PENDING),
     "503 on complete": ("files.completeUploadExternal", {"status": 503}, PENDING),
@@ -171,36 +128,38 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
 def test_under_faults_on_each_step_the_file_is_shared_once_with_the_same_bytes(
-    engine, emulator, fault
+    engine, emulator
 ):
-    method, how, left = FAULTS[fault]
-    owe_files(engine, a_pilot(engine), files=[REPORT, CSV])
-    if method:
-        emulator.fail(method, **how)
-    else:
-        emulator.go_offline()
-    try:
-        report = run(engine, emulator)
-    finally:
-        emulator.go_online()
-    assert report.sent == [] and shared(emulator) == []
-    row = the_row(engine)
-    assert row.status == left and row.next_attempt_at is not None
-    if how.get("retry_after"):
-        assert row.next_attempt_at == NOW + timedelta(seconds=30)  # Retry-After
-        assert run(engine, emulator, NOW + timedelta(seconds=29)).leased == 0
-    report = run(engine, emulator, row.next_attempt_at)
-    assert report.sent == ["report:1"]
-    assert [f.content for f in shared(emulator)] == [REPORT.content, CSV.content]
-    assert len([c for c in emulator.calls_to("files.completeUploadExternal") if c.ok]) == 1
-    if left == UNKNOWN:  # Slack was asked first, and did not know the file
-        [info] = emulator.calls_to("files.info")
-        assert info.response == {"ok": False, "error": "file_not_found"}
-    else:
-        assert emulator.calls_to("files.info") == []
-    assert the_row(engine).status == SENT
+    for number, (fault, (method, how, left)) in enumerate(FAULTS.items(), start=1):
+        channel = f"C{number:04d}"  # a pilot and a channel per fault, in one database
+        owe_files(engine, a_pilot(engine, channel), key=f"report:{number}", files=[REPORT, CSV])
+        emulator.reset_calls()
+        if method:
+            emulator.fail(method, **how)
+        else:
+            emulator.go_offline()
+        try:
+            report = run(engine, emulator)
+        finally:
+            emulator.go_online()
+        assert report.sent == [] and shared(emulator, channel) == [], fault
+        [row] = rows(engine, status=left)
+        assert row.key == f"report:{number}" and row.next_attempt_at is not None, fault
+        if how.get("retry_after"):
+            assert row.next_attempt_at == NOW + timedelta(seconds=30), fault  # Retry-After
+            assert run(engine, emulator, NOW + timedelta(seconds=29)).leased == 0, fault
+        report = run(engine, emulator, row.next_attempt_at)
+        assert report.sent == [f"report:{number}"], fault
+        assert [f.content for f in shared(emulator, channel)] == [REPORT.content, CSV.content]
+        completed = [c for c in emulator.calls_to("files.completeUploadExternal") if c.ok]
+        assert len(completed) == 1, fault
+        if left == UNKNOWN:  # Slack was asked first, and did not know the file
+            [info] = emulator.calls_to("files.info")
+            assert info.response == {"ok": False, "error": "file_not_found"}, fault
+        else:
+            assert emulator.calls_to("files.info") == [], fault
+    assert {row.status for row in rows(engine)} == {SENT}
 
 
 def test_a_complete_that_timed_out_but_was_shared_is_found_not_shared_again(engine, emulator):
@@ -297,146 +256,3 @@ def test_a_refused_upload_is_failed_with_the_error_and_counted(engine, emulator)
     with unit_of_work(engine) as session:
         assert session.get(Pilot, pilot.id).refused_count == 1
     assert shared(emulator) == [] and run(engine, emulator, NOW + LEASE).leased == 0
-
-
-# ----- rendered later ----------------------------------------------------------------------
-
-
-def owe_later(engine, pilot: Pilot, key: str = "report:1", week: int = 1) -> None:
-    with unit_of_work(engine) as session:
-        assert owe_upload(session=session, pilot=pilot, key=key, kind="report", comment="",
-                          files=None, render={"week": week}, now=NOW)
-
-
-class Renderer:
-    """A renderer for the tests' "report" kind that counts its calls."""
-
-    def __init__(self, answer=None, *, fails: int = 0, gate: threading.Event | None = None):
-        self.calls: list[dict] = []
-        self.answer, self.fails, self.gate = answer, fails, gate
-        self.entered = threading.Event()
-
-    def __call__(self, session, row, now):
-        self.calls.append(uploads.render_args(row))
-        self.entered.set()
-        if self.gate is not None:
-            assert self.gate.wait(10)
-        assert session.get(Pilot, row.pilot_id) is not None  # it may read the record
-        if len(self.calls) <= self.fails:
-            raise RuntimeError("the chart would not draw")
-        if self.answer is not None:
-            return self.answer
-        week = self.calls[-1]["week"]
-        return f"Week {week} report", [OwedFile(f"week-{week}.md", f"Week {week}", b"# report")]
-
-
-@pytest.fixture
-def renderer(monkeypatch):
-    def install(renderer: Renderer) -> Renderer:
-        monkeypatch.setitem(uploads.RENDERERS, "report", renderer)
-        return renderer
-
-    return install
-
-
-def test_an_upload_rendered_later_is_rendered_in_a_full_round_and_holds_its_channel(
-    engine, emulator, renderer
-):
-    render = renderer(Renderer())
-    pilot = a_pilot(engine)
-    owe_later(engine, pilot, week=3)
-    with unit_of_work(engine) as session:
-        owe(session=session, pilot=pilot, key="after", kind="note", message={"text": "next"},
-            now=NOW)
-    # A listener's round (only this conversation) renders nothing: both wait.
-    report = run(engine, emulator, conversations=[("T0001", "C0001", "")])
-    assert report.leased == 0 and render.calls == [] and emulator.messages("C0001") == []
-    report = run(engine, emulator)
-    assert render.calls == [{"week": 3}] and report.rendered == ["report:1"]
-    assert report.sent == ["report:1", "after"]
-    file_message, post = emulator.messages("C0001")
-    assert file_message["text"] == "Week 3 report" and post["text"] == "next"
-    assert [f.content for f in shared(emulator)] == [b"# report"]
-
-
-def test_two_instances_render_a_row_once(engine, emulator, renderer, second_engine):
-    gate = threading.Event()
-    render = renderer(Renderer(gate=gate))
-    owe_later(engine, a_pilot(engine))
-    first: list = []
-    worker = threading.Thread(
-        target=lambda: first.append(run(engine, emulator, worker_id="one")), daemon=True
-    )
-    worker.start()
-    try:
-        assert render.entered.wait(10)
-        second = run(second_engine, emulator, worker_id="two")  # finds it being rendered
-        assert second.rendered == [] and second.leased == 0
-    finally:
-        gate.set()
-        worker.join(10)
-    assert len(render.calls) == 1 and first[0].sent == ["report:1"]
-    assert len(shared(emulator)) == 1
-    # Had both rendered it, the second one's files would not be stored.
-    row = the_row(engine)
-    stale = row.model_copy(update={"payload": '{"comment":"","render":{"week":1}}'})
-    with unit_of_work(engine) as session:
-        assert not store_rendered(session=session, message=stale, comment="x", files=[CSV])
-        assert [f.filename for f in files_of(session=session, message_ids=[row.id])[row.id]] == [
-            "week-1.md"
-        ]
-
-
-def test_the_render_budget_leaves_later_renders_to_the_next_round(engine, emulator, renderer):
-    render = renderer(Renderer())
-    for number, channel in enumerate(["C0001", "C0002", "C0003"], start=1):
-        owe_later(engine, a_pilot(engine, channel), key=f"report:{number}", week=number)
-    rendered = [run(engine, emulator, render_budget=0).rendered for _ in range(3)]
-    assert rendered == [["report:1"], ["report:2"], ["report:3"]]
-    assert [c["week"] for c in render.calls] == [1, 2, 3]
-    assert sorted(f.name for f in emulator.files()) == ["week-1.md", "week-2.md", "week-3.md"]
-
-
-def test_a_renderer_that_gives_a_reason_skips_the_row_with_it(engine, emulator, renderer):
-    renderer(Renderer("no metrics recorded yet"))
-    pilot = a_pilot(engine)
-    owe_later(engine, pilot)
-    with unit_of_work(engine) as session:
-        owe(session=session, pilot=pilot, key="after", kind="note", message={"text": "next"},
-            now=NOW)
-    report = run(engine, emulator)
-    assert report.skipped == ["report:1"] and report.sent == ["after"]
-    row = the_row(engine)
-    assert row.status == SKIPPED and row.skipped_reason == "no metrics recorded yet"
-    assert emulator.files() == []
-
-
-def test_a_renderer_that_raises_is_tried_again_later_and_the_round_goes_on(
-    engine, emulator, renderer, caplog
-):
-    render = renderer(Renderer(fails=1))
-    owe_later(engine, a_pilot(engine))
-    with unit_of_work(engine) as session:
-        other = a_pilot(engine, "C0002")
-        owe(session=session, pilot=other, key="other", kind="note", message={"text": "hi"},
-            now=NOW)
-    report = run(engine, emulator)
-    assert report.sent == ["other"] and report.retrying == ["report:1"]
-    assert "the chart would not draw" in caplog.text
-    row = the_row(engine)
-    assert row.status == PENDING and row.attempts == 1
-    assert row.last_error.startswith("rendering failed: RuntimeError")
-    assert row.next_attempt_at is not None and row.next_attempt_at > NOW
-    assert run(engine, emulator, NOW + timedelta(seconds=1)).rendered == []  # backing off
-    report = run(engine, emulator, row.next_attempt_at)
-    assert report.rendered == ["report:1"] and report.sent == ["report:1"]
-    assert len(render.calls) == 2 and len(shared(emulator)) == 1
-
-
-@pytest.fixture
-def second_engine(database_url, request):
-    from storage.db import make_engine
-
-    engine = make_engine(database_url, schema=getattr(request.node, "pg_schema", None))
-    yield engine
-    engine.dispose()

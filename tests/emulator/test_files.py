@@ -128,16 +128,16 @@ def test_faults_hit_each_step_with_no_effect_and_slow_answers_still_take_effect(
     with pytest.raises(HTTPError) as failed:
         put(step1["upload_url"], b"abc")
     assert failed.value.code == 503 and emulator.file(step1["file_id"]).content == b""
-    emulator.slow(UPLOAD_URL, 0.2)
+    emulator.slow(UPLOAD_URL, 0.05)
     assert put(step1["upload_url"], b"abc") == "OK - 3"
-    assert emulator.calls_to(UPLOAD_URL)[-1].delay == 0.2
+    assert emulator.calls_to(UPLOAD_URL)[-1].delay == 0.05
 
     files = [{"id": step1["file_id"], "title": "A"}]
     emulator.fail("files.completeUploadExternal", status=500)
     with pytest.raises(SlackApiError):
         client.files_completeUploadExternal(files=files, channel_id="C0001")
     assert emulator.files("C0001") == []
-    emulator.slow("files.completeUploadExternal", 0.4)
+    emulator.slow("files.completeUploadExternal", 0.3)
     slow = WebClient(token=emulator.token, base_url=emulator.api_url, retry_handlers=[],
                      timeout=0.1)  # type: ignore[arg-type]
     with pytest.raises(TimeoutError):

@@ -100,6 +100,8 @@ def test_render_call_transcript(client: WebClient, emulator: SlackEmulator) -> N
     client.chat_postMessage(channel="U0004", text="Reminder\nsecond line")
     client.chat_postEphemeral(channel="C0001", user="U0001", text="only you")
     client.chat_update(channel="C0001", ts=posted["ts"], text="Hi again")
+    client.files_upload_v2(content=b"# W1", filename="w1.md", title="Week 1", channel="C0001",
+                           thread_ts=posted["ts"], initial_comment="For <@U0001>")
     WebhookClient(emulator.new_response_url(channel_id="C0001", user_id="U0001")).send(
         text="ephemeral reply"
     )
@@ -113,5 +115,6 @@ def test_render_call_transcript(client: WebClient, emulator: SlackEmulator) -> N
         "DM @dana  pilot-bot: Reminder\n    second line",
         "(only visible to @alice) pilot-bot: only you",
         "#pilot-acme  pilot-bot (edited): Hi again",
+        "#pilot-acme (in thread)  pilot-bot shared 1 file: For @alice",
         "(only visible to @alice) pilot-bot: ephemeral reply",
     ]
