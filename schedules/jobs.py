@@ -12,6 +12,8 @@ outbox's unique keys and leases make that safe.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from datetime import UTC
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -22,8 +24,9 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.app import Services
+from schedules import uploads
 from schedules.clients import Clients
-from schedules.delivery import deliver
+from schedules.delivery import DeliveryReport, deliver
 from schedules.tick import tick
 from storage.db import unit_of_work
 from storage.installations import prune_oauth_states
@@ -34,9 +37,15 @@ log = logging.getLogger(__name__)
 CADENCE_JOB = "pilot-bot:cadence"  # the tick, then a delivery round
 DELIVERY_JOB = "pilot-bot:delivery"  # delivery alone, so Retry-After and backoff end sooner
 HOUSEKEEPING_JOB = "pilot-bot:housekeeping"  # forgets old request signatures and events
+RENDER_JOB = "pilot-bot:render"  # draws the files owed to be made later (charts)
 CADENCE_SECONDS = 20
 DELIVERY_SECONDS = 5
 HOUSEKEEPING_SECONDS = 600
+RENDER_SECONDS = 5
+# A chart takes ~150 ms: a Monday with hundreds of weekly reviews needs more drawing than
+# a delivery round's own budget gives, so this job draws on its own thread most of the
+# time, and delivery's rounds are not held up by it.
+RENDER_BUDGET = 4.0
 
 
 def run_cadence(services: Services, client: WebClient | Clients) -> None:
@@ -55,6 +64,20 @@ def run_delivery(services: Services, client: WebClient | Clients) -> None:
         deliver(engine=services.engine, client=client, now=services.clock.now())
     except Exception:
         log.exception("a delivery round failed; the next one runs in %d s", DELIVERY_SECONDS)
+
+
+def run_render(services: Services) -> None:
+    """Draw the files of owed uploads (a weekly review's chart and report) ahead of delivery."""
+    try:
+        uploads.render_due(
+            services.engine,
+            services.clock.now(),
+            f"render:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            DeliveryReport(),
+            budget=RENDER_BUDGET,
+        )
+    except Exception:
+        log.exception("rendering files failed; it runs again in %d s", RENDER_SECONDS)
 
 
 def run_housekeeping(services: Services) -> None:
@@ -103,6 +126,14 @@ def register_jobs(
         **options,
     )
     scheduler.add_job(
+        run_render,
+        IntervalTrigger(seconds=RENDER_SECONDS, timezone=UTC),
+        id=RENDER_JOB,
+        name="draw the files owed uploads share (charts, reports)",
+        args=(services,),
+        **options,
+    )
+    scheduler.add_job(
         run_housekeeping,
         IntervalTrigger(seconds=HOUSEKEEPING_SECONDS, timezone=UTC),
         id=HOUSEKEEPING_JOB,
@@ -115,7 +146,7 @@ def register_jobs(
 def build_scheduler() -> BackgroundScheduler:
     return BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers=2)},
+        executors={"default": ThreadPoolExecutor(max_workers=3)},
         timezone=UTC,
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
+from sqlmodel import select
 
 import schedules.tick
 from bot.app import Services
@@ -21,15 +22,19 @@ from schedules.jobs import (
     CADENCE_JOB,
     DELIVERY_JOB,
     HOUSEKEEPING_JOB,
+    RENDER_JOB,
     build_scheduler,
     register_jobs,
     run_cadence,
+    run_render,
     start_scheduler,
 )
+from schedules.review_files import owe_review_files
 from schedules.tick import tick
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate, unit_of_work
-from storage.models import Pilot
+from storage.files import files_of
+from storage.models import OutboxMessage, Pilot
 from storage.outbox import PENDING, SKIPPED, payload_of
 from storage.pilots import (
     NOTHING_OWED,
@@ -300,7 +305,7 @@ def test_the_jobs_are_registered_once_with_stable_ids_and_deliberate_misfire_set
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB, HOUSEKEEPING_JOB}
+        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB, HOUSEKEEPING_JOB, RENDER_JOB}
         for job in jobs.values():
             assert isinstance(job.trigger, IntervalTrigger)
             limit = timedelta(minutes=10) if job.id == HOUSEKEEPING_JOB else timedelta(seconds=30)
@@ -322,10 +327,24 @@ def test_the_cadence_job_ticks_and_delivers_at_the_clocks_time(engine, emulator)
     assert posted(emulator) == ["1/checkin:2026-12-14"]
 
 
+def test_the_render_job_draws_a_weekly_reviews_files_ahead_of_delivery(engine):
+    clock = FakeClock(datetime(2026, 12, 21, 15, 0, tzinfo=UTC))  # week 3's review
+    pilot = schedule_pilot(engine, clock.now())
+    with unit_of_work(engine) as session:
+        row = session.get(Pilot, pilot.id)
+        assert owe_review_files(session, row, "weekly_review:w3", clock.now())
+    run_render(services_for(engine, clock))
+    with unit_of_work(engine) as session:
+        (owed,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "review_files"))
+        made = files_of(session=session, message_ids=[owed.id])[owed.id]
+    assert [f.filename for f in made] == ["acme-poc-week-2-chart.png", "acme-poc-weekly-week-2.md"]
+    assert owed.status == PENDING and not owed.claimed_by  # delivery sends it
+
+
 def test_start_scheduler_runs_in_the_background_until_shut_down(engine):
     scheduler = start_scheduler(services_for(engine, FakeClock(FIRST_CHECKIN)), client=None)
     try:
-        assert scheduler.running and len(scheduler.get_jobs()) == 3
+        assert scheduler.running and len(scheduler.get_jobs()) == 4
     finally:
         scheduler.shutdown(wait=False)
     assert not scheduler.running
