@@ -9,12 +9,15 @@ from handlers import (
     checkins,
     commands,
     create,
+    docs,
     flags,
     home,
+    notes,
     phase,
     ramp,
     replays,
     review,
+    signoff,
 )
 
 
@@ -29,3 +32,6 @@ def register_all(app: App) -> None:
     phase.register(app)
     checkins.register(app)
     flags.register(app)
+    docs.register(app)
+    signoff.register(app)
+    notes.register(app)

@@ -19,6 +19,7 @@ from bot.core.errors import DomainError
 from bot.core.inputs import parse_page
 from bot.core.localtime import local_date
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from handlers.signoff import owe_scope_document
 from storage.db import unit_of_work
 from storage.pilots import plan_of
 from storage.record import defer_request, deferred_of, scope_of, set_scope
@@ -52,7 +53,7 @@ def scope_set(request: CommandRequest) -> Reply | None:
     if not values:
         raise DomainError("Name at least one boundary to set.")
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "change the scope")
         assert pilot.id is not None
@@ -70,6 +71,14 @@ def scope_set(request: CommandRequest) -> Reply | None:
             kind="scope",
             summary=f"Scope set. {said}.",
             at=now,
+        )
+        # The scope document, as it now reads, goes to the channel for sign-off.
+        owe_scope_document(
+            session,
+            pilot,
+            why=f"Written with `/pilot scope set` by <@{request.user_id}>.",
+            user_id=request.user_id,
+            now=now,
         )
     return scope_updated(values)
 
