@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply
+from bot.blocks.docs import scope_signoff_line
 from bot.blocks.record import (
     Deferred,
     deferred_added,
@@ -20,6 +21,7 @@ from bot.core.inputs import parse_page
 from bot.core.localtime import local_date
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from handlers.signoff import owe_scope_document
+from schedules.docs import scope_state
 from storage.db import unit_of_work
 from storage.pilots import plan_of
 from storage.record import defer_request, deferred_of, scope_of, set_scope
@@ -42,9 +44,17 @@ def scope_command(request: CommandRequest) -> Reply | None:
             for d in deferred_of(session=session, pilot_id=pilot.id)
         ]
         scope = scope_of(session=session, pilot_id=pilot.id)
+        signoff = scope_signoff_line(scope_state(session, pilot), plan)
     today = local_date(request.services.clock.now(), plan.zone)
     page = parse_page(request.parsed.options.get("page"))
-    return scope_reply(plan.name, scope, deferred, started=needs_approval(plan, today), page=page)
+    return scope_reply(
+        plan.name,
+        scope,
+        deferred,
+        started=needs_approval(plan, today),
+        page=page,
+        signoff=signoff,
+    )
 
 
 @answers_with_usage(catalog.SCOPE_SET)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.models import MeetingNote, OutboxMessage
-from storage.outbox import SENT
+from storage.outbox import OWED, SENT
 
 # The outbox kinds of the documents delivery shares: a weekly review's chart and report,
 # and a document someone asked for with `/pilot report` (its key: "report:<kind>:...").
@@ -43,15 +43,16 @@ def meeting_notes_of(*, session: Session, pilot_id: int, as_of: datetime) -> lis
 def latest_review_post(
     *, session: Session, pilot_id: int, kinds: Sequence[str]
 ) -> OutboxMessage | None:
-    """The pilot's review post (of ``kinds``) that reached Slack last."""
+    """The pilot's latest review post (of ``kinds``): sent, or still owed (notes owed in its
+    thread then wait for it); never one skipped or refused."""
     return session.exec(
         select(OutboxMessage)
         .where(
             OutboxMessage.pilot_id == pilot_id,
             col(OutboxMessage.kind).in_(kinds),
-            OutboxMessage.status == SENT,
+            col(OutboxMessage.status).in_((SENT, *OWED)),
         )
-        .order_by(col(OutboxMessage.sent_at).desc(), col(OutboxMessage.id).desc())
+        .order_by(col(OutboxMessage.due_at).desc(), col(OutboxMessage.id).desc())
         .limit(1)
     ).first()
 

@@ -120,7 +120,7 @@ def _risks(record: PilotRecord) -> list[str]:
     if not live:
         return ["The register is empty."]
     rows = [[f"R-{r.number}", r.category, r.risk, r.mitigation] for r in live]
-    return md_table(("Risk", "Category", "Risk", "Mitigation"), rows)
+    return md_table(("Id", "Category", "Risk", "Mitigation"), rows)
 
 
 def _flags(record: PilotRecord) -> list[str]:
