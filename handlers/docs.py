@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import Reply, ids, section
+from bot.blocks import Reply, ids
 from bot.blocks.docs import docs_post, docs_reply
 from bot.core import commands as catalog
 from bot.core.documentation import documentation_checklist, tickable
@@ -42,7 +42,7 @@ def docs_command(request: CommandRequest) -> Reply | None:
 
 @answers_with_usage(catalog.DOCS_POST)
 def docs_post_command(request: CommandRequest) -> Reply | None:
-    """Anyone may post the lists; the team ticks them."""
+    """Anyone may post the lists; the team ticks them. The post is the answer."""
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
@@ -55,8 +55,8 @@ def docs_post_command(request: CommandRequest) -> Reply | None:
             message=docs_post(doc).message(),
             now=now,
         )
-    text = "The checklists are on their way to the channel, with a button per item."
-    return Reply(text, [section(text)])
+    request.ack()
+    return None
 
 
 @on_button

@@ -81,6 +81,8 @@ def _with_names(request: CommandRequest, record: PilotRecord) -> PilotRecord:
     people |= {f.raised_by for f in record.flags} | {f.resolved_by for f in record.flags}
     people |= {c.by for c in record.changes} | {r.by for r in record.readings}
     people |= {n.by for n in record.meeting_notes}
+    if record.scope_state is not None and record.scope_state.signed is not None:
+        people.add(record.scope_state.signed.by)
     if record.recommendation is not None:
         people.add(record.recommendation.by)
     names = display_names(request.client, people)

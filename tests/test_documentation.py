@@ -164,9 +164,10 @@ def test_the_team_ticks_on_the_posted_lists_either_side_and_others_are_refused(b
     pilot = schedule_pilot(bot.engine, bot.clock.now())
     store_member(bot.engine, pilot, CUSTOMER, "technical_lead")
 
-    said = ask(bot, "docs post", user=OUTSIDER)  # anyone may post them
-    assert "on their way" in said
-    (docs,) = posts_of(bot, "docs:")
+    # Anyone may post them; the post is the answer.
+    assert bot.sender.command("docs post", user_id=OUTSIDER, channel_id=CHANNEL).status == 200
+    (docs,) = bot.emulator.wait_for(lambda e: posts_of(bot, "docs:"))
+    idle(bot)
     accessory = [b["accessory"] for b in docs.blocks if "accessory" in b]
     assert len(accessory) == 13  # a button per item but the signed scope document
     assert "Pilot scope document (signed)" in docs.text

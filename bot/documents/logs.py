@@ -178,12 +178,26 @@ def risks_csv(record: PilotRecord) -> bytes:
 # ----- the scope document -------------------------------------------------------------------
 
 
+def _signoff_md(record: PilotRecord) -> str:
+    state = record.scope_state
+    if state is None or state.version is None:
+        return "Not posted for sign-off yet."
+    signed = state.signed
+    if signed is not None and signed.version == state.version:
+        return (
+            f"Version {state.version} signed off by {md_text(record.who(signed.by))}"
+            f" ({md_text(signed.role_name)}) on {local_time(signed.at, record.plan.zone)}."
+        )
+    return f"Version {state.version} is not signed off yet."
+
+
 def scope_md(record: PilotRecord) -> bytes:
     lines = title_block(record, "scope document")
     lines += ["## Hard boundaries", ""]
     for boundary in Boundary:
         value = record.scope.get(boundary, "")
         lines.append(f"- **{boundary.label}**: {md_text(value) if value else 'not defined'}")
+    lines += ["", "## Sign-off", "", _signoff_md(record)]
     lines += ["", "## Phase 2 bucket (deferred requests)", ""]
     if record.deferred:
         zone = record.plan.zone
