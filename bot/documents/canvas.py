@@ -14,10 +14,10 @@ from datetime import datetime
 
 from bot.core.boundaries import Boundary
 from bot.core.calendar import snapshot, weeks
-from bot.core.documentation import ScopeState
 from bot.core.phases import Phase, PilotStatus
 from bot.core.reviews import progress_of_all
 from bot.documents.formats import local_time, md_table, md_text
+from bot.documents.logs import signoff_md
 from bot.documents.record import PilotRecord
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
@@ -74,25 +74,12 @@ def _team(record: PilotRecord) -> list[str]:
     return [f"- {md_text(role)}: {mention(user)}" for user, role in record.team]
 
 
-def _signoff(state: ScopeState | None, record: PilotRecord) -> str:
-    if state is None or state.version is None:
-        return "**Sign-off:** not posted for sign-off yet."
-    signed = state.signed
-    if signed is not None and signed.version == state.version:
-        return (
-            f"**Sign-off:** version {state.version} signed off by {mention(signed.by)}"
-            f" ({md_text(signed.role_name)}) on {local_time(signed.at, record.plan.zone)}."
-        )
-    who = f" by the {md_text(state.decider_role)}" if state.decider_role else ""
-    return f"**Sign-off:** version {state.version} is waiting to be signed off{who}."
-
-
 def _scope(record: PilotRecord) -> list[str]:
     lines = [
         f"- **{b.label}:** {md_text(record.scope[b]) if record.scope.get(b) else 'not defined'}"
         for b in Boundary
     ]
-    lines += ["", _signoff(record.scope_state, record)]
+    lines += ["", f"**Sign-off:** {signoff_md(record, mention)}"]
     if record.deferred:
         lines += ["", "Phase 2 bucket:"]
         lines += [f"- P2-{d.number}: {md_text(d.request)}" for d in record.deferred]
