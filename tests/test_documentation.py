@@ -20,7 +20,16 @@ from storage.pilots import plan_of
 from tests.cadence_helpers import schedule_pilot
 from tests.helpers import CHANNEL, store_member
 from tests.plan_helpers import answer
-from tests.review_helpers import Post, click, idle, opened_view, post, submit, walk
+from tests.review_helpers import (
+    Post,
+    bot_posts,
+    click,
+    idle,
+    opened_view,
+    post,
+    submit,
+    walk,
+)
 
 OWNER, SPONSOR, LEAD = "U0001", "U0002", "U0003"
 CUSTOMER, OUTSIDER, THEIRS = "W0CUST1", "W0CUST9", "T0CUST"
@@ -58,8 +67,6 @@ def latest(bot, p: Post) -> Post:
 
 
 def posts_of(bot, prefix: str) -> list[Post]:
-    from tests.review_helpers import bot_posts
-
     return [p for p in bot_posts(bot.emulator) if p.key.startswith(prefix)]
 
 
