@@ -56,6 +56,7 @@ class Step:
     say: str  # narration
     user: str = "U0ALICE"
     command: str | None = None
+    then: tuple[str, ...] = ()  # more commands, one after the other, in the same step
     at: datetime | None = None
     posts: int = 0  # channel posts the step makes: wait for them before going on
     needs: tuple[str, ...] = field(default_factory=tuple)  # subcommands this step uses
@@ -79,10 +80,8 @@ def script() -> list[Step]:
     kickoff = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in New York
     steps = [
         Step(
-            "Before any pilot exists, status says how to start one.", command="status", at=kickoff
-        ),
-        Step(
             "Alice creates a 6-week business pilot on the standard ramp.",
+            at=kickoff,
             command='create "Acme POC" customer=Acme type=business ramp=standard '
             "start=2026-12-07 weeks=6 tz=America/New_York checkin=09:30 "
             'review="mon 10:00" holidays=US',
@@ -91,21 +90,29 @@ def script() -> list[Step]:
         ),
         Step(
             "Alice staffs the team. The channel is shared with Acme's own Slack (Slack"
-            " Connect): Dana (project lead) and Sam (executive sponsor) are Acme's, and act"
-            " there with replies, buttons and forms.",
+            " Connect): Dana (project lead) and Sam (executive sponsor, who decides) are"
+            " Acme's, and act there with replies, buttons and forms; Omar owns the account.",
             command="team add <@U0DANA|dana> project_lead",
+            then=(
+                "team add <@U0SAM|sam> executive_sponsor",
+                "team add <@U0OMAR|omar> account_owner",
+                "team add <@U0ALICE|alice> implementation_lead",
+            ),
             needs=("team add",),
         ),
-        Step("Sam decides for Acme.", command="team add <@U0SAM|sam> executive_sponsor"),
-        Step("Omar owns the account.", command="team add <@U0OMAR|omar> account_owner"),
         Step(
-            "Alice leads the implementation.",
-            command="team add <@U0ALICE|alice> implementation_lead",
+            "The team agrees a success criterion and writes the scope down: the scope"
+            " document goes to the channel for Sam's sign-off.",
+            command='criteria add "Containment rate" target="&gt;= 60%"',
+            then=('scope set use_cases="Order status and returns" geographies="US, EU"',),
+            posts=1,
+            needs=("criteria add", "scope set"),
         ),
         Step(
-            "The team agrees a success criterion.",
-            command='criteria add "Containment rate" target="&gt;= 60%"',
-            needs=("criteria add",),
+            "Sam signs the scope document off.",
+            user="U0SAM",
+            click=("scope_document:v1", ids.SCOPE_SIGN_OFF),
+            needs=("scope set",),
         ),
         Step(
             "Setup runs its week; on Friday the Setup review asks for Go / No-go.",
@@ -131,6 +138,20 @@ def script() -> list[Step]:
             user="U0DANA",
             click=("weekly_review:w2", ids.REVIEW_RECORD_METRICS),
             submit={f"{ids.METRIC_BLOCK_PREFIX}1": "52%"},
+        ),
+        Step(
+            "Alice notes what the review agreed (in its thread, and in the weekly report) and"
+            " posts the documentation checklists.",
+            command="notes Dana owns the EU test data; containment target stays at 60%.",
+            then=("docs post",),
+            posts=2,
+            needs=("notes", "docs post"),
+        ),
+        Step(
+            "Dana ticks Technical requirements from Acme's side.",
+            user="U0DANA",
+            click=("docs:", ids.DOCS_TICK),
+            needs=("docs post",),
         ),
         Step(
             "Dana posts her status with Post status (a form).",
@@ -258,7 +279,6 @@ def script() -> list[Step]:
             command="report final",
             needs=("report",),
         ),
-        Step("Where the pilot stands.", user="U0DANA", command="status"),
         Step(
             "The scheduler runs to the end of Evaluation.",
             until=datetime(2027, 2, 2, 5, 0, tzinfo=UTC),
@@ -366,12 +386,17 @@ def _play(
         action = f"@{name} opens the Home tab"
     else:
         assert step.command is not None
-        response = bot.sender.command(step.command, user_id=step.user, channel_id=CHANNEL)
-        typed = unescape(resolve_mentions(step.command, names))  # as the user saw it
-        action = f"@{name} in #acme-pilot: /pilot {typed}"
-        if response.body and not quiet:
-            answer = render_message(response.json(), names)
-            action += "\n" + _indent(f"(only visible to @{name}) pilot-bot: {_brief(answer)}")
+        said = []
+        for command in (step.command, *step.then):
+            response = bot.sender.command(command, user_id=step.user, channel_id=CHANNEL)
+            typed = unescape(resolve_mentions(command, names))  # as the user saw it
+            said.append(f"@{name} in #acme-pilot: /pilot {typed}")
+            if response.body and not quiet:
+                answer = render_message(response.json(), names)
+                said.append(_indent(f"(only visible to @{name}) pilot-bot: {_brief(answer)}"))
+            if sender is not None:
+                sender.wait_idle()  # what it owed goes out before the next command
+        action = "\n".join(said)
     if step.posts:
         emulator.wait_for(
             lambda e: sum(c.method == "chat.postMessage" for c in e.calls[mark:]) >= step.posts
@@ -503,7 +528,7 @@ def _label(key: str) -> str:
     """A post's key as people would say it: "phase_review:setup" -> "phase review (setup)",
     "change:CH-1:ask:U0SAM" -> "change (CH-1 ask)" (a DM's person is in the narration)."""
     kind, *rest = key.split(":")
-    parts = [p for p in rest if not re.fullmatch(r"U[0-9A-Z]{3,}|s[0-9]", p)]
+    parts = [p for p in rest if p and not re.fullmatch(r"U[0-9A-Z]{3,}|s[0-9]", p)]
     return kind.replace("_", " ") + (f" ({' '.join(parts)})" if parts else "")
 
 
@@ -534,9 +559,8 @@ def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
     element = next(
         e
         for b in message.get("blocks", [])
-        if b.get("type") == "actions"
-        for e in b["elements"]
-        if e.get("action_id") == action_id
+        for e in (b.get("elements") if b.get("type") == "actions" else [b.get("accessory")])
+        if isinstance(e, dict) and e.get("action_id") == action_id
     )
     value, label = element["value"], element["text"]["text"]
     opened = len(emulator.calls_to("views.open"))
@@ -584,11 +608,16 @@ def _click(bot: RunningBot, step: Step, out: TextIO, quiet: bool) -> None:
 
 
 def _post_of(emulator: SlackEmulator, key: str) -> tuple[str, str]:
-    """The channel and ts of the bot's post with this key (in its message metadata)."""
+    """The channel and ts of the bot's post with this key (in its message metadata); a
+    key ending in ":" names the first post whose key starts with it ("docs:")."""
+
+    def named(found: str) -> bool:
+        return found == key or (key.endswith(":") and found.startswith(key))
+
     posted = next(
         c
         for c in emulator.calls_to("chat.postMessage")
-        if ((c.params.get("metadata") or {}).get("event_payload") or {}).get("key") == key
+        if named(str(((c.params.get("metadata") or {}).get("event_payload") or {}).get("key")))
     )
     return posted.response["channel"], posted.response["ts"]  # type: ignore[index]
 

@@ -49,6 +49,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "reactions:read",  # the flag emoji on a check-in reply
     "files:write",  # reports and charts: files.getUploadURLExternal, completeUploadExternal
     "files:read",  # files.info: after an upload timed out, was the file shared already?
+    "canvases:write",  # /pilot canvas: the channel's canvas, kept current
 )
 STATE_SECONDS = 600  # an Add to Slack link (its state) is good for ten minutes
 

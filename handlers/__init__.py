@@ -9,13 +9,16 @@ from handlers import (
     checkins,
     commands,
     create,
+    docs,
     flags,
     home,
     installation,
+    notes,
     phase,
     ramp,
     replays,
     review,
+    signoff,
 )
 
 
@@ -31,3 +34,6 @@ def register_all(app: App) -> None:
     checkins.register(app)
     flags.register(app)
     installation.register(app)
+    docs.register(app)
+    signoff.register(app)
+    notes.register(app)

@@ -24,7 +24,7 @@ from bot.app import Services
 from bot.blocks import Reply, ids
 from bot.blocks import change as change_blocks
 from bot.blocks.common import section
-from bot.blocks.text import escape
+from bot.blocks.text import escape, user_text
 from bot.core import commands as catalog
 from bot.core.authority import decision_maker
 from bot.core.boundaries import boundary_values
@@ -46,6 +46,7 @@ from bot.core.refs import CHANGE, ref
 from bot.core.roles import Role
 from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
 from handlers.reply import guarded
+from handlers.signoff import owe_scope_document
 from storage.models import ChangeRequest, Pilot
 from storage.outbox import UPDATE, owe
 from storage.pilots import plan_of
@@ -127,6 +128,17 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
                 reason=reason,
                 at=now,
             )
+            if kind is ChangeKind.SCOPE:
+                owe_scope_document(
+                    session,
+                    pilot,
+                    why=(
+                        f"Changed before the start by <@{request.user_id}>:"
+                        f" {user_text(reason, 300)}"
+                    ),
+                    user_id=request.user_id,
+                    now=now,
+                )
             return change_blocks.applied_reply(
                 proposal.summary, proposal.impact, plan.start.isoformat()
             )
@@ -321,6 +333,17 @@ def decision_clicked(
                 user_id=row.requested_by,
                 at=now,
             )
+            if row.kind == ChangeKind.SCOPE.value:  # a new scope document, to sign again
+                owe_scope_document(
+                    session,
+                    pilot,
+                    why=(
+                        f"{view.ref} approved by <@{user_id}> ({role_name}):"
+                        f" {user_text(row.reason, 300)}"
+                    ),
+                    user_id=user_id,
+                    now=now,
+                )
         log_change(
             session=session,
             pilot_id=pilot.id,

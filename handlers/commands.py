@@ -17,9 +17,12 @@ from bot.core import commands as catalog
 from bot.core.flags import looks_like_flag_ref
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, flags, reports, review, risks, scope, status, team
+from handlers.canvas import canvas_command
 from handlers.create import create_command
+from handlers.docs import docs_command, docs_post_command
 from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
+from handlers.notes import notes_command
 from handlers.plan import plan_command, set_command, settings_command
 from handlers.reply import guarded
 from storage.scope import Workspace, installation_of
@@ -75,6 +78,10 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.CHANGE_SCOPE.path: change.change_scope,
     catalog.REVIEW.path: review.review_command,
     catalog.REPORT.path: reports.report_command,
+    catalog.DOCS.path: docs_command,
+    catalog.DOCS_POST.path: docs_post_command,
+    catalog.NOTES.path: notes_command,
+    catalog.CANVAS.path: canvas_command,
     catalog.ESCALATION.path: escalation_command,
     catalog.SNOOZE.path: snooze_command,
     catalog.FLAG.path: flags.flag_command,
@@ -99,6 +106,7 @@ ANSWERED_IN_ACK = frozenset(
         catalog.CRITERIA,
         catalog.ESCALATION,
         catalog.FLAGS,
+        catalog.DOCS,
     )
 )
 

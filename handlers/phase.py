@@ -34,7 +34,6 @@ from bot.core.reviews import (
     POST_PILOT,
     RECOMMENDATION,
     Decided,
-    Deciders,
     Decision,
     checklist,
     traffic,
@@ -50,6 +49,7 @@ from handlers.reviewing import (
     on_button,
     on_submit,
     reason_problem,
+    require_decider,
     require_record_keeper,
     tell,
     tell_in_channel,
@@ -96,7 +96,9 @@ def _rendered(session: Session, pilot: Pilot, plan: Plan, name: str, now: dateti
     return phase_review_message(phase_review_of(session, pilot, plan, Phase(name), at))
 
 
-def _owe_post_update(session: Session, pilot: Pilot, plan: Plan, name: str, now: datetime) -> None:
+def owe_review_rewrite(
+    session: Session, pilot: Pilot, plan: Plan, name: str, now: datetime
+) -> None:
     """The review post (``name``: a phase, or ``post_pilot``) rewritten as it stands now:
     once it is in Slack, and superseding any older rewrite still waiting."""
     reply = _rendered(session, pilot, plan, name, now)
@@ -173,23 +175,12 @@ def tick(
                 at=now,
             )
         # Everyone sees the ticks as stored (a refused tick is undone on screen).
-        _owe_post_update(session, pilot, plan, name, now)
+        owe_review_rewrite(session, pilot, plan, name, now)
     if not may:
         raise answer
 
 
 # ----- Go / No-go ---------------------------------------------------------------------------
-
-
-def _decider_check(deciders: Deciders, user_id: str, what: str) -> None:
-    if not deciders.users:
-        raise Refusal(
-            "Nobody holds the deciding role yet: add an executive sponsor (or a project lead)"
-            " with `/pilot team add @user executive_sponsor`."
-        )
-    if user_id not in deciders.users:
-        who = ", ".join(f"<@{u}>" for u in deciders.users)
-        raise Refusal(f"Only {who} ({deciders.role_name}) decides {what}.")
 
 
 def _already(decided: Decided, plan: Plan, what: str) -> str:
@@ -227,7 +218,7 @@ def go(click: Click, client: WebClient, respond: Respond) -> None:
         if earlier is not None:
             tell(respond, _already(earlier, plan, f"for {_next_name(phase)}"))
             return
-        _decider_check(deciders, click.user_id, what)
+        require_decider(deciders, click.user_id, what)
         review = phase_review_of(session, pilot, plan, phase, now)
         open_items = [i.label for i in review.items if i.key not in review.ticked]
         why = f"checklist {len(review.ticked)} of {len(review.items)} ticked"
@@ -261,7 +252,7 @@ def go(click: Click, client: WebClient, respond: Respond) -> None:
         )
         decided = decided_of(session, pilot.id, phase.value)
         assert decided is not None
-        _owe_post_update(session, pilot, plan, phase.value, now)
+        owe_review_rewrite(session, pilot, plan, phase.value, now)
         notice = phase_decided_notice(plan, phase, decided)
         _owe_notice(session, pilot, f"decision:{phase.value}", notice, now)
 
@@ -280,7 +271,7 @@ def no_go(click: Click, client: WebClient, respond: Respond) -> None:
         if earlier is not None:
             tell(respond, _already(earlier, plan, f"for {_next_name(phase)}"))
             return
-        _decider_check(
+        require_decider(
             deciders_of(session, pilot.id), click.user_id, f"go / no-go for {_next_name(phase)}"
         )
         view = no_go_modal(
@@ -316,7 +307,7 @@ def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
             if decided_of(session, pilot.id, phase.value) is not None:
                 raise Refusal("Someone decided meanwhile; see the review post.")
             deciders = deciders_of(session, pilot.id)
-            _decider_check(deciders, click.user_id, f"go / no-go for {_next_name(phase)}")
+            require_decider(deciders, click.user_id, f"go / no-go for {_next_name(phase)}")
         except DomainError as error:
             ack(response_action="errors", errors={ids.NO_GO_REASON: error.message[:2000]})
             return
@@ -367,7 +358,7 @@ def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
         )
         decided = decided_of(session, pilot.id, phase.value)
         assert decided is not None
-        _owe_post_update(session, pilot, plan, phase.value, now)
+        owe_review_rewrite(session, pilot, plan, phase.value, now)
         notice = phase_decided_notice(plan, phase, decided)
         _owe_notice(session, pilot, f"decision:{phase.value}", notice, now)
     ack()
@@ -414,7 +405,7 @@ def save_lessons(form: Submission, ack: Ack, client: WebClient) -> None:
             user_id=click.user_id,
             at=now,
         )
-        _owe_post_update(session, pilot, plan_of(pilot), phase.value, now)
+        owe_review_rewrite(session, pilot, plan_of(pilot), phase.value, now)
         channel_id = pilot.channel_id
     ack()
     saved = (
@@ -437,7 +428,7 @@ def open_recommendation(click: Click, client: WebClient, respond: Respond) -> No
         if earlier is not None:
             tell(respond, _already(earlier, plan, "recommended"))
             return
-        _decider_check(deciders_of(session, pilot.id), click.user_id, "the recommendation")
+        require_decider(deciders_of(session, pilot.id), click.user_id, "the recommendation")
         view = recommendation_modal(pilot_id=pilot.id, plan=plan)
     client.views_open(trigger_id=click.trigger_id, view=view)
 
@@ -464,7 +455,7 @@ def record_recommendation(form: Submission, ack: Ack, client: WebClient) -> None
             pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
             assert pilot.id is not None
             deciders = deciders_of(session, pilot.id)
-            _decider_check(deciders, click.user_id, "the recommendation")
+            require_decider(deciders, click.user_id, "the recommendation")
             if decided_of(session, pilot.id, RECOMMENDATION) is not None:
                 raise Refusal("A recommendation was recorded meanwhile; see the channel.")
         except DomainError as error:
@@ -500,7 +491,7 @@ def record_recommendation(form: Submission, ack: Ack, client: WebClient) -> None
         plan = plan_of(pilot)
         decided = decided_of(session, pilot.id, RECOMMENDATION)
         assert decided is not None
-        _owe_post_update(session, pilot, plan, POST_PILOT, now)
+        owe_review_rewrite(session, pilot, plan, POST_PILOT, now)
         notice = recommendation_notice(plan, decided)
         _owe_notice(session, pilot, f"decision:{RECOMMENDATION}", notice, now)
     ack()

@@ -16,13 +16,14 @@ from bot.documents.record import PilotRecord
 from bot.names import display_names
 from handlers.editing import answers_with_usage, channel_pilot
 from schedules.documents import pilot_record, report_week, week_end, weekly_of
+from storage.documentation import REPORT_ASKED_KIND
 from storage.files import OwedFile, owe_upload
 from storage.pilots import plan_of
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
 
-REPORT_KIND = "report_asked"  # the outbox kind of a document someone asked for
+REPORT_KIND = REPORT_ASKED_KIND  # the outbox kind of a document someone asked for
 
 
 @answers_with_usage(catalog.REPORT)
@@ -79,6 +80,9 @@ def _with_names(request: CommandRequest, record: PilotRecord) -> PilotRecord:
     people = {u for u, _ in record.team}
     people |= {f.raised_by for f in record.flags} | {f.resolved_by for f in record.flags}
     people |= {c.by for c in record.changes} | {r.by for r in record.readings}
+    people |= {n.by for n in record.meeting_notes}
+    if record.scope_state is not None and record.scope_state.signed is not None:
+        people.add(record.scope_state.signed.by)
     if record.recommendation is not None:
         people.add(record.recommendation.by)
     names = display_names(request.client, people)

@@ -21,6 +21,7 @@ from bot.blocks import Reply, section
 from bot.core.authority import RECORD_KEEPERS, may_record
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
+from bot.core.reviews import Deciders
 from handlers.editing import Refusal
 from handlers.reply import guarded, slack_error_code
 from storage.models import Pilot
@@ -188,6 +189,18 @@ def require_record_keeper(session: Session, pilot: Pilot, user_id: str, action: 
             f"Only {RECORD_KEEPERS} may {action}. Ask the owner (<@{pilot.owner_id}>) to add"
             " you with `/pilot team add`."
         )
+
+
+def require_decider(deciders: Deciders, user_id: str, what: str) -> None:
+    """Only the decision maker (the executive sponsor, else the project lead) decides."""
+    if not deciders.users:
+        raise Refusal(
+            "Nobody holds the deciding role yet: add an executive sponsor (or a project lead)"
+            " with `/pilot team add @user executive_sponsor`."
+        )
+    if user_id not in deciders.users:
+        who = ", ".join(f"<@{u}>" for u in deciders.users)
+        raise Refusal(f"Only {who} ({deciders.role_name}) decides {what}.")
 
 
 def input_value(values: dict[str, Any], block_id: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply
+from bot.blocks.docs import scope_signoff_line
 from bot.blocks.record import (
     Deferred,
     deferred_added,
@@ -19,6 +20,8 @@ from bot.core.errors import DomainError
 from bot.core.inputs import parse_page
 from bot.core.localtime import local_date
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from handlers.signoff import owe_scope_document
+from schedules.docs import scope_state
 from storage.db import unit_of_work
 from storage.pilots import plan_of
 from storage.record import defer_request, deferred_of, scope_of, set_scope
@@ -41,9 +44,17 @@ def scope_command(request: CommandRequest) -> Reply | None:
             for d in deferred_of(session=session, pilot_id=pilot.id)
         ]
         scope = scope_of(session=session, pilot_id=pilot.id)
+        signoff = scope_signoff_line(scope_state(session, pilot), plan)
     today = local_date(request.services.clock.now(), plan.zone)
     page = parse_page(request.parsed.options.get("page"))
-    return scope_reply(plan.name, scope, deferred, started=needs_approval(plan, today), page=page)
+    return scope_reply(
+        plan.name,
+        scope,
+        deferred,
+        started=needs_approval(plan, today),
+        page=page,
+        signoff=signoff,
+    )
 
 
 @answers_with_usage(catalog.SCOPE_SET)
@@ -52,7 +63,7 @@ def scope_set(request: CommandRequest) -> Reply | None:
     if not values:
         raise DomainError("Name at least one boundary to set.")
     now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
+    with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "change the scope")
         assert pilot.id is not None
@@ -70,6 +81,14 @@ def scope_set(request: CommandRequest) -> Reply | None:
             kind="scope",
             summary=f"Scope set. {said}.",
             at=now,
+        )
+        # The scope document, as it now reads, goes to the channel for sign-off.
+        owe_scope_document(
+            session,
+            pilot,
+            why=f"Written with `/pilot scope set` by <@{request.user_id}>.",
+            user_id=request.user_id,
+            now=now,
         )
     return scope_updated(values)
 

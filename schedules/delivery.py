@@ -36,7 +36,9 @@ died mid-send is looked up in history before it is posted again.
 
 An upload (files shared in one message) is queued, leased, paced and recorded here
 like a post; its steps, and the rendering of files owed to be made later, are in
-schedules/uploads.py.
+schedules/uploads.py. An edit of the pilot's canvas (``canvases.edit``, the whole
+document replaced) queues in the channel like an update; its document is built just
+before it is sent (schedules/canvas.py).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ from bot.core.cadence import DueKind
 from bot.core.localtime import require_aware
 from bot.settings import Settings
 from bot.tokens import NoToken
+from schedules.canvas import KIND as CANVAS_EDIT
+from schedules.canvas import prepare_canvas
 from schedules.clients import Clients, as_clients
 from schedules.escalation import KIND as ESCALATION
 from schedules.escalation import prepare_escalation, thread_of_step
@@ -115,6 +119,7 @@ _CADENCE_KINDS = tuple(kind.value for kind in DueKind)
 _PREPARE: dict[str, Callable[[Session, OutboxMessage, datetime], str | None]] = {
     DueKind.REMINDER.value: prepare_reminder,
     ESCALATION: prepare_escalation,  # a flag resolved meanwhile gets no more messages
+    CANVAS_EDIT: prepare_canvas,  # the pilot's canvas, written from the record as it is now
 }
 # Of those, the kinds whose message depends on the channel's earlier rows having been
 # sent (a reminder needs its check-in's thread): prepared only at the head of a batch.
@@ -637,6 +642,8 @@ def _deliver_one(
 ) -> _Outcome:
     if owed.method == outbox.UPDATE:
         return _update_one(client, owed, now)
+    if owed.method == outbox.CANVAS:
+        return _edit_canvas(client, owed, now)
     if owed.method == outbox.UPLOAD:
         return uploads.upload_one(client, owed, now, emit)
     if owed.dm_users:
@@ -715,6 +722,29 @@ def _update_one(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
     except Exception as error:
         return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
     return _Outcome("sent", ts=str(answer.get("ts") or owed.target_ts))
+
+
+def _edit_canvas(client: WebClient, owed: _Owed, now: datetime) -> _Outcome:
+    """canvases.edit replacing the whole document (``target_ts``: the canvas id): writing
+    it twice is harmless, so an unknown outcome is simply tried again."""
+    markdown = str(owed.payload.get("markdown") or "")
+    if not (owed.target_ts and markdown):
+        return _Outcome("failed", error="no canvas document to write")
+    content = {"type": "markdown", "markdown": markdown}
+    try:
+        client.canvases_edit(
+            canvas_id=owed.target_ts,
+            changes=[{"operation": "replace", "document_content": content}],
+        )
+    except SlackApiError as error:
+        status, code = _status_and_code(error)
+        again = _TRANSIENT | _MAYBE_POSTED | {"canvas_editing_failed"}
+        if status == 429 or status >= 500 or code in again:
+            return _Outcome("retry", error=code, retry_at=_retry_at(error, owed, now))
+        return _Outcome("failed", error=code)
+    except Exception as error:
+        return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+    return _Outcome("sent", ts="")
 
 
 def _with_permalink(client: WebClient, owed: _Owed) -> dict[str, Any]:

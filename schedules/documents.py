@@ -23,6 +23,7 @@ from bot.documents.record import (
     PilotRecord,
     RiskLine,
 )
+from schedules.docs import meeting_notes, scope_state
 from schedules.reviews import decided_of, final_evaluation_of, weekly_review_of
 from storage.escalation import steps_of_pilot
 from storage.flags import flags_of, record_of
@@ -116,6 +117,8 @@ def pilot_record(
             (m.user_id, Role(m.role).display_name) for m in team_of(session=session, pilot_id=pid)
         ),
         names=dict(names or {}),
+        meeting_notes=meeting_notes(session, pid, as_of),
+        scope_state=scope_state(session, pilot),
     )
 
 

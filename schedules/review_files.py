@@ -13,12 +13,13 @@ from bot.blocks.text import literal
 from bot.documents.kinds import weekly_report
 from bot.names import known_names
 from schedules.documents import pilot_record, week_end, weekly_of
+from storage.documentation import REVIEW_FILES_KIND
 from storage.files import OwedFile, owe_upload
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import payload_of
 from storage.pilots import plan_of
 
-KIND = "review_files"
+KIND = REVIEW_FILES_KIND
 
 
 def owe_review_files(session: Session, pilot: Pilot, review_key: str, now: datetime) -> bool:
@@ -61,6 +62,7 @@ def render_review_files(
     as_of = min(now, week_end(plan, week))
     record = pilot_record(session, pilot, as_of)
     people = {u for u, _ in record.team} | {r.by for r in record.readings}
+    people |= {n.by for n in record.meeting_notes}
     named = replace(record, names=known_names(people))
     files = weekly_report(named, weekly_of(session, pilot, week, now), week, chart=True)
     return _comment(pilot, week), [

@@ -26,6 +26,7 @@ from bot.blocks.review import weekly_review_message
 from bot.core.authority import decision_maker
 from bot.core.cadence import Due, DueKind
 from bot.core.checkins import checkin_day_end
+from bot.core.documentation import post_pilot_record
 from bot.core.localtime import local_instant
 from bot.core.phases import Phase
 from bot.core.plan import Plan
@@ -43,7 +44,6 @@ from bot.core.reviews import (
     WeeklyReview,
     early_warnings,
     phase_checklist,
-    post_pilot_answers,
     post_pilot_checklist,
     progress_of_all,
     ramp_step,
@@ -55,6 +55,7 @@ from bot.core.reviews import (
 )
 from bot.core.roles import Role
 from schedules.owed import downtime_reason, local_label, new_message, skipped
+from storage.documentation import reports_shared
 from storage.models import ChangeRequest, OutboxMessage, Pilot
 from storage.outbox import encode_payload
 from storage.reviews import (
@@ -190,7 +191,14 @@ def final_evaluation_of(
         criteria, readings_of(session=session, pilot_id=pilot.id, as_of=at), at
     )
     lessons = notes_of(session=session, pilot_id=pilot.id, kind=LESSONS, as_of=at)
-    answers = post_pilot_answers(len(lessons))
+    recommendation = decided_of(session, pilot.id, RECOMMENDATION)
+    # The same answers as `/pilot docs` gives for the Post-Pilot list (bot.core.documentation).
+    answers = post_pilot_record(
+        plan,
+        lessons=len(lessons),
+        final_reports=reports_shared(session=session, pilot_id=pilot.id)[1],
+        recommendation=recommendation,
+    )
     items = post_pilot_checklist()
     stored = checklist_of(session=session, pilot_id=pilot.id, checklist=POST_PILOT)
     since = local_instant(plan.start, time(0, 0), plan.zone)
@@ -201,7 +209,7 @@ def final_evaluation_of(
         progress=tuple(progress),
         open_issues=issue_week(session=session, pilot_id=pilot.id, start=since, end=at),
         deciders=deciders_of(session, pilot.id),
-        recommendation=decided_of(session, pilot.id, RECOMMENDATION),
+        recommendation=recommendation,
         items=items,
         ticked=ticked_items(items, {k: r.checked for k, r in stored.items()}, answers),
         answers=answers,

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 # Parameters that Slack accepts as JSON-encoded strings in form posts.
-JSON_PARAMS = frozenset({"blocks", "attachments", "metadata", "view", "unfurls",
+JSON_PARAMS = frozenset({"blocks", "attachments", "metadata", "view", "unfurls", "changes",
+                         "document_content",
                          "user_auth_blocks", "payload"})
 
 

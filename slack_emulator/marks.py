@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 DELIVERY_MARK_HEADER = "X-Pilot-Bot-Delivery"
 
-# Web API methods that post, change or delete messages (or open the DM they go to): only
-# delivery may call them.
+# Web API methods that post, change or delete messages (or open the DM they go to), or
+# rewrite a canvas: only delivery may call them. (Creating the channel's canvas is the
+# answer to `/pilot canvas` itself, as opening a form is: a listener makes that call.)
 OWED_METHODS = frozenset({
     "chat.postMessage",
     "chat.update",
@@ -38,6 +39,7 @@ OWED_METHODS = frozenset({
     "files.upload",
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
+    "canvases.edit",
 })
 
 _MARK_VALUES = frozenset({"1", "true"})

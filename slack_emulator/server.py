@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from slack_emulator.calls import Call, parse_params
+from slack_emulator.canvases import Canvas, add_canvas
 from slack_emulator.faults import ChannelRateLimit, Fault, FaultPlan
 from slack_emulator.files import UPLOAD_PATH, UPLOAD_URL, UploadedFile, receive, view
 from slack_emulator.installs import TOKEN_LIFETIME, Identity, Installs, acting_as
@@ -507,6 +508,41 @@ class SlackEmulator:
         with self._changed:
             found = self._ws.files.get(file_id)
             return view(found) if found is not None else None
+
+    def canvas(self, channel: str) -> str | None:
+        """The markdown of the channel's canvas as it now reads, or None without one."""
+        with self._changed:
+            chan_id = self._ws.resolve(channel).id
+            found = [c for c in self._ws.canvases.values() if c.channel_id == chan_id]
+            return found[0].markdown if found else None
+
+    def canvases(self) -> list[Canvas]:
+        """Every canvas, in order of creation (copies, with their edits)."""
+        with self._changed:
+            return copy.deepcopy(list(self._ws.canvases.values()))
+
+    def add_channel_canvas(self, channel: str, markdown: str = "", *, title: str = "") -> str:
+        """A canvas someone already made in the channel (the bot must leave it alone)."""
+        with self._changed:
+            canvas = add_canvas(self._ws, self._ws.resolve(channel).id, markdown, title=title,
+                                by_bot=False)
+            return canvas.id
+
+    def delete_canvas(self, canvas_id: str) -> None:
+        """Someone deletes a canvas: it is ``canvas_not_found`` from now on."""
+        with self._changed:
+            self._ws.canvases.pop(canvas_id, None)
+
+    def forbid_channel_canvases(self) -> None:
+        """A workspace on a plan without channel canvases."""
+        with self._changed:
+            self._ws.channel_canvases_allowed = False
+
+    def revoke_scope(self, scope: str) -> None:
+        """The app was not granted ``scope`` (installed before it was asked for): the
+        methods that need it answer ``missing_scope`` (canvases:write for now)."""
+        with self._changed:
+            self._ws.missing_scopes.add(scope)
 
     def users(self) -> dict[str, dict[str, Any]]:
         """Registered users, by id (the bot included)."""

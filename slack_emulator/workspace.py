@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
+    from slack_emulator.canvases import Canvas
     from slack_emulator.files import File
 
 Message = dict[str, Any]
@@ -176,6 +177,9 @@ class Workspace:
         self.response_posts: list[ResponsePost] = []
         self.files: dict[str, File] = {}  # uploads, by file id (slack_emulator/files.py)
         self.upload_base = ""  # http://127.0.0.1:<port>, where upload URLs point
+        self.canvases: dict[str, Canvas] = {}  # by canvas id (slack_emulator/canvases.py)
+        self.channel_canvases_allowed = True  # False: a plan without channel canvases
+        self.missing_scopes: set[str] = set()  # scopes the app was not granted
         self._serial = 0
         self.add_user(bot_user_id, bot_name, real_name=bot_name, is_bot=True)
 

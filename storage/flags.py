@@ -27,6 +27,7 @@ from bot.core.flags import (
     resolve,
 )
 from bot.core.risks import RiskCategory
+from storage.canvas import owe_canvas_update
 from storage.escalation import start_escalation
 from storage.models import Flag, Pilot
 from storage.outbox import owe
@@ -96,6 +97,7 @@ def raise_flag(
     session.flush()
     # The escalation timer starts with the flag, under the policy of this moment.
     start_escalation(session=session, flag=row, pilot=pilot)
+    owe_canvas_update(session=session, pilot_id=pilot.id, now=at)  # it lists open flags
     return Raised(row, new=True)
 
 
@@ -216,6 +218,7 @@ def acknowledge_flag(*, session: Session, flag: Flag, user_id: str, at: datetime
     flag.acknowledged_by, flag.acknowledged_at = done.acknowledged_by, done.acknowledged_at
     session.add(flag)
     session.flush()
+    owe_canvas_update(session=session, pilot_id=flag.pilot_id, now=at)
     return flag
 
 
@@ -233,6 +236,7 @@ def resolve_flag(
     )
     session.add(flag)
     session.flush()
+    owe_canvas_update(session=session, pilot_id=flag.pilot_id, now=at)
     return flag
 
 

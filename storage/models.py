@@ -559,3 +559,51 @@ SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
 SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
     SQLModel.metadata, SQLAlchemyOAuthStateStore.default_table_name
 )
+class ScopeDocument(SQLModel, table=True):
+    """One version of the pilot's written scope, posted in its channel for the decision
+    maker's sign-off (framework, Documentation Requirements: "Pilot scope document
+    (signed)"). A new version whenever the scope is set or a change alters it, which
+    leaves the last signature behind; each version is signed once."""
+
+    __tablename__ = "scope_document"
+    __table_args__ = (UniqueConstraint("pilot_id", "version", name="uq_scope_document_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    version: int
+    # The hard boundaries as this version wrote them (JSON: boundary -> text), so that the
+    # document signed stays what it was when the scope moves on.
+    content: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    why: str = Field(default="", max_length=500)  # "set with /pilot scope set", "CH-2 approved"
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=instant())
+    signed_by: str = Field(default="", max_length=32)
+    signer_role: str = Field(default="", max_length=32)
+    signed_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+
+
+class MeetingNote(SQLModel, table=True):
+    """Notes of a review meeting (framework, Documentation Requirements: "Meeting notes"),
+    kept with the review post they belong to (its outbox key), who and when."""
+
+    __tablename__ = "meeting_note"
+    __table_args__ = (Index("ix_meeting_note_pilot_at", "pilot_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id")
+    review_key: str = Field(max_length=100)  # "weekly_review:w3", "phase_review:setup", ...
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    user_id: str = Field(max_length=32)
+    at: datetime = Field(sa_column=instant())
+
+
+class PilotCanvas(SQLModel, table=True):
+    """The channel canvas `/pilot canvas` made for a pilot: delivery keeps it current."""
+
+    __tablename__ = "pilot_canvas"
+
+    pilot_id: int = Field(foreign_key="pilot.id", primary_key=True)
+    canvas_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=instant())

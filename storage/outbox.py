@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 POST = "post"  # chat.postMessage
 UPDATE = "update"  # chat.update
 UPLOAD = "upload"  # files shared in one message (storage/files.py, schedules/uploads.py)
+CANVAS = "canvas"  # canvases.edit of the pilot's channel canvas (storage/canvas.py)
 
 PENDING = "pending"
 UNKNOWN = "unknown"  # a send timed out: Slack may or may not have the message
@@ -126,9 +127,10 @@ def owe(
     A channel post (in ``thread_ts``, or in the thread of the message ``after_key``
     names once that one is sent), a DM to ``dm_user`` (which may link to ``after_key``'s
     message), or an update (``method=UPDATE``) of ``after_key``'s message, or of
-    ``target_ts`` in ``channel_id``. An update replaces any older update of the same
-    message still waiting: only the latest state is worth sending. False when ``key``
-    was owed already (a retried request, a double click).
+    ``target_ts`` in ``channel_id`` (``method=CANVAS``: of the canvas ``target_ts``).
+    An update replaces any older update of the same message still waiting: only the
+    latest state is worth sending. False when ``key`` was owed already (a retried
+    request, a double click).
     """
     assert pilot.id is not None
     row = OutboxMessage(
@@ -151,7 +153,7 @@ def owe(
     )
     if not enqueue(session=session, message=row):
         return False
-    if method == UPDATE:
+    if method in (UPDATE, CANVAS):
         _supersede(session, row)
     return True
 
@@ -196,7 +198,7 @@ def _supersede(session: Session, newer: OutboxMessage) -> None:
         update(OutboxMessage)
         .where(
             col(OutboxMessage.pilot_id) == newer.pilot_id,
-            col(OutboxMessage.method) == UPDATE,
+            col(OutboxMessage.method) == newer.method,
             col(OutboxMessage.key) != newer.key,
             same_target,
             col(OutboxMessage.status).in_(OWED),

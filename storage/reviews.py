@@ -36,6 +36,7 @@ from bot.core.reviews import (
     Reading,
     plain_number,
 )
+from storage.canvas import owe_canvas_update
 from storage.flags import flags_touched, open_counts, record_of
 from storage.models import (
     ChangeRequest,
@@ -131,6 +132,8 @@ def record_values(
         )
         count += 1
     session.flush()
+    if count:  # the canvas shows each criterion's latest value
+        owe_canvas_update(session=session, pilot_id=pilot_id, now=at)
     return count
 
 

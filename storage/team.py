@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.core.roles import Role
-from storage.models import ChangeLogEntry, TeamMember
+from storage.canvas import owe_canvas_update
+from storage.models import ChangeLogEntry, TeamMember, utcnow
 
 
 def team_of(*, session: Session, pilot_id: int) -> Sequence[TeamMember]:
@@ -49,13 +50,15 @@ def log_change(
     reason: str = "",
     at: datetime | None = None,
 ) -> ChangeLogEntry:
-    """Append to the change log; ``at`` is the service clock's now (default: the wall clock)."""
+    """Append to the change log; ``at`` is the service clock's now (default: the wall clock).
+    Whatever changed, the pilot's canvas (if it has one) is owed a rewrite."""
     entry = ChangeLogEntry(
         pilot_id=pilot_id, user_id=user_id, kind=kind, summary=summary, reason=reason
     )
     if at is not None:
         entry.at = at
     session.add(entry)
+    owe_canvas_update(session=session, pilot_id=pilot_id, now=at or utcnow())
     return entry
 
 

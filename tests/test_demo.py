@@ -9,7 +9,14 @@ from sqlmodel import col, select
 from bot.blocks import ids
 from bot.demo import run_demo
 from storage.db import unit_of_work
-from storage.models import Flag, MetricValue, PilotDecision
+from storage.models import (
+    ChecklistTick,
+    Flag,
+    MeetingNote,
+    MetricValue,
+    PilotDecision,
+    ScopeDocument,
+)
 
 MAX_LINES = 300
 
@@ -29,6 +36,13 @@ def test_the_demo_tells_the_story_and_it_happened():
             ]
             seen["flags"] = [(f.number, f.source) for f in session.exec(select(Flag)).all()]
             seen["metrics"] = len(session.exec(select(MetricValue)).all())
+            seen["signed"] = [(d.version, d.signed_by) for d in session.exec(select(ScopeDocument))]
+            seen["ticks"] = [
+                (t.checklist, t.item, t.user_id)
+                for t in session.exec(select(ChecklistTick)).all()
+                if t.checked and t.checklist == "pre_pilot"
+            ]
+            seen["notes"] = [n.review_key for n in session.exec(select(MeetingNote)).all()]
 
     out = io.StringIO()
     assert run_demo(out=out, inspect=inspect) == 0
@@ -61,8 +75,15 @@ def test_the_demo_tells_the_story_and_it_happened():
         ("expanded", "no_go"),
         ("recommendation", "go"),
     ]
+    # The documentation: the scope signed off, a checklist item ticked, the meeting's notes.
+    assert seen["signed"] == [(1, "U0SAM")]
+    assert seen["ticks"] == [("pre_pilot", "b2", "U0DANA")]
+    assert seen["notes"] == ["weekly_review:w2"]
     # The story, as a newcomer reads it.
     for said in (
+        "@sam clicks [Sign off] on the scope document (v1) post",
+        "@dana clicks [Tick] on the docs post",
+        ":memo: *Meeting notes* · Weekly review, week 2 · from @alice",
         "@alice ticks 3 items on the phase review (setup) post",
         "@sam clicks [Go] on the phase review (setup) post",
         "@alice clicks [Hold] on the ramp change (w3) post",

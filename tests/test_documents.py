@@ -12,12 +12,15 @@ from matplotlib.image import imread
 
 from bot.core.escalation import Severity
 from bot.documents import charts
+from bot.documents.final import final_md
 from bot.documents.formats import csv_safe, md_cell
 from bot.documents.kinds import ReportKind, final_report, report, weekly_report
 from schedules.documents import pilot_record, report_week, weekly_of
 from storage.db import unit_of_work
+from storage.documentation import add_meeting_note
 from storage.models import Pilot
 from storage.pilots import plan_of
+from storage.signoff import add_scope_document, sign_scope_document
 from tests.helpers import store_pilot
 from tests.report_helpers import LEAD, NY, ny, seed_record
 
@@ -157,3 +160,26 @@ def test_the_chart_plots_the_seeded_series_in_the_pilots_zone(engine, seeded):
     assert panel.xaxis.get_major_formatter().tz == NY
     image = imread(io.BytesIO(charts.png(shown)), format="png")
     assert image.shape[:2] == (700, 1200)
+
+
+def test_the_final_report_holds_every_meeting_note_and_the_scope_report_its_sign_off(
+    engine, seeded
+):
+    pilot, _ = seeded
+    with unit_of_work(engine) as session:
+        for key, text, at in (("phase_review:setup", "Go | agreed", ny(12, 11, 10)),
+                              ("weekly_review:w3", "Fix the *export*", ny(12, 21, 10))):
+            add_meeting_note(session=session, pilot_id=pilot.id, review_key=key, text=text,
+                             user_id=LEAD, at=at)
+        document = add_scope_document(session=session, pilot_id=pilot.id, scope={}, why="",
+                                      user_id=LEAD, at=ny(12, 7, 9))
+        sign_scope_document(session=session, document=document, user_id=LEAD,
+                            role="project_lead", at=ny(12, 7, 10))
+    record = record_at(engine, pilot)
+    notes = final_md(record).decode().split("## Meeting notes")[1].split("\n## ")[0]
+    assert "**End of Setup review**, by Carol Lead (U0003) (2026-12-11 10:00 EST):" in notes
+    assert "> Go \\| agreed" in notes and "**Weekly review, week 3**" in notes
+    assert "> Fix the \\*export\\*" in notes
+    (scope,) = report(record, ReportKind.SCOPE, "md")
+    assert ("Version 1 signed off by Carol Lead (U0003) (project lead) on 2026-12-07 10:00 EST."
+            in text_of([scope]))

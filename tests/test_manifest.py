@@ -45,6 +45,8 @@ METHODS = {
     "files_getUploadURLExternal": {"files:write"},
     "files_completeUploadExternal": {"files:write"},
     "files_info": {"files:read"},
+    "conversations_canvases_create": {"canvases:write"},
+    "canvases_edit": {"canvases:write"},
     "views_open": set(),
     "views_update": set(),
     "views_push": set(),

@@ -72,3 +72,10 @@ RECOMMENDATION_RECORD: Final = "recommendation_record"  # value "<pilot id>"
 RECOMMENDATION_MODAL: Final = "recommendation"
 RECOMMENDATION_CHOICE: Final = "recommendation_choice"
 RECOMMENDATION_RATIONALE: Final = "recommendation_rationale"
+
+# Documentation (handlers/docs.py, signoff.py, notes.py).
+DOCS_TICK: Final = "docs_tick"  # an item's button on the docs post: "<pilot id>:<list>:<item>"
+SCOPE_SIGN_OFF: Final = "scope_sign_off"  # the scope document's button: "<pilot id>:<version>"
+NOTES_ADD: Final = "notes_add"  # Add notes on a weekly or phase review: "<pilot id>"
+NOTES_MODAL: Final = "meeting_notes"  # private metadata: pilot, review (its outbox key)
+NOTES_TEXT: Final = "meeting_notes_text"

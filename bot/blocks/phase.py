@@ -22,6 +22,7 @@ from bot.blocks.forms import (
 from bot.blocks.review import (
     issues_text,
     local_when,
+    notes_button,
     progress_text,
 )
 from bot.blocks.text import literal
@@ -156,7 +157,11 @@ def phase_review_message(review: PhaseReview) -> Reply:
     lessons = f"{review.lessons} recorded so far." if review.lessons else "None recorded yet."
     blocks.append(section(f"*Lessons learned*\nWhat went well, what would you change? {lessons}"))
     blocks.append(
-        actions("phase_lessons", button("Add lessons learned", ids.LESSONS_ADD, decision_value))
+        actions(
+            "phase_lessons",
+            button("Add lessons learned", ids.LESSONS_ADD, decision_value),
+            notes_button(review.pilot_id),
+        )
     )
     text = "\n".join(
         [

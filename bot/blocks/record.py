@@ -70,7 +70,9 @@ def scope_reply(
     *,
     started: bool,
     page: int = 1,
+    signoff: str = "",
 ) -> Reply:
+    """``signoff``: the scope document's sign-off, as a line (bot.blocks.docs)."""
     deferred, note = paged(all_deferred, page, "/pilot scope")
     name = literal(pilot_name)
     shown = {b: literal(scope[b]) for b in Boundary if scope.get(b)}
@@ -80,6 +82,9 @@ def scope_reply(
         section("*Hard boundaries*\n" + "\n".join(lines)),
     ]
     text = [f"{name} scope."] + [f"{b.label}: {shown.get(b, 'not defined')}." for b in Boundary]
+    if signoff:
+        blocks.append(section(signoff))
+        text.append(signoff)
     if deferred:
         items = [
             f"{d.number}. {literal(d.request)} (<@{d.requested_by}>, {_day(d.on)})"

@@ -179,6 +179,11 @@ def status_parts(
 # ----- the weekly review ------------------------------------------------------------------
 
 
+def notes_button(pilot_id: int) -> dict[str, Any]:
+    """Add notes: the meeting's notes, kept with the review (handlers/notes.py)."""
+    return button("Add notes", ids.NOTES_ADD, str(pilot_id))
+
+
 def review_title(review: WeeklyReview) -> str:
     plan = review.plan
     parts = ["Weekly review"]
@@ -233,6 +238,7 @@ def weekly_review_message(review: WeeklyReview) -> Reply:
             "review_actions",
             button("Record metrics", ids.REVIEW_RECORD_METRICS, pilot, style="primary"),
             button("Set priorities", ids.REVIEW_SET_PRIORITIES, f"{pilot}:{review.period}"),
+            notes_button(review.pilot_id),
         )
     )
     blocks.append(context(f"Times in {plan.tz}. `/pilot review` posts this review at any time."))

@@ -204,6 +204,32 @@ REPORT = CommandSpec(
 )
 REPORT_COMMANDS = (REPORT,)
 
+# ----- documentation: checklists, meeting notes, the canvas (handlers/docs.py, notes.py,
+# canvas.py); the scope's sign-off is a button on its post (handlers/signoff.py)
+DOCS = CommandSpec(
+    ("docs",),
+    "/pilot docs",
+    "The Pre-Pilot, During-Pilot and Post-Pilot documentation checklists, each item's state.",
+)
+DOCS_POST = CommandSpec(
+    ("docs", "post"),
+    "/pilot docs post",
+    "Post the checklists in the channel, a button per item for the team to tick.",
+)
+NOTES = CommandSpec(
+    ("notes",),
+    "/pilot notes <text>",
+    "Add meeting notes to the latest review: kept, posted in its thread, in the reports.",
+    rest="text",
+    rest_required=True,
+)
+CANVAS = CommandSpec(
+    ("canvas",),
+    "/pilot canvas",
+    "Create the channel's canvas with the pilot's record; the bot keeps it current.",
+)
+DOCUMENTATION_COMMANDS = (DOCS, DOCS_POST, NOTES, CANVAS)
+
 # ----- the escalation timer (handlers/escalation.py)
 ESCALATION = CommandSpec(
     ("escalation",),
@@ -260,6 +286,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *PLAN_RECORD_COMMANDS,
     *REVIEW_COMMANDS,
     *REPORT_COMMANDS,
+    *DOCUMENTATION_COMMANDS,
     *FLAG_COMMANDS,
     *ESCALATION_COMMANDS,
 )

@@ -13,7 +13,7 @@ from bot.core.timeline import status_on
 from bot.documents.formats import local_time, md_table, md_text
 from bot.documents.logs import _md, title_block
 from bot.documents.record import PilotRecord
-from bot.documents.weekly import CRITERIA_HEADER, criteria_rows
+from bot.documents.weekly import CRITERIA_HEADER, criteria_rows, meeting_notes_md
 
 
 def is_draft(record: PilotRecord) -> bool:
@@ -75,6 +75,8 @@ def final_md(record: PilotRecord) -> bytes:
                 lines.append("")
     else:
         lines.append("None recorded.")
+    lines += ["", "## Meeting notes", ""]
+    lines += meeting_notes_md(record, list(record.meeting_notes))
     lines += ["", "## Open issues", ""]
     still_open = [f for f in record.flags if f.is_open]
     if still_open:

@@ -3,7 +3,7 @@ the scope document and every recorded metric value, in Markdown and (the tables)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.boundaries import Boundary
 from bot.core.flags import FlagRecord
@@ -178,12 +178,30 @@ def risks_csv(record: PilotRecord) -> bytes:
 # ----- the scope document -------------------------------------------------------------------
 
 
+def signoff_md(record: PilotRecord, person: Callable[[str], str] | None = None) -> str:
+    """The scope document's sign-off in a sentence; ``person`` names the signer (default:
+    as the documents name people)."""
+    state = record.scope_state
+    if state is None or state.version is None:
+        return "Not posted for sign-off yet."
+    signed = state.signed
+    if signed is not None and signed.version == state.version:
+        who = person(signed.by) if person else md_text(record.who(signed.by))
+        return (
+            f"Version {state.version} signed off by {who} ({md_text(signed.role_name)}) on"
+            f" {local_time(signed.at, record.plan.zone)}."
+        )
+    by = f" by the {md_text(state.decider_role)}" if state.decider_role else ""
+    return f"Version {state.version} is waiting to be signed off{by}."
+
+
 def scope_md(record: PilotRecord) -> bytes:
     lines = title_block(record, "scope document")
     lines += ["## Hard boundaries", ""]
     for boundary in Boundary:
         value = record.scope.get(boundary, "")
         lines.append(f"- **{boundary.label}**: {md_text(value) if value else 'not defined'}")
+    lines += ["", "## Sign-off", "", signoff_md(record)]
     lines += ["", "## Phase 2 bucket (deferred requests)", ""]
     if record.deferred:
         zone = record.plan.zone

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.boundaries import Boundary
+from bot.core.documentation import MeetingNoteLine, ScopeState
 from bot.core.flags import FlagRecord
 from bot.core.plan import Plan
 from bot.core.reviews import Confirmation, Criterion, Decided, FinalEvaluation, Note, Reading
@@ -93,6 +94,8 @@ class PilotRecord:
     phase_decisions: Mapping[str, Decided] = field(default_factory=dict)
     team: tuple[tuple[str, str], ...] = ()  # (user id, role name)
     names: Mapping[str, str] = field(default_factory=dict)  # user id -> display name
+    meeting_notes: tuple[MeetingNoteLine, ...] = ()  # oldest first
+    scope_state: ScopeState | None = None  # the scope document's version and sign-off
 
     def who(self, user_id: str) -> str:
         """A person as a document names them: their name, else their Slack id."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.documentation import MeetingNoteLine, notes_in_week
 from bot.core.reviews import Progress, Trend, WeeklyReview
 from bot.core.timeline import phase_of_week, traffic_in_week
 from bot.documents.formats import local_time, md_table, md_text
@@ -116,4 +117,21 @@ def weekly_md(record: PilotRecord, review: WeeklyReview, week: int) -> bytes:
             f"Set by {md_text(record.who(note.by))} ({local_time(note.at, plan.zone)}):"
         )
         lines += ["", *(f"> {md_text(line)}" for line in note.text.splitlines() if line.strip())]
+    lines += ["", "## Meeting notes", ""]
+    lines += meeting_notes_md(record, notes_in_week(record.meeting_notes, plan, week))
     return _md(lines)
+
+
+def meeting_notes_md(record: PilotRecord, notes: list[MeetingNoteLine]) -> list[str]:
+    """Each meeting's notes under its review, who wrote them and when, quoted."""
+    if not notes:
+        return ["No meeting notes."]
+    lines: list[str] = []
+    for note in notes:
+        lines.append(
+            f"**{md_text(note.review)}**, by {md_text(record.who(note.by))}"
+            f" ({local_time(note.at, record.plan.zone)}):"
+        )
+        lines += ["", *(f"> {md_text(line)}" for line in note.text.splitlines() if line.strip())]
+        lines.append("")
+    return lines[:-1]
