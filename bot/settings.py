@@ -33,6 +33,10 @@ _WHERE = {
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "LOG_FORMAT": "text (the default) or json (one JSON object per line, for log collectors)",
     "METRICS_TOKEN": "a long random string that Prometheus sends as its bearer token",
+    "PUBLIC_URL": (
+        "the bot's public https base URL, such as https://pilot-bot.example.com"
+        " (http only for 127.0.0.1 or localhost)"
+    ),
 }
 
 
@@ -56,6 +60,9 @@ class Settings:
     log_level: str
     log_format: str = "text"
     metrics_token: str | None = None  # /metrics is served only when set
+    # The bot's public https base URL, no trailing slash: what links to the bot itself are
+    # built on (a pilot's calendar feed). None: not set; what needs it says how to set it.
+    public_url: str | None = None
 
     def __repr__(self) -> str:  # never print secrets, even by accident in a log line
         return (
@@ -126,6 +133,8 @@ def load_settings(
     if metrics_token is not None and len(metrics_token) < 16:
         raise SettingsError("METRICS_TOKEN", "is too short (at least 16 characters)")
 
+    public_url = public_base_url(get("PUBLIC_URL"))
+
     return Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -137,7 +146,24 @@ def load_settings(
         log_level=log_level,
         log_format=log_format,
         metrics_token=metrics_token,
+        public_url=public_url,
     )
+
+
+_LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def public_base_url(text: str) -> str | None:
+    """PUBLIC_URL checked: https (http only on this machine), a host, no query; None if unset."""
+    if not text:
+        return None
+    parsed = urlparse(text)
+    local = parsed.hostname in _LOOPBACK
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+        raise SettingsError("PUBLIC_URL", f"is not an https URL ({text!r})")
+    if not parsed.hostname or parsed.query or parsed.fragment or parsed.username:
+        raise SettingsError("PUBLIC_URL", f"is not a base URL ({text!r})")
+    return text.rstrip("/")
 
 
 def configure_logging(level: str, log_format: str = "text") -> None:
