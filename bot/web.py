@@ -18,7 +18,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
 from bot import metrics
+from bot.app import services_of
 from bot.inbound import Refused, checked_body, verified
+from bot.outside import OutsideRoutes
 from storage.db import ping, read_only, writable
 from storage.outbox import counts
 
@@ -34,7 +36,7 @@ PROBE_EVERY = 5.0  # seconds between two write probes: a health check costs at m
 
 class PilotWsgi:
     """``POST /slack/events`` goes to Bolt once its signature checks out; ``GET /healthz``
-    asks the database."""
+    asks the database; the calendar feed and the metrics intake are bot/outside.py's."""
 
     def __init__(
         self,
@@ -52,6 +54,8 @@ class PilotWsgi:
         self._metrics_token = metrics_token
         if metrics_token:
             metrics.watch_outbox(lambda: _outbox_counts(engine))
+        # Calendar apps and monitoring: the pilot's calendar feed and the metrics intake.
+        self._outside = OutsideRoutes(services_of(app))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -70,6 +74,9 @@ class PilotWsgi:
             finally:
                 kind = _kind(str(environ.get("CONTENT_TYPE") or ""))
                 metrics.REQUEST_SECONDS.labels(kind).observe(time.monotonic() - started)
+        outside = self._outside(environ, start_response)
+        if outside is not None:
+            return outside
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"Not Found"]
 

@@ -352,7 +352,7 @@ class MetricValue(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=instant())
     # Where a pushed value came from ("grafana", "alertmanager", ...); "" when typed in Slack.
     source: str = Field(default="", max_length=40)
-    idempotency_key: str | None = Field(default=None, max_length=200)
+    idempotency_key: str | None = Field(default=None, max_length=240)  # prefixed
 
 
 class ReviewNote(SQLModel, table=True):

@@ -69,7 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('metric_value', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+        batch_op.add_column(sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=240), nullable=True))
         batch_op.create_unique_constraint('uq_metric_value_idempotency', ['pilot_id', 'idempotency_key'])
 
     with op.batch_alter_table('team_member', schema=None) as batch_op:
