@@ -54,9 +54,14 @@ def running_bot(
     register: Callable[[App], None] | None = None,
     probe_every: float = PROBE_EVERY,
     metrics_token: str | None = None,
+    public_url: str | None = None,
 ) -> Iterator[RunningBot]:
     """Serve the bot on 127.0.0.1 (a free port) until the block ends."""
-    settings = replace(emulator_settings(emulator, database_url), metrics_token=metrics_token)
+    settings = replace(
+        emulator_settings(emulator, database_url),
+        metrics_token=metrics_token,
+        public_url=public_url,
+    )
     app = build_app(settings=settings, engine=engine, clock=clock, register=register)
     wsgi = PilotWsgi(
         app,

@@ -17,6 +17,7 @@ from bot.core import commands as catalog
 from bot.core.flags import looks_like_flag_ref
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, flags, reports, review, risks, scope, status, team
+from handlers import outside as outside_commands
 from handlers.create import create_command
 from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
@@ -81,6 +82,10 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.FLAGS.path: flags.flags_command,
     catalog.ACK.path: flags.ack_command,
     catalog.RESOLVE.path: flags.resolve_command,
+    catalog.CALENDAR.path: outside_commands.calendar_command,
+    catalog.CALENDAR_RESET.path: outside_commands.calendar_reset,
+    catalog.METRICS_TOKEN.path: outside_commands.metrics_token,
+    catalog.METRICS_REVOKE.path: outside_commands.metrics_revoke,
 }
 
 
