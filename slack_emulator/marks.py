@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 DELIVERY_MARK_HEADER = "X-Pilot-Bot-Delivery"
 
-# Web API methods that post, change or delete messages (or open the DM they go to): only
-# delivery may call them.
+# Web API methods that post, change or delete messages (or open the DM they go to), and
+# publish Home tabs: only delivery may call them.
 OWED_METHODS = frozenset({
     "chat.postMessage",
     "chat.update",
@@ -38,6 +38,7 @@ OWED_METHODS = frozenset({
     "files.upload",
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
+    "views.publish",  # a Home tab is owed too: delivery publishes it
 })
 
 _MARK_VALUES = frozenset({"1", "true"})

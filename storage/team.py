@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.core.roles import Role
+from storage.db import touched
 from storage.models import ChangeLogEntry, TeamMember
 
 
@@ -56,6 +57,7 @@ def log_change(
     if at is not None:
         entry.at = at
     session.add(entry)
+    touched(session, pilot_id)  # what its people's Home tabs show may have changed
     return entry
 
 
