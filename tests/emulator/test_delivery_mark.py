@@ -39,7 +39,8 @@ def test_the_header_and_methods() -> None:
     assert DELIVERY_MARK_HEADER == "X-Pilot-Bot-Delivery"
     assert {"chat.postMessage", "chat.update", "chat.delete", "chat.scheduleMessage",
             "chat.meMessage", "conversations.open", "files.upload",
-            "files.getUploadURLExternal", "files.completeUploadExternal"} == OWED_METHODS
+            "files.getUploadURLExternal", "files.completeUploadExternal",
+            "views.publish"} == OWED_METHODS
 
 
 @pytest.mark.parametrize("header", [DELIVERY_MARK_HEADER, "x-pilot-bot-delivery"])
