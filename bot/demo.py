@@ -461,16 +461,16 @@ def _home_lines(view: dict[str, Any], names: dict[str, str]) -> str:
         for b in view.get("blocks", [])
         if b.get("type") == "section"
     ]
+    titles = ("Open flags", "Decisions waiting on you", "This week")
     parts = []
     for text in texts:
-        head, _, rest = text.partition("\n")
+        head, _, body = text.partition("\n")
         if head == "Your pilots":
             continue
-        rest = rest.replace("\n", "; ").replace("• ", "")
-        parts.append(f"{head}: {rest}" if head[:1].isupper() and head.count(" ") < 5 else
-                     f"{head} · {rest}" if rest else head)
-    pilots, flags, decisions, *rest = parts
-    lines = [pilots, f"{flags} · {decisions}", *rest]
+        body = body.replace("\n", "; ").replace("• ", "")
+        parts.append(f"{head}: {body}" if head.startswith(titles) else f"{head} · {body}")
+    pilot, flags, decisions, *others = parts
+    lines = [pilot, f"{flags} · {decisions}", *others]
     return "\n".join(f"[Home] {_brief(line, 140)}" for line in lines)
 
 
