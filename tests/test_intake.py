@@ -107,6 +107,10 @@ def test_each_endpoint_records_values_that_show_in_status_and_the_weekly_review(
     latency = "C-2 Latency: *1.8 s* (target &lt; 2 s) · met · recorded Thu Dec 10 from alertmanager"
     assert latency in text
     assert "recorded Thu Dec 10 from grafana" in text
+    # The documents too: the metrics report says where each value came from.
+    assert served.sender.command("report metrics format=csv").status == 200
+    (report,) = served.emulator.wait_for(lambda e: [f for f in e.files() if f.completed])
+    assert "58.2%" in report.content.decode() and "grafana (pushed)" in report.content.decode()
     # The next weekly review (Monday 10:00) reads the same record.
     walk(served, datetime(2026, 12, 14, 15, 1, tzinfo=UTC), kinds=("weekly_review",))
     review = post(served.emulator, "weekly_review:w2")
