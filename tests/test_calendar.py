@@ -68,7 +68,7 @@ def test_the_team_gets_one_address_and_apps_read_the_pilots_dates(served):
     assert served.emulator.calls_to("chat.postMessage") == []  # the address is never posted
 
 
-def test_a_plan_change_moves_the_event_and_bumps_its_sequence(served):
+def test_a_plan_change_moves_the_event_and_an_end_cancels_what_is_to_come(served, clock):
     store_pilot(served.engine)
     url = _address(served)
     before = _events(_get(served, url)[1])
@@ -83,20 +83,18 @@ def test_a_plan_change_moves_the_event_and_bumps_its_sequence(served):
     again = _events(_get(served, url)[1])  # served again unchanged: no bump
     assert int(again["weekly_review-w3"]["SEQUENCE"]) == 1
 
-
-def test_an_ended_pilots_events_to_come_are_cancelled(served, clock):
-    store_pilot(served.engine)
-    url = _address(served)
-    clock.set(datetime(2026, 12, 22, 15, 0, tzinfo=UTC))  # Tuesday of week 3
+    # The pilot ends on the Wednesday of week 3: what is still to come is cancelled.
+    clock.set(datetime(2026, 12, 23, 15, 0, tzinfo=UTC))
     assert served.sender.command('end reason="Budget cut"').status == 200
-    events = _events(_get(served, url)[1])
-    assert str(events["weekly_review-w3"]["STATUS"]) == "CONFIRMED"  # Mon Dec 21: happened
-    assert str(events["weekly_review-w4"]["STATUS"]) == "CANCELLED"
-    assert int(events["weekly_review-w4"]["SEQUENCE"]) == 0  # first served already cancelled
-    assert str(events["hard_end"]["STATUS"]) == "CANCELLED"
+    ended = _events(_get(served, url)[1])
+    assert str(ended["weekly_review-w3"]["STATUS"]) == "CONFIRMED"  # Tue Dec 22: happened
+    assert str(ended["weekly_review-w4"]["STATUS"]) == "CANCELLED"
+    assert int(ended["weekly_review-w4"]["SEQUENCE"]) == 2  # moved, then cancelled
+    assert (str(ended["hard_end"]["STATUS"]), int(ended["hard_end"]["SEQUENCE"])) == (
+        "CANCELLED", 1)
 
 
-def test_reset_replaces_the_address_and_the_old_one_404s(served):
+def test_reset_makes_the_old_address_404_as_a_wrong_token_does(served):
     pilot = store_pilot(served.engine)
     store_member(served.engine, pilot, "U0002", "end_user")
     old = _address(served)
@@ -108,12 +106,8 @@ def test_reset_replaces_the_address_and_the_old_one_404s(served):
     assert _get(served, old)[:2] == (404, b"Not Found")
     assert _get(served, new)[0] == 200
     assert _address(served, "U0002") == new
-
-
-def test_a_wrong_token_404s(served):
-    store_pilot(served.engine)
-    url = _address(served)
-    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    # A token one character off, or a path that is not a calendar's, is as unknown.
+    token = new.rsplit("/", 1)[1].removesuffix(".ics")
     wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
     for path in (f"/calendar/{wrong}.ics", f"/calendar/{token}.ical", "/calendar/x.ics",
                  f"/calendar/{token}"):

@@ -199,7 +199,7 @@ def test_the_same_idempotency_key_records_once(served):
     assert [v.typed for v in _values(served)] == ["52%", "53%", "54%"]
 
 
-def test_a_new_token_replaces_the_old_and_revoke_ends_it(served):
+def test_a_new_token_replaces_the_old_revoke_ends_it_and_no_table_holds_it(served):
     value = {"criterion": "C-1", "value": 52}
     refused = served.sender.command("metrics token", user_id="U0002").json()["text"]
     assert "Only the pilot's owner" in refused  # a team member who is not an editor
@@ -207,15 +207,17 @@ def test_a_new_token_replaces_the_old_and_revoke_ends_it(served):
     new = _token(served)
     assert _push(served, "/api/v1/metrics", value, old)[0] == 401
     assert _push(served, "/api/v1/metrics", value, new)[0] == 202
+    _nowhere_in_the_clear(served, new)  # only its hash is kept
     said = served.sender.command("metrics revoke").json()["text"]
     assert "Revoked" in said
     assert _push(served, "/api/v1/metrics", value, new)[0] == 401
     assert "no metrics token to revoke" in served.sender.command("metrics revoke").json()["text"]
 
+    for token in (old, new):  # nor, revoked or replaced, anywhere later
+        _nowhere_in_the_clear(served, token)
 
-def test_no_table_holds_the_intake_token_in_the_clear(served):
-    token = _token(served)
-    assert _push(served, "/api/v1/metrics", {"criterion": "C-1", "value": 52}, token)[0] == 202
+
+def _nowhere_in_the_clear(served, token: str) -> None:
     secret = token.removeprefix("pbm_")
     found = []
     with served.engine.connect() as connection:
