@@ -7,6 +7,7 @@ database is a temporary SQLite file. The clock is a FakeClock the script moves.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.request import Request, urlopen
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -39,6 +41,7 @@ from storage.outbox import SKIPPED
 from storage.pilots import NOTHING_OWED
 
 CHANNEL = "C0ACMEPOC"
+PUBLIC_URL = "https://pilot-bot.example.com"  # where calendar apps and Grafana would reach it
 CUSTOMER_TEAM = "T0ACME"  # Acme's own Slack organisation (Slack Connect)
 CUSTOMER_SIDE = ("U0DANA", "U0SAM")
 PEOPLE = {
@@ -68,6 +71,8 @@ class Step:
     ticks: tuple[str, str, tuple[str, ...]] | None = None  # (post key, group, items ticked)
     react: str = ""  # add the flag emoji to the last reply in this post's thread
     home: bool = False  # open the App Home tab
+    calendar: bool = False  # then read the calendar the command's answer gives the address of
+    push: str = ""  # then Grafana pushes this value of C-1 with the token the answer shows
     brief: bool = True  # print only the first line of each message
 
 
@@ -113,6 +118,12 @@ def script() -> list[Step]:
             user="U0SAM",
             click=("scope_document:v1", ids.SCOPE_SIGN_OFF),
             needs=("scope set",),
+        ),
+        Step(
+            "Alice puts the pilot's dates in her calendar: an address calendar apps subscribe to.",
+            command="calendar",
+            calendar=True,
+            needs=("calendar",),
         ),
         Step(
             "Setup runs its week; on Friday the Setup review asks for Go / No-go.",
@@ -210,6 +221,14 @@ def script() -> list[Step]:
             command="resolve F-2 Raised the export timeout to 120 s",
             posts=1,
             needs=("resolve",),
+        ),
+        Step(
+            "Omar connects Acme's Grafana: a token for the metrics intake, then its alert pushes"
+            " the containment rate (no more typing it in).",
+            user="U0OMAR",
+            command="metrics token",
+            push="58.2",
+            needs=("metrics token",),
         ),
         Step(
             "The Soft Launch review comes at 10:00; Sam says Go for the Expanded Pilot.",
@@ -314,7 +333,9 @@ def run_demo(
         engine = make_engine(f"sqlite:///{Path(scratch) / 'demo.db'}")
         migrate(engine)
         clock = FakeClock(datetime(2026, 12, 1, 15, 0, tzinfo=UTC))
-        with running_bot(emulator=emulator, engine=engine, clock=clock) as bot:
+        with running_bot(
+            emulator=emulator, engine=engine, clock=clock, public_url=PUBLIC_URL
+        ) as bot:
             steps = script()
             if not _has("create"):
                 _store_pilot(engine)
@@ -382,8 +403,8 @@ def _play(
         action = f"@{name} adds :triangular_flag_on_post: to the reply"
     elif step.home:
         bot.sender.event(bot.sender.app_home_opened_event(step.user))
-        emulator.wait_for(lambda e: e.home_view(step.user))
-        action = f"@{name} opens the Home tab"
+        view = emulator.wait_for(lambda e: e.home_view(step.user)) or {}
+        action = f"@{name} opens the Home tab\n" + _indent(_home_lines(view, names))
     else:
         assert step.command is not None
         said = []
@@ -394,6 +415,10 @@ def _play(
             if response.body and not quiet:
                 answer = render_message(response.json(), names)
                 said.append(_indent(f"(only visible to @{name}) pilot-bot: {_brief(answer)}"))
+            if step.calendar and not quiet:
+                said.append(_indent(_calendar(bot, response.json()["text"])))
+            if step.push:
+                said.append(_indent(_push(bot, response.json()["text"], step.push)))
             if sender is not None:
                 sender.wait_idle()  # what it owed goes out before the next command
         action = "\n".join(said)
@@ -406,6 +431,72 @@ def _play(
     if not quiet:
         _print(out, action)
         _show(out, emulator, mark)
+
+
+def _calendar(bot: RunningBot, answer: str) -> str:
+    """What a calendar app reads at the address the answer gives (asked of the bot's own
+    server: the app would ask PUBLIC_URL)."""
+    from icalendar import Calendar
+
+    (url,) = re.findall(rf"{re.escape(PUBLIC_URL)}/calendar/\S+\.ics", answer)
+    with urlopen(bot.url + url.removeprefix(PUBLIC_URL), timeout=5) as feed:  # noqa: S310
+        events = sorted(Calendar.from_ical(feed.read()).walk("VEVENT"), key=_starts)
+    lines = [f"Her calendar app reads {len(events)} events from it (New York times), such as:"]
+    for event in [*events[:3], events[-1]]:
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        if isinstance(start, datetime):
+            when = f"{start.astimezone(NEW_YORK):%a %b %d %H:%M}-{end.astimezone(NEW_YORK):%H:%M}"
+        else:
+            when = f"{start:%a %b %d}, all day"
+        title = str(event["SUMMARY"]).split(": ", 1)[-1]
+        lines.append(f"  {when}  {title}")
+    lines[-1] = "  ..." + lines[-1].removeprefix(" ")
+    return "\n".join(lines)
+
+
+def _starts(event: Any) -> datetime:
+    start = event.decoded("DTSTART")
+    if isinstance(start, datetime):
+        return start.astimezone(UTC)
+    return datetime.combine(start, datetime.min.time(), NEW_YORK).astimezone(UTC)
+
+
+def _push(bot: RunningBot, answer: str, value: str) -> str:
+    """Grafana's alert posts C-1 with the token the answer shows (to the bot's own server)."""
+    (token,) = set(re.findall(r"pbm_[A-Za-z0-9_-]+", answer))
+    body = {"receiver": "pilot-bot", "status": "firing", "alerts": [{
+        "status": "firing", "labels": {"alertname": "Containment", "criterion": "C-1"},
+        "annotations": {}, "values": {"A": float(value)}, "fingerprint": "a1"}]}
+    request = Request(  # noqa: S310 - the bot's own server, over http on 127.0.0.1
+        f"{bot.url}/api/v1/metrics/grafana",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urlopen(request, timeout=5) as response:  # noqa: S310
+        status, recorded = response.status, json.loads(response.read())["recorded"]
+    shown = ", ".join(f"{r['criterion']} {r['name']} = {r['shown_as']}" for r in recorded)
+    return f"Grafana: POST /api/v1/metrics/grafana -> {status}, recorded {shown} (from grafana)"
+
+
+def _home_lines(view: dict[str, Any], names: dict[str, str]) -> str:
+    """What the Home tab shows, a line a part."""
+    texts = [
+        resolve_mentions(b["text"]["text"], names).replace("*", "")
+        for b in view.get("blocks", [])
+        if b.get("type") == "section"
+    ]
+    titles = ("Open flags", "Decisions waiting on you", "This week")
+    parts = []
+    for text in texts:
+        head, _, body = text.partition("\n")
+        if head == "Your pilots":
+            continue
+        body = body.replace("\n", "; ").replace("• ", "")
+        parts.append(f"{head}: {body}" if head.startswith(titles) else f"{head} · {body}")
+    pilot, flags, decisions, *others = parts
+    lines = [pilot, f"{flags} · {decisions}", *others]
+    return "\n".join(f"[Home] {_brief(line, 140)}" for line in lines)
 
 
 def _save_files(emulator: SlackEmulator, out: TextIO) -> None:
@@ -471,15 +562,39 @@ def _show(out: TextIO, emulator: SlackEmulator, mark: int, *, fold: bool = False
     check-in threads and reminders are only counted. Returns how many were folded."""
     names = emulator.names()
     folded = 0
-    for call in emulator.calls[mark:]:
+    for index, call in enumerate(emulator.calls[mark:], mark):
         key = ((call.params.get("metadata") or {}).get("event_payload") or {}).get("key", "")
         if fold and call.ok and str(key).startswith(_ROUTINE):
             folded += 1
             continue
+        if call.method == "views.publish":
+            continue  # a Home tab kept up to date: the Home step shows what it holds
         line = render_call(call, names)
         if line:
             _print(out, _indent(_brief(line)))
+        pushed = _pushed_line(emulator, index, str(key))
+        if pushed:
+            _print(out, _indent(f"   {pushed}"))
     return folded
+
+
+def _pushed_line(emulator: SlackEmulator, index: int, key: str) -> str:
+    """The first weekly review that shows a pushed value: its line for that value."""
+    if not key.startswith("weekly_review"):
+        return ""
+    found = [
+        line.strip("• ")
+        for line in render_message(emulator.calls[index].params).splitlines()
+        if "from grafana" in line
+    ]
+    earlier = any(
+        "from grafana" in str(c.params.get("blocks"))
+        for c in emulator.calls[:index]
+        if c.method == "chat.postMessage"
+        and str(((c.params.get("metadata") or {}).get("event_payload") or {}).get("key", ""))
+        .startswith("weekly_review")
+    )
+    return found[0].replace("*", "") if found and not earlier else ""
 
 
 def _fast_forward(

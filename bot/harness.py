@@ -67,6 +67,7 @@ def running_bot(
     probe_every: float = PROBE_EVERY,
     metrics_token: str | None = None,
     multi_workspace: bool = False,
+    public_url: str | None = None,
 ) -> Iterator[RunningBot]:
     """Serve the bot on 127.0.0.1 (a free port) until the block ends (``multi_workspace``:
     installed through OAuth, in as many workspaces as the emulator is told)."""
@@ -74,6 +75,8 @@ def running_bot(
         emulator, database_url
     )
     settings = replace(settings, metrics_token=metrics_token)
+    if public_url is not None:
+        settings = replace(settings, public_url=public_url)
     app = build_app(settings=settings, engine=engine, clock=clock, register=register)
     wsgi = PilotWsgi(
         app,

@@ -37,7 +37,8 @@ _WHERE = {
     "SLACK_CLIENT_SECRET": f"the Client Secret under Basic Information > App Credentials {_APPS}",
     "PUBLIC_URL": (
         "the bot's public https base URL, such as https://pilot-bot.example.com"
-        " (Slack sends installers back to PUBLIC_URL/slack/oauth_redirect)"
+        " (http only for 127.0.0.1 or localhost; Slack sends installers back to"
+        " PUBLIC_URL/slack/oauth_redirect)"
     ),
 }
 # The two ways to reach Slack: one workspace's token, or an app that installs in many.
@@ -70,7 +71,9 @@ class Settings:
     # Multi-workspace mode (OAuth): the app's credentials instead of a bot token.
     client_id: str | None = None
     client_secret: str | None = None
-    public_url: str | None = None  # https://host[/prefix], without the trailing slash
+    # The bot's public https base URL, no trailing slash: the OAuth redirect and the links
+    # to the bot itself (a pilot's calendar feed) are built on it. None: not set.
+    public_url: str | None = None
 
     @property
     def multi_workspace(self) -> bool:
@@ -139,7 +142,7 @@ def load_settings(
         )
     if bot_token and not bot_token.startswith("xoxb-"):
         raise SettingsError("SLACK_BOT_TOKEN", "does not look like a bot token (xoxb-...)")
-    public_url = _public_url(get("PUBLIC_URL"))
+    public_url = public_base_url(get("PUBLIC_URL"))
     if client_id and need_public_url and public_url is None:
         raise SettingsError(
             "PUBLIC_URL", "is not set (multi-workspace mode builds the OAuth redirect URL from it)"
@@ -211,15 +214,19 @@ def _oauth_pair(client_id: str, client_secret: str) -> tuple[str | None, str | N
     return client_id or None, client_secret or None
 
 
-def _public_url(text: str) -> str | None:
+_LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def public_base_url(text: str) -> str | None:
+    """PUBLIC_URL checked: https (http only on this machine), a host, no query; None if unset."""
     if not text:
         return None
     parsed = urlparse(text)
-    local = parsed.hostname in ("localhost", "127.0.0.1")  # http only for trying it out
-    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.query:
-        raise SettingsError("PUBLIC_URL", f"is not a base URL ({text!r})")
-    if parsed.scheme == "http" and not local:
+    local = parsed.hostname in _LOOPBACK
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
         raise SettingsError("PUBLIC_URL", f"is not https ({text!r}; Slack redirects to https only)")
+    if not parsed.hostname or parsed.query or parsed.fragment or parsed.username:
+        raise SettingsError("PUBLIC_URL", f"is not a base URL ({text!r})")
     return text.rstrip("/")
 
 

@@ -18,7 +18,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
 from bot import metrics
+from bot.app import services_of
 from bot.inbound import Refused, checked_body, verified
+from bot.outside import OutsideRoutes
 from storage.db import ping, read_only, writable
 from storage.outbox import counts
 
@@ -34,9 +36,9 @@ PROBE_EVERY = 5.0  # seconds between two write probes: a health check costs at m
 
 class PilotWsgi:
     """``POST /slack/events`` goes to Bolt once its signature checks out; ``GET /healthz``
-    asks the database. In multi-workspace mode ``GET /slack/install`` and
-    ``GET /slack/oauth_redirect`` go to Bolt's OAuth flow (bot/install.py): a browser's
-    requests, unsigned."""
+    asks the database; the calendar feed and the metrics intake are bot/outside.py's. In
+    multi-workspace mode ``GET /slack/install`` and ``GET /slack/oauth_redirect`` go to
+    Bolt's OAuth flow (bot/install.py): a browser's requests, unsigned."""
 
     def __init__(
         self,
@@ -56,6 +58,8 @@ class PilotWsgi:
         self._metrics_token = metrics_token
         if metrics_token:
             metrics.watch_outbox(lambda: _outbox_counts(engine))
+        # Calendar apps and monitoring: the pilot's calendar feed and the metrics intake.
+        self._outside = OutsideRoutes(services_of(app))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -76,6 +80,9 @@ class PilotWsgi:
             finally:
                 kind = _kind(str(environ.get("CONTENT_TYPE") or ""))
                 metrics.REQUEST_SECONDS.labels(kind).observe(time.monotonic() - started)
+        outside = self._outside(environ, start_response)
+        if outside is not None:
+            return outside
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"Not Found"]
 

@@ -486,7 +486,9 @@ def _stakeholders(members: Iterable[str], *, requester: str, owner: str, decider
     return list(ordered)
 
 
-def _ephemeral(respond: Respond, reply: Reply) -> None:
+def _ephemeral(respond: Respond | None, reply: Reply) -> None:
+    if respond is None:  # clicked on the Home tab: the tab, published again, shows it
+        return
     respond(response_type="ephemeral", replace_original=False, **reply.message())
 
 

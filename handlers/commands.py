@@ -17,6 +17,7 @@ from bot.core import commands as catalog
 from bot.core.flags import looks_like_flag_ref
 from bot.core.grammar import ParsedCommand, UsageError, parse
 from handlers import change, criteria, flags, reports, review, risks, scope, status, team
+from handlers import outside as outside_commands
 from handlers.canvas import canvas_command
 from handlers.create import create_command
 from handlers.docs import docs_command, docs_post_command
@@ -88,6 +89,10 @@ ROUTES: dict[tuple[str, ...], Route] = {
     catalog.FLAGS.path: flags.flags_command,
     catalog.ACK.path: flags.ack_command,
     catalog.RESOLVE.path: flags.resolve_command,
+    catalog.CALENDAR.path: outside_commands.calendar_command,
+    catalog.CALENDAR_RESET.path: outside_commands.calendar_reset,
+    catalog.METRICS_TOKEN.path: outside_commands.metrics_token,
+    catalog.METRICS_REVOKE.path: outside_commands.metrics_revoke,
 }
 
 

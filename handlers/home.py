@@ -1,43 +1,28 @@
-"""The App Home tab, published whenever a user opens it."""
+"""The App Home tab: owed when someone opens it, and published by delivery (as it stands
+when it goes out), like every other change the bot makes in Slack."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.blocks.home import PilotSummary, home_view
-from bot.core.calendar import snapshot
-from handlers.reply import slack_error_code
-from storage.db import unit_of_work
-from storage.pilots import pilots_in_workspace, plan_of
+from storage.home import owe_home
 from storage.scope import installation_of
 
-log = logging.getLogger(__name__)
 
-
-def app_home_opened(
-    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    if event.get("tab") != "home":
-        return
+def app_home_opened(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+    if event.get("tab") != "home" or not event.get("user"):
+        return  # the Messages tab, or nobody to show it to
     services = context["services"]
     workspace = installation_of(context, body)
-    now = services.clock.now()
-    with unit_of_work(services.engine) as session:
-        summaries = []
-        for row in pilots_in_workspace(session=session, workspace=workspace):
-            plan = plan_of(row)
-            summaries.append(PilotSummary(row.channel_id, plan, snapshot(plan, now), row.state))
-    if not event.get("user"):
-        return  # nobody to show it to
-    try:
-        client.views_publish(user_id=event["user"], view=home_view(summaries))
-    except SlackApiError as error:
-        log.warning("could not publish the Home tab: %s", slack_error_code(error))
+    with services.work() as session:
+        owe_home(
+            session=session,
+            team_id=workspace.team_id,
+            enterprise_id=workspace.enterprise_id,
+            user_id=str(event["user"]),
+        )
 
 
 def register(app: App) -> None:

@@ -220,8 +220,12 @@ def multiline_value(values: dict[str, Any], block_id: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def tell(respond: Respond, text: str) -> None:
-    """Answer the person who clicked, only them."""
+def tell(respond: Respond | None, text: str) -> None:
+    """Answer the person who clicked, only them. A click on the Home tab has no response
+    URL: the tab, published again, shows how things stand."""
+    if respond is None:
+        log.info("a click without a response URL (the Home tab): %s", text[:80])
+        return
     respond(response_type="ephemeral", replace_original=False, text=text, blocks=[section(text)])
 
 

@@ -39,6 +39,8 @@ like a post; its steps, and the rendering of files owed to be made later, are in
 schedules/uploads.py. An edit of the pilot's canvas (``canvases.edit``, the whole
 document replaced) queues in the channel like an update; its document is built just
 before it is sent (schedules/canvas.py).
+People's Home tabs (``views.publish``) are delivery's too, one owed row a person:
+schedules/home.py.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ from storage.checkins import STATUS_POST_KIND, record_status_post
 from storage.db import unit_of_work
 from storage.files import StoredFile
 from storage.flags import ANNOUNCEMENT_KIND, record_announcement
+from storage.home import HOME
 from storage.models import OutboxMessage
 from storage.outbox import Conversation
 
@@ -284,6 +287,15 @@ def deliver(
         _skip_pointless(engine, now, limit, report)
         budget = uploads.RENDER_BUDGET if render_budget is None else render_budget
         uploads.render_due(engine, now, me, report, budget=budget, lease=lease)
+    # People's Home tabs (views.publish): one per person, however many changes were owed.
+    homes.publish_owed(
+        engine=engine, clients=clients, now=now, worker=me, report=report, lease=lease,
+        among=conversations,
+    )
+    if conversations is not None:
+        conversations = {c for c in conversations if c[1] != HOME}
+        if not conversations:
+            return report
     batches = _lease(engine, now, limit, me, report, conversations, lease, clients)
     if not batches:
         return report
@@ -1064,6 +1076,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:500]
 
 
-# Uploads are delivery's own, in their own module for size; it imports from this one, so
-# it comes last.
+# Uploads and Home tabs are delivery's own, in their own modules for size; they import
+# from this one, so they come last.
+from schedules import home as homes  # noqa: E402
 from schedules import uploads  # noqa: E402

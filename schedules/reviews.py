@@ -157,7 +157,7 @@ def phase_review_of(
         criteria, readings_of(session=session, pilot_id=pilot.id, as_of=at), at
     )
     answers = record_answers(
-        phase, progress, open_flags(session=session, pilot_id=pilot.id, as_of=at)
+        phase, progress, open_flags(session=session, pilot_id=pilot.id, as_of=at), as_of=at
     )
     items = phase_checklist(phase)
     stored = checklist_of(session=session, pilot_id=pilot.id, checklist=phase.value)

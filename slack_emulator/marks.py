@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 DELIVERY_MARK_HEADER = "X-Pilot-Bot-Delivery"
 
-# Web API methods that post, change or delete messages (or open the DM they go to), or
-# rewrite a canvas: only delivery may call them. (Creating the channel's canvas is the
-# answer to `/pilot canvas` itself, as opening a form is: a listener makes that call.)
+# Web API methods that post, change or delete messages (or open the DM they go to),
+# rewrite a canvas or publish a Home tab: only delivery may call them. (Creating the
+# channel's canvas is the answer to `/pilot canvas` itself, as opening a form is: a
+# listener makes that call.)
 OWED_METHODS = frozenset({
     "chat.postMessage",
     "chat.update",
@@ -40,6 +41,7 @@ OWED_METHODS = frozenset({
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
     "canvases.edit",
+    "views.publish",  # a Home tab is owed too: delivery publishes it
 })
 
 _MARK_VALUES = frozenset({"1", "true"})

@@ -148,12 +148,26 @@ def ping(engine: Engine) -> bool:
         return False
 
 
+# session.info entry: the pilots whose record a unit of work changed. Before it commits,
+# the Home tabs that show them are owed again (storage/home.py), in the same transaction.
+TOUCHED_PILOTS = "pilot_bot.touched_pilots"
+
+
+def touched(session: Session, pilot_id: int) -> None:
+    """Note that this unit of work changed what ``pilot_id``'s people see on their Home tab."""
+    session.info.setdefault(TOUCHED_PILOTS, set()).add(pilot_id)
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction: commits when the block ends, rolls back when it raises."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
+            if session.info.get(TOUCHED_PILOTS):
+                from storage.home import owe_touched_homes  # it imports this module
+
+                owe_touched_homes(session)
             session.commit()
         except BaseException:
             session.rollback()

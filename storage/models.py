@@ -136,7 +136,10 @@ class TeamMember(SQLModel, table=True):
     """A user holding one framework role in one pilot (a user may hold several)."""
 
     __tablename__ = "team_member"
-    __table_args__ = (UniqueConstraint("pilot_id", "user_id", "role", name="uq_team_member"),)
+    __table_args__ = (
+        UniqueConstraint("pilot_id", "user_id", "role", name="uq_team_member"),
+        Index("ix_team_member_user", "user_id"),  # the pilots a person is on (Home tab)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True)
@@ -335,7 +338,11 @@ class MetricValue(SQLModel, table=True):
     Record metrics), kept with who and when; the latest one counts."""
 
     __tablename__ = "metric_value"
-    __table_args__ = (Index("ix_metric_value_pilot_recorded", "pilot_id", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_metric_value_pilot_recorded", "pilot_id", "recorded_at"),
+        # A value pushed twice with the same key is recorded once (NULL: typed in Slack).
+        UniqueConstraint("pilot_id", "idempotency_key", name="uq_metric_value_idempotency"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id")
@@ -343,7 +350,11 @@ class MetricValue(SQLModel, table=True):
     value: str = Field(max_length=40)  # the number, as a decimal string ("62.5")
     typed: str = Field(max_length=100)  # as typed ("62.5%")
     recorded_by: str = Field(max_length=32)
+    # When the value was measured: the moment typed, or a pushed value's observed_at.
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+    # Where a pushed value came from ("grafana", "alertmanager", ...); "" when typed in Slack.
+    source: str = Field(default="", max_length=40)
+    idempotency_key: str | None = Field(default=None, max_length=240)  # prefixed
 
 
 class ReviewNote(SQLModel, table=True):
@@ -607,3 +618,68 @@ class PilotCanvas(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(sa_column=instant())
+
+
+# ----- outside the channel: the calendar feed, metrics pushed in, the Home tab -----------------
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A pilot's subscribable calendar: the secret in its URL. Kept, so team members can ask
+    for it again; looked up by its hash, then compared in constant time."""
+
+    __tablename__ = "calendar_feed"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_calendar_feed_token_hash"),)
+
+    pilot_id: int = Field(foreign_key="pilot.id", primary_key=True)
+    token: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64)  # sha256 hex of the token
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=instant())
+
+
+class CalendarSequence(SQLModel, table=True):
+    """An event of a pilot's calendar as last served: its SEQUENCE goes up by one each time
+    the event moves (or is cancelled), so calendar apps take the change."""
+
+    __tablename__ = "calendar_sequence"
+
+    pilot_id: int = Field(foreign_key="pilot.id", primary_key=True)
+    uid: str = Field(max_length=200, primary_key=True)
+    sequence: int = Field(default=0)
+    fingerprint: str = Field(max_length=200)  # start, end and status as last served
+    changed_at: datetime = Field(sa_column=instant())
+
+
+class MetricsIntakeToken(SQLModel, table=True):
+    """The bearer token monitoring pushes a pilot's metrics with, stored only as its hash:
+    shown once when made, never again."""
+
+    __tablename__ = "metrics_intake_token"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_metrics_intake_token_hash"),)
+
+    pilot_id: int = Field(foreign_key="pilot.id", primary_key=True)
+    token_hash: str = Field(max_length=64)  # sha256 hex of the token
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=instant())
+
+
+class HomeTab(SQLModel, table=True):
+    """A person's App Home tab, owed to Slack (views.publish) through delivery: one row a
+    person, so any number of changes before it goes out make one publish. ``owed`` counts
+    the changes; delivery publishes the view as it stands and records the count it saw."""
+
+    __tablename__ = "home_tab"
+    __table_args__ = (Index("ix_home_tab_next_attempt", "next_attempt_at"),)
+
+    team_id: str = Field(max_length=32, primary_key=True)
+    user_id: str = Field(max_length=32, primary_key=True)
+    enterprise_id: str = Field(default="", max_length=32)
+    owed: int = Field(default=0)
+    published: int = Field(default=0)
+    # Set while a publish is owed; NULL once the latest change is in Slack (or refused).
+    next_attempt_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=200)
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    published_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.db import touched
 from storage.models import OutboxMessage, Pilot
 
 if TYPE_CHECKING:
@@ -104,7 +105,13 @@ def enqueue_many(*, session: Session, messages: Sequence[OutboxMessage]) -> set[
     for message in messages:
         if (message.pilot_id, message.key) in inserted and message.status in OWED:
             owed.add(conversation_of(message))
+            if message.kind not in _SAME_HOME:
+                touched(session, message.pilot_id)  # its people's Home tabs show it
     return inserted
+
+
+# Owed every workday, and nothing on a Home tab changes with them.
+_SAME_HOME = frozenset({"checkin", "reminder"})
 
 
 def owe(

@@ -104,6 +104,7 @@ def readings_of(*, session: Session, pilot_id: int, as_of: datetime) -> list[Rea
             typed=row.typed,
             at=row.recorded_at,
             by=row.recorded_by,
+            source=row.source,
         )
         for row in rows
     ]
@@ -290,9 +291,10 @@ _latest_value = (
     .scalar_subquery()
 )
 # Built once, one round trip: `/pilot status` is the bot's hottest path. Each row is
-# (kind, n, a, b, c, at, who): a criterion and its latest value, a ramp confirmation,
-# a phase No-go that held the ramp, an approved change (which lifts the hold), an open
-# issue flag (indexed by pilot and state), or one of today's check-in replies.
+# (kind, n, a, b, c, at, who, ref, value, src): a criterion and its latest value (with where
+# it came from), a ramp confirmation, a phase No-go that held the ramp, an approved change
+# (which lifts the hold), an open issue flag (indexed by pilot and state), or one of today's
+# check-in replies.
 _STATUS_RECORD = union_all(
     sa_select(
         literal("criterion").label("kind"),
@@ -304,6 +306,7 @@ _STATUS_RECORD = union_all(
         _m.recorded_by.label("who"),
         _c.id.label("ref"),
         _m.value.label("value"),
+        _m.source.label("src"),
     )
     .select_from(
         SuccessCriterion.__table__.outerjoin(  # type: ignore[attr-defined]
@@ -321,6 +324,7 @@ _STATUS_RECORD = union_all(
         _r.confirmed_by,
         _r.pct,
         literal(""),
+        literal(""),
     ).where(_r.pilot_id == bindparam("pilot_id")),
     sa_select(
         literal("no_go"),
@@ -331,6 +335,7 @@ _STATUS_RECORD = union_all(
         _d.decided_at,
         _d.decided_by,
         literal(0),
+        literal(""),
         literal(""),
     ).where(
         _d.pilot_id == bindparam("pilot_id"),
@@ -347,6 +352,7 @@ _STATUS_RECORD = union_all(
         _ch.decided_by,
         literal(0),
         literal(""),
+        literal(""),
     ).where(_ch.pilot_id == bindparam("pilot_id"), _ch.status == ChangeStatus.APPROVED.value),
     sa_select(
         literal("flag"),
@@ -358,6 +364,7 @@ _STATUS_RECORD = union_all(
         _f.raised_by,
         _f.id,
         literal(""),
+        literal(""),
     ).where(_f.pilot_id == bindparam("pilot_id"), _f.state == FlagState.OPEN.value),
     sa_select(
         literal("checkin"),
@@ -368,6 +375,7 @@ _STATUS_RECORD = union_all(
         _cr.created_at,
         _cr.user_id,
         literal(0),
+        literal(""),
         literal(""),
     ).where(_cr.pilot_id == bindparam("pilot_id"), _cr.day == bindparam("today", type_=Date)),
 )
@@ -398,7 +406,9 @@ def status_record(
         if row.kind == "criterion":
             criteria.append(Criterion(id=row.ref, number=row.n, name=row.a, target_text=row.b))
             if row.at is not None and row.at <= as_of:
-                readings.append(Reading(row.ref, Decimal(row.value), row.c, row.at, row.who))
+                readings.append(
+                    Reading(row.ref, Decimal(row.value), row.c, row.at, row.who, row.src or "")
+                )
         elif row.at is None or row.at > as_of:
             continue
         elif row.kind == "confirmation":

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.roles import Role
 from storage.canvas import owe_canvas_update
+from storage.db import touched
 from storage.models import ChangeLogEntry, TeamMember, utcnow
 
 
@@ -59,6 +60,7 @@ def log_change(
         entry.at = at
     session.add(entry)
     owe_canvas_update(session=session, pilot_id=pilot_id, now=at or utcnow())
+    touched(session, pilot_id)  # what its people's Home tabs show may have changed
     return entry
 
 

@@ -35,7 +35,7 @@ def test_the_demo_tells_the_story_and_it_happened():
                 ).all()
             ]
             seen["flags"] = [(f.number, f.source) for f in session.exec(select(Flag)).all()]
-            seen["metrics"] = len(session.exec(select(MetricValue)).all())
+            seen["metrics"] = sorted(v.source for v in session.exec(select(MetricValue)).all())
             seen["signed"] = [(d.version, d.signed_by) for d in session.exec(select(ScopeDocument))]
             seen["ticks"] = [
                 (t.checklist, t.item, t.user_id)
@@ -66,7 +66,7 @@ def test_the_demo_tells_the_story_and_it_happened():
     assert len(asked) == 2  # the ramp Hold, then the No-go's extension
     assert any(c.method == "views.publish" and c.ok for c in calls)  # the Home tab
     # Forms were submitted (metrics recorded, a flag from the form) and a reaction flagged.
-    assert seen["metrics"] == 1
+    assert seen["metrics"] == ["", "grafana"]  # Dana's from the form, then Grafana's push
     assert tuple(source for _, source in sorted(seen["flags"])) == ("button", "reaction")
     # Decisions in their real order: Go, Go, No-go, then the recommendation.
     assert seen["decisions"] == [
@@ -96,6 +96,13 @@ def test_the_demo_tells_the_story_and_it_happened():
         "@dana, this was meant for you by DM, but Slack would not deliver it",
         "daily check-in threads and reminders)",
         "Not sent, with the reason recorded:",
+        # The calendar's events, a push from monitoring and the review that shows it.
+        "Her calendar app reads 14 events from it",
+        "Fri Dec 11 10:00-11:00  End of Setup review (go / no-go)",
+        "Grafana: POST /api/v1/metrics/grafana -> 202, recorded C-1 Containment rate = 58.2%",
+        "C-1 Containment rate: 58.2% (target >= 60%) · below target",
+        "recorded Fri Dec 18 from grafana",
+        "[Home] Acme POC (Acme) in #acme-pilot · you: implementation lead, owner",
     ):
         assert said in text, said
     # Quiet weeks fold into a line: no check-in thread is printed one by one.

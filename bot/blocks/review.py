@@ -67,7 +67,8 @@ def progress_line(p: Progress, plan: Plan, *, marks: bool = False) -> str:
         line += short_day(p.previous.at.astimezone(plan.zone).date())
         if p.toward_target is not None:
             line += " (toward the target)" if p.toward_target else " (away from the target)"
-    return line + f" · recorded {short_day(p.latest.at.astimezone(plan.zone).date())}"
+    line += f" · recorded {short_day(p.latest.at.astimezone(plan.zone).date())}"
+    return f"{line} {literal(p.latest.origin)}" if p.latest.origin else line
 
 
 def progress_text(progress: Sequence[Progress], plan: Plan, *, marks: bool = False) -> str:

@@ -279,6 +279,31 @@ RESOLVE = CommandSpec(
 )
 FLAG_COMMANDS = (FLAG, FLAGS, ACK, RESOLVE)
 
+# ----- outside the channel: the calendar feed and the metrics intake (handlers/outside.py)
+CALENDAR = CommandSpec(
+    ("calendar",),
+    "/pilot calendar",
+    "A calendar address for Google Calendar, Outlook or Apple Calendar: the reviews, ramp steps"
+    " and end dates (the team and the editors).",
+)
+CALENDAR_RESET = CommandSpec(
+    ("calendar", "reset"),
+    "/pilot calendar reset",
+    "Replace the calendar address: the old one stops working (editors).",
+)
+METRICS_TOKEN = CommandSpec(
+    ("metrics", "token"),
+    "/pilot metrics token",
+    "A new token for monitoring to push metric values with, shown once; it replaces the"
+    " previous one (editors).",
+)
+METRICS_REVOKE = CommandSpec(
+    ("metrics", "revoke"),
+    "/pilot metrics revoke",
+    "Revoke the metrics push token: pushes with it are refused (editors).",
+)
+OUTSIDE_COMMANDS = (CALENDAR, CALENDAR_RESET, METRICS_TOKEN, METRICS_REVOKE)
+
 COMMANDS: tuple[CommandSpec, ...] = (
     HELP,
     STATUS,
@@ -289,6 +314,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *DOCUMENTATION_COMMANDS,
     *FLAG_COMMANDS,
     *ESCALATION_COMMANDS,
+    *OUTSIDE_COMMANDS,
 )
 
 

@@ -69,9 +69,15 @@ class Reading:
 
     criterion_id: int
     value: Decimal
-    typed: str  # as the person typed it ("62%")
+    typed: str  # as the person typed it ("62%"), or a pushed number in the target's unit
     at: datetime
-    by: str
+    by: str  # who typed it ("" for a pushed value)
+    source: str = ""  # where a pushed value came from ("grafana"); "" when typed in Slack
+
+    @property
+    def origin(self) -> str:
+        """Where the value came from, for people: "from grafana", "" when typed."""
+        return f"from {self.source}" if self.source else ""
 
 
 @dataclass(frozen=True)
@@ -371,8 +377,11 @@ class RecordAnswer:
     note: str
 
 
+TRACKING_WINDOW = timedelta(days=7)  # "Metrics tracking working": a value this recent
+
+
 def record_answers(
-    phase: Phase, progress_now: Sequence[Progress], flags: OpenFlags | None
+    phase: Phase, progress_now: Sequence[Progress], flags: OpenFlags | None, *, as_of: datetime
 ) -> dict[str, RecordAnswer]:
     """The exit criteria the record can answer (framework: Soft Launch "No critical
     issues", "Metrics tracking working"; Expanded "Success criteria trending positive",
@@ -380,7 +389,7 @@ def record_answers(
     answers: dict[str, RecordAnswer] = {}
     if phase is Phase.SOFT_LAUNCH:
         answers["e1"] = _no_flags("e1", flags, "critical")
-        answers["e2"] = _tracking("e2", progress_now)
+        answers["e2"] = _tracking("e2", progress_now, as_of)
     elif phase is Phase.EXPANDED:
         answers["e1"] = _trending("e1", progress_now)
         answers["e2"] = _no_flags("e2", flags, "major")
@@ -396,13 +405,17 @@ def _no_flags(key: str, flags: OpenFlags | None, severity: str) -> RecordAnswer:
     return RecordAnswer(key, False, f"{count} {severity} flag{'s' if count != 1 else ''} open")
 
 
-def _tracking(key: str, progress_now: Sequence[Progress]) -> RecordAnswer:
+def _tracking(key: str, progress_now: Sequence[Progress], as_of: datetime) -> RecordAnswer:
+    """Tracking works when every criterion has a value from the last 7 days, typed or
+    pushed by monitoring: an old value says the tracking stopped."""
     if not progress_now:
         return RecordAnswer(key, False, "no success criteria are defined")
-    missing = [p for p in progress_now if p.latest is None]
+    since = as_of - TRACKING_WINDOW
+    missing = [p for p in progress_now if p.latest is None or p.latest.at < since]
     if missing:
-        return RecordAnswer(key, False, f"no value recorded yet for {_refs(missing)}")
-    return RecordAnswer(key, True, "every success criterion has a recorded value")
+        note = f"no value recorded in the last 7 days for {_refs(missing)}"
+        return RecordAnswer(key, False, note)
+    return RecordAnswer(key, True, "every success criterion has a value from the last 7 days")
 
 
 def _trending(key: str, progress_now: Sequence[Progress]) -> RecordAnswer:

@@ -164,7 +164,9 @@ def figure(chart: Chart) -> Figure:
             ax.axhline(series.target, color="#d95f0e", linestyle="--",
                        label=f"target {series.target_text}")
         ax.set_title(series.label, fontsize=11)
-        ax.xaxis.set_major_locator(AutoDateLocator(tz=chart.zone, maxticks=6))
+        # minticks=2: values a few days apart (a pushed one beside a typed one) leave the
+        # default of 5 ticks no interval to pick, and matplotlib warns.
+        ax.xaxis.set_major_locator(AutoDateLocator(tz=chart.zone, minticks=2, maxticks=6))
         ax.xaxis.set_major_formatter(DateFormatter("%b %d", tz=chart.zone))
         if len(xs) == 1:  # one value: a day either side, one tick on its day
             ax.set_xlim(xs[0] - 1, xs[0] + 1)

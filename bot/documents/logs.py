@@ -235,7 +235,7 @@ def _metric_rows(record: PilotRecord) -> list[list[str]]:
                 criterion.target_text,
                 reading.typed,
                 local_time(reading.at, zone),
-                record.who(reading.by),
+                f"{reading.source} (pushed)" if reading.source else record.who(reading.by),
             ]
         )
     return rows

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.documentation import MeetingNoteLine, notes_in_week
-from bot.core.reviews import Progress, Trend, WeeklyReview
+from bot.core.reviews import Progress, Reading, Trend, WeeklyReview
 from bot.core.timeline import phase_of_week, traffic_in_week
 from bot.documents.formats import local_time, md_table, md_text
 from bot.documents.logs import _md, title_block
@@ -28,13 +28,19 @@ def criteria_rows(record: PilotRecord, progress: tuple[Progress, ...]) -> list[l
             [
                 f"C-{p.criterion.number} {p.criterion.name}",
                 p.criterion.target_text,
-                f"{latest.typed} ({local_time(latest.at, record.plan.zone)})" if latest else "",
+                _latest(latest, record) if latest else "",
                 p.previous.typed if p.previous else "",
                 trend,
                 p.standing.value,
             ]
         )
     return rows
+
+
+def _latest(latest: Reading, record: PilotRecord) -> str:
+    when = local_time(latest.at, record.plan.zone)
+    where = f", {latest.origin}" if latest.origin else ""
+    return f"{latest.typed} ({when}{where})"
 
 
 def duration(span: timedelta) -> str:

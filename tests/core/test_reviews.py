@@ -1,7 +1,7 @@
 """The reviews' core: values against targets, trends, early warnings, ramp steps and
 holds, checklists and what the record can answer."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -131,16 +131,27 @@ def test_traffic_planned_confirmed_unconfirmed_and_held():
 
 def test_the_record_answers_the_exit_criteria_it_can():
     plan_progress = [progress(RATE, [reading(RATE, "58", 14)], datetime(2026, 12, 18, tzinfo=UTC))]
-    soft = record_answers(Phase.SOFT_LAUNCH, plan_progress, None)
+    friday = datetime(2026, 12, 18, tzinfo=UTC)
+    soft = record_answers(Phase.SOFT_LAUNCH, plan_progress, None, as_of=friday)
     assert (soft["e1"].holds, soft["e1"].note) == (None, "unknown: there is no issue log yet")
     assert (soft["e2"].holds, soft["e2"].note) == (
         True,
-        "every success criterion has a recorded value",
+        "every success criterion has a value from the last 7 days",
     )
-    flagged = record_answers(Phase.EXPANDED, plan_progress, OpenFlags(critical=0, major=2))
+    # A value older than a week says the tracking stopped, whoever recorded it.
+    later = record_answers(
+        Phase.SOFT_LAUNCH, plan_progress, None, as_of=friday + timedelta(days=10)
+    )
+    assert (later["e2"].holds, later["e2"].note) == (
+        False,
+        "no value recorded in the last 7 days for C-1",
+    )
+    flagged = record_answers(
+        Phase.EXPANDED, plan_progress, OpenFlags(critical=0, major=2), as_of=friday
+    )
     assert (flagged["e2"].holds, flagged["e2"].note) == (False, "2 major flags open")
     assert flagged["e1"].holds is None  # one value: no trend yet
-    assert record_answers(Phase.SETUP, plan_progress, None) == {}
+    assert record_answers(Phase.SETUP, plan_progress, None, as_of=friday) == {}
 
 
 def test_the_teams_ticks_win_over_the_records_answers():
@@ -150,6 +161,7 @@ def test_the_teams_ticks_win_over_the_records_answers():
         Phase.SOFT_LAUNCH,
         [progress(RATE, [reading(RATE, "58", 14)], datetime(2026, 12, 18, tzinfo=UTC))],
         OpenFlags(),
+        as_of=datetime(2026, 12, 18, tzinfo=UTC),
     )
     assert ticked_items(items, {}, answers) == {"e1", "e2"}
     assert ticked_items(items, {"e1": False, "d1": True}, answers) == {"d1", "e2"}

@@ -40,7 +40,7 @@ def test_the_header_and_methods() -> None:
     assert {"chat.postMessage", "chat.update", "chat.delete", "chat.scheduleMessage",
             "chat.meMessage", "conversations.open", "files.upload",
             "files.getUploadURLExternal", "files.completeUploadExternal",
-            "canvases.edit"} == OWED_METHODS
+            "canvases.edit", "views.publish"} == OWED_METHODS
 
 
 @pytest.mark.parametrize("header", [DELIVERY_MARK_HEADER, "x-pilot-bot-delivery"])
