@@ -58,6 +58,7 @@ from storage.scope import Workspace
 
 WORKSPACE = Workspace(team_id="T0001")  # the emulator's team
 TICK_EVERY = 20.0  # seconds between the scheduler's ticks (schedules.jobs.CADENCE_SECONDS)
+DELIVERY_EVERY = 5.0  # seconds between delivery rounds (schedules.jobs.DELIVERY_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def fast_forward(
     returns the posts and the number of ticks."""
     client = delivery_client(token=emulator.token, base_url=emulator.api_url, timeout=5)
     posts: list[Post] = []
-    seen, ticks = 0, 0
+    ticks = 0
     while True:
         with unit_of_work(engine) as session:
             earliest = session.exec(
@@ -115,29 +116,36 @@ def fast_forward(
             return posts, ticks
         # Where the 20-s tick falls after the due instant (the minute's first 20 s).
         now = earliest.astimezone(UTC) + timedelta(seconds=rng.uniform(0, TICK_EVERY - 0.01))
-        owed = tick(engine=engine, now=now).enqueued
+        owed = len(tick(engine=engine, now=now).enqueued)
         ticks += 1
-        for _ in range(5 if owed else 0):
-            # The cadence job's delivery round; again only if it left something ready
-            # behind (a reminder waits for the check-in it replies to).
+        # The cadence job's delivery round, then the delivery job's every 5 s while
+        # something is left (a reminder waits for the check-in it replies to).
+        while owed > 0 and now < earliest + 2 * MINUTE:
+            seen = len(emulator.calls_to("chat.postMessage"))
             report = deliver(engine=engine, client=client, now=now, channel_interval=0)
-            if not (report.waiting_channels or report.owed_meanwhile):
-                break
-        calls = emulator.calls_to("chat.postMessage")
-        for call in calls[seen:]:
-            payload = (call.params.get("metadata") or {}).get("event_payload") or {}
-            if call.ok and "key" in payload:
-                posts.append(
-                    Post(
-                        pilot_id=int(payload["pilot_id"]),
-                        key=str(payload["key"]),
-                        channel=str(call.params.get("channel")),
-                        thread_ts=call.params.get("thread_ts"),
-                        ts=str((call.response or {}).get("ts")),
-                        at=now,
-                    )
+            posts += _posted(emulator, seen, now)
+            owed -= len(report.sent) + len(report.found_in_history) + len(report.skipped)
+            owed -= len(report.failed)
+            now += timedelta(seconds=DELIVERY_EVERY)
+
+
+def _posted(emulator: SlackEmulator, seen: int, now: datetime) -> list[Post]:
+    """The posts Slack took since the ``seen``-th chat.postMessage call, stamped ``now``."""
+    found = []
+    for call in emulator.calls_to("chat.postMessage")[seen:]:
+        payload = (call.params.get("metadata") or {}).get("event_payload") or {}
+        if call.ok and "key" in payload:
+            found.append(
+                Post(
+                    pilot_id=int(payload["pilot_id"]),
+                    key=str(payload["key"]),
+                    channel=str(call.params.get("channel")),
+                    thread_ts=call.params.get("thread_ts"),
+                    ts=str((call.response or {}).get("ts")),
+                    at=now,
                 )
-        seen = len(calls)
+            )
+    return found
 
 
 # ----- the invariants --------------------------------------------------------------------------
