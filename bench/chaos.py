@@ -178,8 +178,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     add_output_option(parser, "chaos")
     args = parser.parse_args(argv)
-    if args.minutes < 3 or args.pilots < 1 or args.flags < 0:
-        parser.error("--minutes must be at least 3, --pilots at least 1, --flags not negative")
+    # Five minutes hold a check-in, its review and its reminder two minutes later.
+    if args.minutes < 5 or args.pilots < 1 or args.flags < 0:
+        parser.error("--minutes must be at least 5, --pilots at least 1, --flags not negative")
     return args
 
 

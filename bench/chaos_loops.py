@@ -89,7 +89,7 @@ def flag_loop(
             if not live:
                 tally.flag_errors.append(f"{pilot.channel}: no live instance")
                 continue
-            instance = live[int(at * 1000) % len(live)]
+            instance = live[int(at * 1000) % len(live)]  # spread over the live ones
             sender = SlackSender(f"{instance.url}/slack/events", SIGNING_SECRET)
             sent = datetime.now(UTC)
             try:

@@ -15,6 +15,7 @@ the account owner; the executive sponsor and the vendor executive).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bench.calendar_oracle import expected_posts, is_workday
+from bench.calendar_oracle import expected_posts
 from bot.core.plan import Plan, plan_warnings
 from storage.db import unit_of_work
 from storage.models import TeamMember
@@ -139,7 +140,7 @@ def draw_pilots(
             reminder=_plus(checkin, 2),
         )
         if plan_warnings(plan):
-            plan = Plan(**{**plan.__dict__, "override": True})
+            plan = dataclasses.replace(plan, override=True)  # as the product saves it
         pilots.append(ChaosPilot(index=index, plan=plan))
     return pilots
 
@@ -199,7 +200,3 @@ def flag_owed(pilot: ChaosPilot, number: int, severity: str, raised: datetime) -
             for role in dm_roles
         ]
     return found
-
-
-def today_is_workday(pilot: ChaosPilot, at: datetime) -> bool:
-    return is_workday(pilot.plan, at.astimezone(ZoneInfo(pilot.plan.tz)).date())
