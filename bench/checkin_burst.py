@@ -27,7 +27,6 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
@@ -35,6 +34,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
+from bench.options import add_database_option, add_output_option, output_path
 from bench.status_latency import fresh_database
 from bot.core.cadence import next_due
 from bot.core.plan import Plan
@@ -47,8 +47,6 @@ from storage.outbox import SENT
 from storage.pilots import pilot_from_plan
 from storage.scope import Workspace
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results" / "checkin_burst.json"
 BUDGET_SECONDS = 30.0
 DUE = datetime(2026, 12, 14, 14, 30, tzinfo=UTC)  # Monday 09:30 in New York
 OWED_AT_DUE = ["checkin:2026-12-14", "ramp_change:w2"]  # what each channel gets, in order
@@ -99,17 +97,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--checkins", type=int, default=1000, help="pilots, one per channel")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per Web API call")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="delivery threads")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="default: a temporary SQLite file; PostgreSQL gets a fresh schema",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        help=f"where the JSON goes (default: bench/results/{RESULTS.stem}[_postgresql].json)",
-    )
+    add_database_option(parser)
+    add_output_option(parser, "checkin_burst")
     args = parser.parse_args(argv)
     if args.checkins < 1 or args.workers < 1 or args.latency < 0:
         parser.error("--checkins and --workers must be at least 1, --latency not negative")
@@ -162,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": reproduce(args),
     }
     print(render(result))
-    output = args.output or _default_output(str(result["backend"]))
+    output = output_path(args.output, "checkin_burst", str(result["backend"]))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     return 0 if ok else 1
@@ -252,10 +241,6 @@ def render(result: dict[str, Any]) -> str:
         ]
     )
 
-
-def _default_output(backend: str) -> Path:
-    suffix = "" if backend == "sqlite" else f"_{backend}"
-    return RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
+from bench.options import add_database_option, add_output_option, output_path
 from bench.status_latency import finish, fresh_database, percentile, shown_path
 from bot.blocks import ids
 from bot.clock import SystemClock
@@ -69,7 +70,6 @@ from slack_emulator.server import SlackEmulator
 from storage.db import make_engine
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results" / "click_latency.json"
 BUDGET_SECONDS = 1.0
 WAIT_SECONDS = 15.0  # a message that has not arrived by then counts as a failed round
 ROUND_GAP = 0.05  # lets a round's tail (bookkeeping after the post) finish before the next
@@ -439,17 +439,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--latency", type=float, default=0.1, help="emulator seconds per Web API call (default 0.1)"
     )
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="default: a temporary SQLite file; PostgreSQL gets a fresh schema",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        help="where the JSON goes (default: bench/results/click_latency[_postgresql].json)",
-    )
+    add_database_option(parser)
+    add_output_option(parser, "click_latency")
     args = parser.parse_args(argv)
     args.flag_rounds = args.flag_rounds or args.rounds or 50
     args.approval_rounds = args.approval_rounds or args.rounds or 20
@@ -496,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         and summaries[key]["p99_ms"] <= BUDGET_SECONDS * 1000
         for key in BUDGETED
     }
-    output = (args.output or _default_output(database.backend)).resolve()
+    output = output_path(args.output, "click_latency", database.backend).resolve()
     result = {
         "benchmark": "click_latency",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -530,10 +521,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     return finish(result, output, report(result), failed=bool(failures))
 
-
-def _default_output(backend: str) -> Path:
-    suffix = "" if backend == "sqlite" else f"_{backend}"
-    return RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
 
 
 __all__ = ["approval_round", "flag_round", "main", "set_up"]

@@ -30,13 +30,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 
+from bench.options import add_database_option, add_output_option, output_path
 from bench.seed import bench_plan, channel_id
 from bench.status_latency import Database, fresh_database
 from bot.core.cadence import next_due
@@ -47,8 +47,6 @@ from storage.models import OutboxMessage, Pilot
 from storage.pilots import NOTHING_OWED, pilot_from_plan
 from storage.scope import Workspace
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results" / "tick.json"
 BUDGET = 1.5
 # An instant when nothing is due: communications fall on whole minutes.
 NOW = datetime(2026, 12, 15, 15, 7, 23, tzinfo=UTC)
@@ -137,18 +135,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--large", type=int, default=10_000, help="pilots in the large one")
     parser.add_argument("--ticks", type=int, default=2000, help="measured ticks per size")
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="default: temporary SQLite files; PostgreSQL gets fresh schemas",
+    add_database_option(
+        parser, help="default: temporary SQLite files; PostgreSQL gets fresh schemas"
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        help=f"where the JSON goes (default: bench/results/{RESULTS.stem}[_postgresql].json)",
-    )
+    add_output_option(parser, "tick")
     args = parser.parse_args(argv)
     if min(args.small, args.large, args.ticks, args.rounds) < 1:
         parser.error("counts must be at least 1")
@@ -218,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": reproduce(args),
     }
     print(render(result))
-    output = args.output or _default_output(str(result["backend"]))
+    output = output_path(args.output, "tick", str(result["backend"]))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     return 0 if result["within_budget"] else 1
@@ -246,10 +237,6 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"  reproduce    {result['command']}")
     return "\n".join(lines)
 
-
-def _default_output(backend: str) -> Path:
-    suffix = "" if backend == "sqlite" else f"_{backend}"
-    return RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
 
 
 if __name__ == "__main__":

@@ -867,7 +867,9 @@ def _record_while_sending(
             last_renewal = time.monotonic()
         finished = all(future.done() for future in futures)
         try:
-            pending.append(results.get(timeout=FLUSH_EVERY))
+            # Once the workers are done, all they emitted is queued already: waiting on
+            # the queue then would only hold every round up by FLUSH_EVERY at its end.
+            pending.append(results.get_nowait() if finished else results.get(timeout=FLUSH_EVERY))
             while len(pending) < FLUSH_SIZE:
                 pending.append(results.get_nowait())
         except queue.Empty:

@@ -78,12 +78,11 @@ def _reminder(session: Session, pilot: Pilot, day: date) -> tuple[str | None, st
         checkin = message_for_key(
             session=session, pilot_id=pilot.id, key=f"{DueKind.CHECKIN.value}:{day.isoformat()}"
         )
-        if checkin is None or checkin.status not in OWED:
-            why = (
-                f" ({checkin.status}: {checkin.skipped_reason or checkin.last_error})"
-                if (checkin is not None)
-                else ""
-            )
+        # No row yet may mean the tick is owing the check-in right now, with this reminder
+        # (a tick after downtime, or a 23:59 check-in whose reminder is capped at 23:59):
+        # owe it without a thread, and let delivery decide once the check-in is settled.
+        if checkin is not None and checkin.status not in OWED:
+            why = f" ({checkin.status}: {checkin.skipped_reason or checkin.last_error})"
             return f"the day's check-in was not posted{why}"
     reply = reminder_message(pilot_id=pilot.id, day=day, user_ids=missing)
     payload = encode_payload(reply.message())

@@ -188,3 +188,36 @@ def test_post_status_from_the_reminder_counts_for_the_days_checkin(bot, clock):
     assert submit_status(bot, opened.params["view"], "green", user_id="U0002").status == 200
     [reply] = eventually(lambda: replies(bot.engine))
     assert (reply.user_id, reply.status, reply.thread_ts) == ("U0002", "green", thread)
+
+
+def test_a_bot_down_through_checkin_and_reminder_time_sends_both_in_order(bot, clock):
+    """One tick after the downtime owes the check-in and its reminder together: the reminder
+    is owed without its thread yet (the check-in is being owed in the same tick), and goes
+    into the thread once the check-in is posted (found by the calendar property test, with
+    a 23:59 check-in whose reminder is capped at 23:59 too)."""
+    acme_with_team(bot.engine)
+    client = slack_client(bot.emulator)
+    clock.set(REMINDER_AT + timedelta(minutes=1))  # the first tick since before 09:30
+    tick(engine=bot.engine, now=clock.now())
+    assert [(r.key, r.status) for r in rows(bot.engine)] == [
+        ("checkin:2026-12-14", "pending"),
+        ("reminder:2026-12-14", "pending"),
+    ]
+    for _ in range(2):  # the check-in; then the reminder, now at the head of the channel
+        deliver(engine=bot.engine, client=client, now=clock.now(), channel_interval=0)
+    checkin, reminder = rows(bot.engine)
+    assert (checkin.status, reminder.status) == (SENT, SENT)
+    assert len(reminders_in(bot, checkin.sent_ts or "")) == 1
+
+
+def test_a_reminder_whose_checkin_was_never_owed_is_skipped_with_the_reason(bot, clock):
+    # Created after the check-in time: the day's check-in is not owed, so neither is a
+    # reminder about it (decided when delivery looks for the thread).
+    pilot = schedule_pilot(bot.engine, FIRST_CHECKIN + timedelta(hours=1))
+    store_member(bot.engine, pilot, "U0002", "implementation_lead")
+    clock.set(REMINDER_AT)
+    play(bot.engine, slack_client(bot.emulator), clock, until=REMINDER_AT)
+    [reminder] = rows(bot.engine, kind="reminder")
+    assert reminder.status == SKIPPED
+    assert reminder.skipped_reason == "the day's check-in was not posted"
+    assert bot.emulator.messages(CHANNEL) == []
