@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/pilot-bot demo
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
