@@ -227,3 +227,26 @@ def _nowhere_in_the_clear(served, token: str) -> None:
                     found.append(table.name)
     assert found == []
     assert served.emulator.calls_to("chat.postMessage") == []  # nor was it ever posted
+
+
+def test_text_no_column_can_hold_is_a_400_or_dropped_never_a_503(served):
+    # A lone surrogate ("\ud800", JSON-escaped) or a NUL in a stored field made the insert
+    # fail and the sender was told 503 "try again", for a body that can never be recorded.
+    token = _token(served)
+    for key in ("\ud800k", "k\u0000"):
+        got, answer, _ = _push(served, "/api/v1/metrics",
+                               {"criterion": "C-1", "value": 1, "idempotency_key": key}, token)
+        assert (got, answer["field"]) == (400, "idempotency_key"), answer
+    got, answer, _ = _push(served, "/api/v1/metrics",
+                           {"criterion": "C-1", "value": 1, "source": "da\ud800ta\u0000dog"}, token)
+    assert (got, answer["recorded"][0]["source"]) == (202, "datadog")
+    odd = {**am_alert("C-2", "1.5"), "fingerprint": "c0\u0000ffee\udfff",
+           "startsAt": "2026-12-10T14:00:00Z\ud800"}
+    got, answer, _ = _push(served, "/api/v1/metrics/alertmanager", alertmanager(odd), token)
+    assert (got, len(answer["recorded"])) == (202, 1)
+    # A number just under the bound that rounds up to it is as large as the bound itself.
+    got, answer, _ = _push(served, "/api/v1/metrics",
+                           {"criterion": "C-1", "value": "999999999999999.9999999"}, token)
+    assert (got, answer["error"]) == (400, "value is too large")
+    assert [(v.source, v.idempotency_key) for v in _values(served)] == [
+        ("datadog", None), ("alertmanager", "alertmanager:c0ffee:2026-12-10T14:00:00Z")]

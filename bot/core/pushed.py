@@ -30,6 +30,10 @@ API_SOURCE, ALERTMANAGER, GRAFANA = "api", "alertmanager", "grafana"
 _PREFIX_UNITS = ("$", "€", "£")
 _REF = re.compile(r"C\s*-?\s*([0-9]{1,9})", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What no database column can hold: NUL (PostgreSQL refuses it in text) and lone UTF-16
+# surrogates, which JSON's "\ud800" escape yields and UTF-8 cannot encode; stored, either
+# made the insert fail and the sender was told 503 "try again" for a body that never works.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class IntakeError(Exception):
@@ -119,8 +123,9 @@ def from_alertmanager(body: Any) -> list[PushedValue]:
         annotations = _mapping(alert, "annotations", where)
         if "value" not in annotations:
             raise IntakeError(400, "the value annotation is missing", f"{where}.annotations.value")
-        fingerprint = str(alert.get("fingerprint") or "")
-        starts = str(alert.get("startsAt") or "")
+        # Both make the stored idempotency key: nothing a column cannot hold (see _UNSTORABLE).
+        fingerprint = _UNSTORABLE.sub("", str(alert.get("fingerprint") or ""))
+        starts = _UNSTORABLE.sub("", str(alert.get("startsAt") or ""))
         if not fingerprint or not starts:
             raise IntakeError(400, "fingerprint and startsAt are needed", where)
         found.append(
@@ -248,9 +253,12 @@ def number(raw: Any, where: str) -> Decimal:
         raise IntakeError(400, "value must be a number", where) from None
     if not value.is_finite():
         raise IntakeError(400, "value must be a finite number", where)
-    if abs(value) >= MAX_MAGNITUDE:
+    # Checked again once rounded: "999999999999999.9999999" rounds up to the bound itself
+    # (the same number sent as a JSON float was refused). Rounding first would raise on
+    # exponents such as 1E+999999, so the first check stays.
+    if abs(value) >= MAX_MAGNITUDE or abs(rounded := round(value, DECIMALS)) >= MAX_MAGNITUDE:
         raise IntakeError(400, "value is too large", where)
-    return round(value, DECIMALS)
+    return rounded
 
 
 def instant(raw: Any, where: str) -> datetime:
@@ -310,7 +318,7 @@ def _source(raw: Any, where: str) -> str:
         return ""
     if not isinstance(raw, str):
         raise IntakeError(400, "source must be a string", where)
-    return " ".join(_CONTROL.sub(" ", raw).split())[:MAX_SOURCE]
+    return " ".join(_CONTROL.sub(" ", _UNSTORABLE.sub("", raw)).split())[:MAX_SOURCE]
 
 
 def _key(raw: Any, where: str) -> str | None:
@@ -320,6 +328,8 @@ def _key(raw: Any, where: str) -> str | None:
         raise IntakeError(400, "idempotency_key must be a non-empty string", where)
     if len(raw) > MAX_KEY:
         raise IntakeError(400, f"idempotency_key is longer than {MAX_KEY} characters", where)
+    if _UNSTORABLE.search(raw):  # a key is matched exactly: refused, not silently changed
+        raise IntakeError(400, "idempotency_key holds a NUL or an unpaired surrogate", where)
     return f"api:{raw}"
 
 
