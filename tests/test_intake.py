@@ -20,6 +20,7 @@ from storage.models import MetricValue
 from storage.record import add_criterion
 from tests.cadence_helpers import schedule_pilot
 from tests.helpers import store_member
+from tests.plan_helpers import answer
 from tests.review_helpers import post, walk
 
 PUBLIC = "https://pilot-bot.example.com"
@@ -250,3 +251,12 @@ def test_text_no_column_can_hold_is_a_400_or_dropped_never_a_503(served):
     assert (got, answer["error"]) == (400, "value is too large")
     assert [(v.source, v.idempotency_key) for v in _values(served)] == [
         ("datadog", None), ("alertmanager", "alertmanager:c0ffee:2026-12-10T14:00:00Z")]
+
+
+def test_metrics_without_its_subcommand_gets_the_usage_not_not_a_command(served):
+    # `metrics` was the one group with no bare command: `/pilot metrics` said "`metrics` is
+    # not a /pilot command" and listed every command, `/pilot metrics token` among them.
+    for line in ("metrics", "metrics rotate", "metrics <!channel> now", "METRICS token=1"):
+        said = answer(served, line)
+        assert said == "`metrics` needs `token` or `revoke`. Usage: `/pilot metrics <token|revoke>`"
+    assert "is not a /pilot command" in answer(served, "launch rockets")

@@ -131,6 +131,14 @@ def parse(line: str, specs: Sequence[CommandSpec]) -> ParsedCommand:
     tokens = tokenize(line)
     spec = find_spec([t.value for t in tokens], specs)
     if spec is None:
+        # A group with no bare command of its own (`/pilot metrics`): name its subcommands,
+        # rather than say that a word the command list shows is not a command.
+        first = tokens[0].value.lower() if tokens else ""
+        group = [s for s in specs if len(s.path) > 1 and s.path[0] == first]
+        if group:
+            choices = " or ".join(f"`{s.path[1]}`" for s in group)
+            usage = f"/pilot {first} <{'|'.join(s.path[1] for s in group)}>"
+            raise UsageError(f"`{first}` needs {choices}.", usage)
         raise UsageError("", "")  # the caller answers with the command list
     position = len(spec.path)
 
