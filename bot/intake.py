@@ -128,7 +128,9 @@ class MetricsIntake:
             criteria = criteria_as_of(session=session, pilot_id=pilot_id, as_of=now)
             starts = local_instant(plan.start, time(), plan.zone)
             matched = match(values, criteria, starts=starts, now=now)
-            recorded, duplicates = record_pushed(session=session, pilot_id=pilot_id, values=matched)
+            recorded, duplicates = record_pushed(
+                session=session, pilot_id=pilot_id, values=matched, now=now
+            )
         log.info(
             "metrics intake (%s): %d recorded, %d duplicates for pilot %s",
             kind, len(recorded), len(duplicates), pilot_id,

@@ -62,7 +62,12 @@ def docs_post_command(request: CommandRequest) -> Reply | None:
 @on_button
 def tick(click: Click, client: WebClient, respond: Respond) -> None:
     """Tick (or untick) one item; the post it was pressed on follows, through delivery."""
-    pilot_id, name, key = click.parts(3)
+    # "pilot:list:item:tick|untick"; a post from before the intent was in the value
+    # ("pilot:list:item") toggles.
+    four = click.value.count(":") == 3
+    pilot_id, name, key, *intent = click.parts(4 if four else 3)
+    if intent and intent[0] not in ("tick", "untick"):
+        raise Refusal("This checklist is out of date; post it again with `/pilot docs post`.")
     try:
         keys = {item.key for item in documentation_checklist(name)}
     except ValueError:
@@ -74,7 +79,9 @@ def tick(click: Click, client: WebClient, respond: Respond) -> None:
         pilot = load_pilot(session, click, parse_id(pilot_id))
         assert pilot.id is not None
         require_record_keeper(session, pilot, click.user_id, "tick the documentation checklists")
-        done = documentation_of(session, pilot, now).item(name, key).done
+        done = intent[0] == "untick" if intent else documentation_of(
+            session, pilot, now
+        ).item(name, key).done
         tick_checklist(
             session=session,
             pilot_id=pilot.id,

@@ -81,6 +81,7 @@ from schedules.reminders import prepare_reminder
 from storage import outbox
 from storage.checkins import STATUS_POST_KIND, record_status_post
 from storage.db import unit_of_work
+from storage.documentation import REVIEW_FILES_KIND as REVIEW_FILES
 from storage.files import StoredFile
 from storage.flags import ANNOUNCEMENT_KIND, record_announcement
 from storage.home import HOME
@@ -436,8 +437,9 @@ def _built_on_sent(
 
     A row stops its conversation while the message it builds on is still owed elsewhere
     (a DM only for ``LINK_WAIT``, then it goes without its link). An update of a message
-    that never reached Slack is skipped; a thread post whose parent never did goes to
-    the channel. ``built_on`` gets each kept row's sent message.
+    that never reached Slack is skipped, and so are a weekly review's files; another
+    thread post whose parent never did goes to the channel. ``built_on`` gets each kept
+    row's sent message.
     """
     wanted = {(r.pilot_id, r.after_key) for r in ready if r.after_key}
     earlier = outbox.messages_by_key(session=session, keys=wanted) if wanted else {}
@@ -459,8 +461,10 @@ def _built_on_sent(
             break  # it and the conversation's later rows wait for the earlier message
         if first.status == outbox.SENT:
             built_on[row.id] = first
-        elif row.method == outbox.UPDATE:
-            reason = f"the message it updates ({first.key}) never reached Slack: {first.status}"
+        elif row.method == outbox.UPDATE or row.kind == REVIEW_FILES:
+            # A review's chart and report belong in its thread, never alone in the channel.
+            what = "updates" if row.method == outbox.UPDATE else "goes with"
+            reason = f"the message it {what} ({first.key}) never reached Slack: {first.status}"
             if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=reason):
                 log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, reason)
                 _skipped(report, row)

@@ -7,20 +7,23 @@ Keyword-only functions that take the session; the caller's unit of work commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from bot.core.pushed import Matched
 from bot.core.reviews import plain_number
+from storage.canvas import owe_canvas_update
 from storage.models import MetricValue
 
 
 def record_pushed(
-    *, session: Session, pilot_id: int, values: Sequence[Matched]
+    *, session: Session, pilot_id: int, values: Sequence[Matched], now: datetime
 ) -> tuple[list[Matched], list[Matched]]:
     """Store ``values``; returns (recorded, duplicates): a value whose idempotency key was
-    recorded before (or earlier in the same body) is a duplicate and stores nothing."""
+    recorded before (or earlier in the same body) is a duplicate and stores nothing.
+    Anything recorded owes the pilot's canvas a rewrite, as a typed value does."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     recorded, duplicates = [], []
     keys: set[str] = set()
@@ -51,4 +54,6 @@ def record_pushed(
             recorded.append(value)
         if key is not None:
             keys.add(key)
+    if recorded:  # the canvas shows each criterion's latest value
+        owe_canvas_update(session=session, pilot_id=pilot_id, now=now)
     return recorded, duplicates

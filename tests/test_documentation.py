@@ -76,7 +76,7 @@ def press(bot, p: Post, value_end: str, user: str) -> int:
         b["accessory"]["value"]
         for b in latest(bot, p).blocks
         if b.get("accessory", {}).get("action_id") == ids.DOCS_TICK
-        and b["accessory"]["value"].endswith(value_end)
+        and b["accessory"]["value"].rsplit(":", 1)[0].endswith(value_end)
     ]
     payload = bot.sender.block_actions(
         ids.DOCS_TICK, value, user_id=user, channel_id=p.channel, message_ts=p.ts
@@ -185,6 +185,14 @@ def test_the_team_ticks_on_the_posted_lists_either_side_and_others_are_refused(b
     line = next(b["text"]["text"] for b in shown.blocks if "Technical requirements" in str(b))
     assert line.startswith(":white_check_mark:") and f"ticked by <@{CUSTOMER}>" in line
     assert "Untick" in str(next(b for b in shown.blocks if "Technical requirements" in str(b)))
+    assert states(bot)["Technical requirements"][0] is True
+    # The owner presses Tick on the post as it read before (not rewritten yet on their
+    # screen): the item stays ticked rather than flip back.
+    (stale,) = [b["accessory"]["value"] for b in docs.blocks
+                if b.get("accessory", {}).get("value", "").startswith(f"{pilot.id}:pre_pilot:b2:")]
+    payload = bot.sender.block_actions(ids.DOCS_TICK, stale, user_id=OWNER, channel_id=docs.channel,
+                                       message_ts=docs.ts)
+    assert settled(bot, OWNER, lambda: bot.sender.interactive(payload).status) == 200
     assert states(bot)["Technical requirements"][0] is True
 
     # Someone outside the team is refused, and nothing is stored.

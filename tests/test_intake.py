@@ -19,9 +19,9 @@ from storage.db import unit_of_work
 from storage.models import MetricValue
 from storage.record import add_criterion
 from tests.cadence_helpers import schedule_pilot
-from tests.helpers import store_member
+from tests.helpers import CHANNEL, store_member
 from tests.plan_helpers import answer
-from tests.review_helpers import post, walk
+from tests.review_helpers import idle, post, walk
 
 PUBLIC = "https://pilot-bot.example.com"
 NOW = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # Thursday of week 1, as the clock starts
@@ -260,3 +260,17 @@ def test_metrics_without_its_subcommand_gets_the_usage_not_not_a_command(served)
         said = answer(served, line)
         assert said == "`metrics` needs `token` or `revoke`. Usage: `/pilot metrics <token|revoke>`"
     assert "is not a /pilot command" in answer(served, "launch rockets")
+
+
+def test_a_pushed_value_rewrites_the_pilots_canvas(served):
+    """The canvas shows each criterion's latest value: one pushed in is a change like a
+    typed one, so delivery rewrites the canvas with it."""
+    token = _token(served)
+    assert "Created the channel's canvas" in served.sender.command("canvas").json()["text"]
+    assert "58.2%" not in (served.emulator.canvas(CHANNEL) or "x")
+    status, _, _ = _push(served, "/api/v1/metrics", {"criterion": "C-1", "value": 58.2}, token)
+    assert status == 202
+    idle(served)
+    assert "| C-1 Containment rate | \\>= 60% | 58.2% (Thu Dec 10) |" in (
+        served.emulator.canvas(CHANNEL) or "")
+    assert len(served.emulator.calls_to("canvases.edit")) == 1

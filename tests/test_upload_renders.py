@@ -153,3 +153,23 @@ def second_engine(database_url, request):
     engine = make_engine(database_url, schema=getattr(request.node, "pg_schema", None))
     yield engine
     engine.dispose()
+
+
+def test_a_weekly_reviews_files_are_skipped_with_the_review_never_posted_alone(engine, emulator):
+    """The chart and report go in the review's thread: a review skipped (its pilot paused
+    before Slack took it) takes its files with it, rather than leave them alone in the
+    channel."""
+    from schedules.review_files import owe_review_files
+
+    pilot = a_pilot(engine)
+    with unit_of_work(engine) as session:
+        owe(session=session, pilot=pilot, key="weekly_review:w2", kind="weekly_review",
+            message={"text": "Weekly review"}, now=NOW)
+        assert owe_review_files(session, pilot, "weekly_review:w2", NOW)
+        stored = session.get(Pilot, pilot.id)
+        assert stored is not None
+        stored.state = "paused"
+        session.add(stored)
+    report = run(engine, emulator)
+    assert sorted(report.skipped) == ["weekly_review:w2", "weekly_review:w2:files"]
+    assert emulator.messages("C0001") == [] and shared(emulator) == []

@@ -86,7 +86,10 @@ def docs_post(doc: Documentation) -> Reply:
             block = section(_line(item, plan))
             if item.tickable:
                 label = "Untick" if item.done else "Tick"
-                value = f"{doc.pilot_id}:{name}:{item.item.key}"
+                # What the press asks for, not a toggle: a press on a post not yet
+                # rewritten after someone else's tick must not undo it.
+                wanted = "untick" if item.done else "tick"
+                value = f"{doc.pilot_id}:{name}:{item.item.key}:{wanted}"
                 block["accessory"] = button(label, ids.DOCS_TICK, value)
             blocks.append(block)
         text.append(f"{TITLES[name]}: " + "; ".join(_line(i, plan) for i in items))
