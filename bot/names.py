@@ -73,3 +73,9 @@ def _lookup(client: WebClient, user_id: str) -> str:
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return name
+
+
+def forget() -> None:
+    """Empty the cache (a test's workspace is not the next one's)."""
+    with _lock:
+        _cache.clear()

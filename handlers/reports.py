@@ -16,6 +16,7 @@ from bot.documents.record import PilotRecord
 from bot.names import display_names
 from handlers.editing import answers_with_usage, channel_pilot
 from schedules.documents import pilot_record, report_week, week_end, weekly_of
+from storage.db import read_session
 from storage.documentation import REPORT_ASKED_KIND
 from storage.files import OwedFile, owe_upload
 from storage.pilots import plan_of
@@ -39,7 +40,9 @@ def report_command(request: CommandRequest) -> Reply | None:
     if "week" in parsed.options and kind is not ReportKind.WEEKLY:
         raise DomainError("Only the weekly report takes `week=<n>`.")
     now = request.services.clock.now()
-    with request.services.work() as session:
+    # Read and render outside the unit of work: looking names up in Slack and drawing take
+    # a while, and a write transaction held meanwhile would hold up every other writer.
+    with read_session(request.services.engine) as session:
         pilot = channel_pilot(session, request)
         plan = plan_of(pilot)
         as_of, week = now, None
@@ -47,12 +50,14 @@ def report_command(request: CommandRequest) -> Reply | None:
             week = report_week(plan, now, _week(parsed.options.get("week")))
             as_of = min(now, week_end(plan, week))
         record = pilot_record(session, pilot, as_of)
-        record = _with_names(request, record)
-        if kind is ReportKind.WEEKLY:
-            assert week is not None
-            files = weekly_report(record, weekly_of(session, pilot, week, now), week)
-        else:
-            files = report(record, kind, fmt)
+        review = weekly_of(session, pilot, week, now) if week is not None else None
+    record = _with_names(request, record)
+    if review is not None and week is not None:
+        files = weekly_report(record, review, week)
+    else:
+        files = report(record, kind, fmt)
+    with request.services.work() as session:
+        pilot = channel_pilot(session, request)  # the same pilot, in the unit of work
         owe_upload(
             session=session,
             pilot=pilot,
@@ -72,7 +77,7 @@ def _week(text: str | None) -> int | None:
         return None
     cleaned = text.strip()
     if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 3):
-        raise DomainError(f"'{cleaned[:20]}' is not a week: use week=1, week=2, ...")
+        raise DomainError(f"'{literal(cleaned, 20)}' is not a week: use week=1, week=2, ...")
     return int(cleaned)
 
 

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot import names
 from bot.clock import FakeClock
 from bot.harness import RunningBot, running_bot
 from slack_emulator.limits import refused_report
@@ -77,6 +78,15 @@ def delivery_mark_check(request: pytest.FixtureRequest) -> Iterator[None]:
     report = unmarked_report([*before, *created], already=before)
     if report:
         pytest.fail(report, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_names() -> Iterator[None]:
+    """People's names are cached per process (bot/names.py): each test's workspace has its
+    own, so the cache starts empty (the same ids name other people in other tests)."""
+    names.forget()
+    yield
+    names.forget()
 
 
 @pytest.fixture(autouse=True)
