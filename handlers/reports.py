@@ -11,14 +11,14 @@ from bot.blocks.common import section
 from bot.blocks.text import literal
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
-from bot.documents.kinds import Document, ReportKind, check_format, report, weekly_report
+from bot.documents.kinds import ReportKind, check_format, report, weekly_report
 from bot.documents.record import PilotRecord
 from bot.names import display_names
 from handlers.editing import answers_with_usage, channel_pilot
-from schedules.documents import pilot_record, report_week, week_end, weekly_of
+from schedules.documents import owed_files, pilot_record, report_week, week_end, weekly_of
 from storage.db import read_session
 from storage.documentation import REPORT_ASKED_KIND
-from storage.files import OwedFile, owe_upload
+from storage.files import owe_upload
 from storage.pilots import plan_of
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def report_command(request: CommandRequest) -> Reply | None:
             key=request.once_key(f"report:{kind.value}"),
             kind=REPORT_KIND,
             comment=f"{literal(files[0].title)}, asked for by <@{request.user_id}>",
-            files=[_owed(f) for f in files],
+            files=owed_files(files),
             now=now,
         )
     names = ", ".join(f"`{literal(f.filename)}`" for f in files)
@@ -82,22 +82,4 @@ def _week(text: str | None) -> int | None:
 
 
 def _with_names(request: CommandRequest, record: PilotRecord) -> PilotRecord:
-    people = {u for u, _ in record.team}
-    people |= {f.raised_by for f in record.flags} | {f.resolved_by for f in record.flags}
-    people |= {c.by for c in record.changes} | {r.by for r in record.readings}
-    people |= {n.by for n in record.meeting_notes}
-    if record.scope_state is not None and record.scope_state.signed is not None:
-        people.add(record.scope_state.signed.by)
-    if record.recommendation is not None:
-        people.add(record.recommendation.by)
-    names = display_names(request.client, people)
-    return replace(record, names=names)
-
-
-def _owed(document: Document) -> OwedFile:
-    return OwedFile(
-        filename=document.filename,
-        title=document.title,
-        content=document.content,
-        alt_txt=document.alt_txt,
-    )
+    return replace(record, names=display_names(request.client, record.people))

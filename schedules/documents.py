@@ -3,7 +3,7 @@ and the week a weekly report covers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from bot.core.phases import Phase
 from bot.core.plan import Plan
 from bot.core.reviews import Decided, Note, WeeklyReview
 from bot.core.roles import Role
+from bot.documents.kinds import Document
 from bot.documents.record import (
     ChangeAsked,
     ChangeLine,
@@ -26,6 +27,7 @@ from bot.documents.record import (
 from schedules.docs import meeting_notes, scope_state
 from schedules.reviews import decided_of, final_evaluation_of, weekly_review_of
 from storage.escalation import steps_of_pilot
+from storage.files import OwedFile
 from storage.flags import flags_of, record_of
 from storage.models import Pilot
 from storage.pilots import plan_of
@@ -152,3 +154,11 @@ def weekly_of(session: Session, pilot: Pilot, week: int, now: datetime) -> Weekl
     """Week ``week``'s review figures, as of its end (or now, for the week in progress)."""
     plan = plan_of(pilot)
     return weekly_review_of(session, pilot, plan, min(now, week_end(plan, week)))
+
+
+def owed_files(documents: Sequence[Document]) -> list[OwedFile]:
+    """Documents as the files an upload owes (the same four fields)."""
+    return [
+        OwedFile(filename=d.filename, title=d.title, content=d.content, alt_txt=d.alt_txt)
+        for d in documents
+    ]

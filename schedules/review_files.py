@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.blocks.text import literal
 from bot.documents.kinds import weekly_report
 from bot.names import known_names
-from schedules.documents import pilot_record, week_end, weekly_of
+from schedules.documents import owed_files, pilot_record, week_end, weekly_of
 from storage.documentation import REVIEW_FILES_KIND
 from storage.files import OwedFile, owe_upload
 from storage.models import OutboxMessage, Pilot
@@ -61,11 +61,6 @@ def render_review_files(
     plan = plan_of(pilot)
     as_of = min(now, week_end(plan, week))
     record = pilot_record(session, pilot, as_of)
-    people = {u for u, _ in record.team} | {r.by for r in record.readings}
-    people |= {n.by for n in record.meeting_notes}
-    named = replace(record, names=known_names(people))
+    named = replace(record, names=known_names(record.people))
     files = weekly_report(named, weekly_of(session, pilot, week, now), week, chart=True)
-    return _comment(pilot, week), [
-        OwedFile(filename=f.filename, title=f.title, content=f.content, alt_txt=f.alt_txt)
-        for f in files
-    ]
+    return _comment(pilot, week), owed_files(files)

@@ -97,6 +97,19 @@ class PilotRecord:
     meeting_notes: tuple[MeetingNoteLine, ...] = ()  # oldest first
     scope_state: ScopeState | None = None  # the scope document's version and sign-off
 
+    @property
+    def people(self) -> set[str]:
+        """Everyone the documents may name: whose names are worth looking up."""
+        found = {user for user, _ in self.team}
+        found |= {f.raised_by for f in self.flags} | {f.resolved_by for f in self.flags}
+        found |= {c.by for c in self.changes} | {r.by for r in self.readings}
+        found |= {n.by for n in self.meeting_notes}
+        if self.scope_state is not None and self.scope_state.signed is not None:
+            found.add(self.scope_state.signed.by)
+        if self.recommendation is not None:
+            found.add(self.recommendation.by)
+        return {user for user in found if user}
+
     def who(self, user_id: str) -> str:
         """A person as a document names them: their name, else their Slack id."""
         if not user_id:
