@@ -21,7 +21,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers schedules storage slack_emulator
+	$(BIN)/mypy bot devtools handlers schedules storage slack_emulator
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.status_latency

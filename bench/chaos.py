@@ -50,7 +50,7 @@ from bench.chaos_pilots import POLICIES, cadence_owed, draw_pilots, store_pilots
 from bench.fleet import running_fleet
 from bench.options import add_database_option, add_output_option, output_path, reproduce
 from bench.status_latency import finish, fresh_database, percentile, shown_path
-from bot.harness import SIGNING_SECRET
+from devtools.harness import SIGNING_SECRET
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine
 

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from bench.chaos_pilots import ChaosPilot, Owed, flag_owed
 from bench.fleet import Fleet
-from bot.harness import SIGNING_SECRET
+from devtools.harness import SIGNING_SECRET
 from slack_emulator.client import SlackSender
 from storage.db import unit_of_work
 from storage.models import OutboxMessage

@@ -9,7 +9,7 @@ arriving at the Slack emulator, with the emulator taking 100 ms per Web API call
     python -m bench.click_latency [--rounds N] [--latency 0.1]
                                   [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
-Serves the real bot over HTTP (`bot.harness.running_bot`, the system clock) against a
+Serves the real bot over HTTP (`devtools.harness.running_bot`, the system clock) against a
 `SlackEmulator` with ``--latency`` seconds per Web API call, on a fresh database (a
 temporary SQLite file by default; a throwaway schema on PostgreSQL, dropped afterwards).
 It sets up a pilot over HTTP as people would: `/pilot create` (started last Monday, so
@@ -64,7 +64,7 @@ from bench.status_latency import finish, fresh_database, percentile, shown_path
 from bot.blocks import ids
 from bot.clock import SystemClock
 from bot.core.grammar import unescape
-from bot.harness import RunningBot, running_bot
+from devtools.harness import RunningBot, running_bot
 from slack_emulator.calls import Call
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine

@@ -1,6 +1,6 @@
 """Serve the real bot and a bare Bolt app side by side, for the latency benchmark.
 
-Both go through `bot.harness.running_bot`: the same waitress server, middleware and
+Both go through `devtools.harness.running_bot`: the same waitress server, middleware and
 request signing, on the same Slack emulator and database. The real app has every
 listener; the bare one answers `/pilot` with a constant, so the gap between them is
 what the product's own work costs.
@@ -24,7 +24,7 @@ from contextlib import ExitStack
 from slack_bolt import Ack, App
 
 from bot.clock import SystemClock
-from bot.harness import SIGNING_SECRET, running_bot
+from devtools.harness import SIGNING_SECRET, running_bot
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine
 

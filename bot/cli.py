@@ -309,7 +309,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from devtools.demo import run_demo
 
     return run_demo(quiet=args.quiet)
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bot import names
 from bot.clock import FakeClock
-from bot.harness import RunningBot, running_bot
+from devtools.harness import RunningBot, running_bot
 from slack_emulator.limits import refused_report
 from slack_emulator.marks import created_emulators, live_emulators, unmarked_report
 from slack_emulator.server import SlackEmulator

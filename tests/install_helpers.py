@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.harness import SIGNING_SECRET, RunningBot
 from bot.tokens import tokens_for
+from devtools.harness import SIGNING_SECRET, RunningBot
 from schedules.clients import TeamClients, clients_for
 from schedules.delivery import DeliveryReport, deliver, make_delivery_client
 from schedules.tick import tick

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.core.grammar import unescape
-from bot.harness import RunningBot
+from devtools.harness import RunningBot
 from storage.db import unit_of_work
 from storage.models import Pilot
 from storage.team import change_log

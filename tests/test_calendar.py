@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 
-from bot.harness import running_bot
+from devtools.harness import running_bot
 from tests.helpers import store_member, store_pilot
 
 PUBLIC = "https://pilot-bot.example.com"

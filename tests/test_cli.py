@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import emulator_settings
 from bot.settings import SettingsError
 from bot.socket import socket_handler
+from devtools.harness import emulator_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = [sys.executable, "-m", "bot.cli"]

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from bot.clock import FakeClock
-from bot.harness import RunningBot, running_bot
+from devtools.harness import RunningBot, running_bot
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, migrate, unit_of_work
 from storage.models import DeferredRequest

@@ -7,7 +7,7 @@ import re
 from sqlmodel import col, select
 
 from bot.blocks import ids
-from bot.demo import run_demo
+from devtools.demo import run_demo
 from storage.db import unit_of_work
 from storage.models import (
     ChecklistTick,

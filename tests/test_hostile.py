@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.harness import running_bot
+from devtools.harness import running_bot
 from storage.db import make_engine, unit_of_work
 from storage.models import Flag, ProcessedEvent, SeenRequest
 from storage.requests import first_sighting, prune

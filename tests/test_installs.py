@@ -19,9 +19,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import select
 
 from bot.blocks import ids
-from bot.harness import PUBLIC_URL, running_bot
 from bot.install import BOT_SCOPES
 from bot.tokens import tokens_for
+from devtools.harness import PUBLIC_URL, running_bot
 from handlers.installation import REVOKED, UNINSTALLED
 from schedules.agenda import agenda, render_agenda
 from schedules.delivery import deliver

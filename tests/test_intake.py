@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
-from bot.harness import running_bot
+from devtools.harness import running_bot
 from storage.db import unit_of_work
 from storage.models import MetricValue
 from storage.record import add_criterion

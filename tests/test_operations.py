@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.harness import running_bot
 from bot.settings import configure_logging
+from devtools.harness import running_bot
 from schedules.jobs import build_scheduler
 from tests.cadence_helpers import eventually
 from tests.helpers import CHANNEL, store_pilot

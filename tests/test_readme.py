@@ -1,11 +1,11 @@
 """The README's command table is the command table."""
 
-from bot.readme import README, render
+from devtools.readme import README, render
 
 
 def test_the_command_table_is_current():
     text = README.read_text()
-    assert render(text) == text, "the README is stale: run `python -m bot.readme`"
+    assert render(text) == text, "the README is stale: run `python -m devtools.readme`"
 
 
 def test_every_setting_is_in_the_configuration_table():

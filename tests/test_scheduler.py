@@ -17,7 +17,7 @@ import schedules.tick
 from bot.app import Services
 from bot.clock import FakeClock
 from bot.core.cadence import next_due
-from bot.harness import emulator_settings
+from devtools.harness import emulator_settings
 from schedules.jobs import (
     CADENCE_JOB,
     DELIVERY_JOB,

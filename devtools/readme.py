@@ -1,6 +1,6 @@
 """Developer tool: rewrite the README's generated tables from the command and settings tables.
 
-    python -m bot.readme
+    python -m devtools.readme
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from bot.blocks import ids
 from bot.clock import FakeClock
 from bot.core.commands import COMMANDS
 from bot.core.grammar import unescape
-from bot.harness import RunningBot, running_bot
+from devtools.harness import RunningBot, running_bot
 from schedules.delivery import deliver, make_delivery_client
 from schedules.tick import tick
 from slack_emulator.render import render_call, render_message, resolve_mentions
