@@ -26,7 +26,7 @@ def instant(*, nullable: bool = False) -> Column[datetime]:
 class Pilot(SQLModel, table=True):
     __tablename__ = "pilot"
     __table_args__ = (
-        Index("ix_pilot_workspace_channel", "team_id", "enterprise_id", "channel_id"),
+        Index("ix_pilot_team_channel", "team_id", "channel_id"),
         Index("ix_pilot_next_due_at", "next_due_at"),
         # One live pilot per channel: the database's rule, not only the create's check.
         Index(
@@ -683,3 +683,23 @@ class HomeTab(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_column=instant(nullable=True))
     published_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+
+
+class StatusSnapshot(SQLModel, table=True):
+    """A pilot's `/pilot status` answer as last built (storage/status.py): read with the
+    pilot in one indexed query instead of reading and rendering the record each time.
+
+    ``revision`` goes up in every transaction that changes the pilot's record, which also
+    empties ``valid_until``; a reader stores what it built only if the revision is still
+    the one it read first, so an answer built from older rows never lands."""
+
+    __tablename__ = "status_snapshot"
+    __table_args__ = (Index("ix_status_snapshot_valid_until", "valid_until"),)
+
+    pilot_id: int = Field(foreign_key="pilot.id", primary_key=True)
+    revision: int = Field(default=0)
+    # NULL: to be built. Else the answer stands from built_at until valid_until, the
+    # pilot's next local midnight or the first value dated after built_at.
+    built_at: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    valid_until: datetime | None = Field(default=None, sa_column=instant(nullable=True))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage.db import touched
 from storage.models import OutboxMessage, Pilot
+from storage.status import record_changed
 
 if TYPE_CHECKING:
     from storage.files import OwedFile as OwedFile
@@ -540,6 +541,7 @@ def mark_failed(
             .values(refused_count=col(Pilot.refused_count) + 1),
             execution_options=_BULK,
         )
+        record_changed(session, pilot_id)  # the asker's status lists what was refused
     return held
 
 
