@@ -14,7 +14,7 @@ from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.cadence import next_due
-from bot.core.plan import Plan
+from bot.core.plan import PLAN_CACHE, Plan
 from storage.models import Pilot
 from storage.scope import Workspace
 
@@ -85,7 +85,7 @@ def plan_of(pilot: Pilot | Row[Any]) -> Plan:
     return _cached_plan(*(getattr(pilot, column) for column in PLAN_COLUMNS))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PLAN_CACHE)
 def _cached_plan(
     name: str,
     customer: str,

@@ -1,13 +1,26 @@
 """Storage against a real database: SQLite, and PostgreSQL when TEST_DATABASE_URL is set."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel, select
 
-from storage.db import migrate, normalise_url, ping, unit_of_work
+from storage.db import (
+    SCHEMA_REVISION,
+    alembic_config,
+    make_engine,
+    migrate,
+    normalise_url,
+    ping,
+    schema_revisions,
+    unit_of_work,
+)
 from storage.models import Pilot
 from storage.pilots import pilot_for_channel, pilot_from_plan, pilots_in_workspace, plan_of
 from storage.scope import Workspace
@@ -23,6 +36,31 @@ def test_migrations_match_the_models(engine):
 def test_migrating_twice_changes_nothing(engine):
     migrate(engine)
     assert ping(engine)
+
+
+def test_start_up_knows_the_newest_migration_and_skips_alembic_when_there(engine):
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    assert script.get_heads() == [SCHEMA_REVISION], "storage.db.SCHEMA_REVISION is stale"
+    assert schema_revisions(engine) == [SCHEMA_REVISION]
+    command.downgrade(alembic_config(engine), "0017o")  # an older schema is upgraded
+    assert schema_revisions(engine) == ["0017o"]
+    migrate(engine)
+    assert schema_revisions(engine) == [SCHEMA_REVISION]
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+
+
+def test_serving_a_current_database_does_not_load_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path}/bot.db"
+    migrate(make_engine(url))
+    code = (
+        "import sys; from storage.db import make_engine, migrate;"
+        f" migrate(make_engine({url!r}));"
+        " import bot.app, handlers, schedules.jobs;"
+        " sys.exit('alembic' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_a_stored_pilot_round_trips_to_the_same_plan(engine):

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from bot.core.localtime import local_date, local_instant, require_aware
 from bot.core.phases import Phase
-from bot.core.plan import Plan
+from bot.core.plan import PLAN_CACHE, Plan
 from bot.core.timeline import phase_span, traffic_in_week
 from bot.core.workdays import first_workday_between, is_workday, last_workday_between
 
@@ -132,7 +132,7 @@ def first_checkin_date(plan: Plan) -> date:
     return plan.start if plan.checkins_from is Phase.SETUP else plan.week_start(2)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PLAN_CACHE)
 def milestones(plan: Plan) -> tuple[Due, ...]:
     """All non-daily messages of the pilot, sorted. A few dozen at most, cached per plan."""
     found = [*_weekly_reviews(plan), *_ramp_messages(plan), *_phase_reviews(plan)]
@@ -160,7 +160,7 @@ def _weekly_reviews(plan: Plan) -> Iterator[Due]:
             yield _due(plan, DueKind.WEEKLY_REVIEW, f"w{week}", day, plan.review_time)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PLAN_CACHE)
 def ramp_change_days(plan: Plan) -> tuple[tuple[int, date], ...]:
     """(week, day announced) for each week whose planned traffic changes: the cheap part of
     the ramp messages, which `/pilot status` needs on every call."""

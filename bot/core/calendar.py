@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from bot.core.cadence import Due, DueKind, cadence_between, milestones, next_due
 from bot.core.localtime import local_date, require_aware
 from bot.core.phases import Phase, PilotStatus
-from bot.core.plan import Plan, plan_warnings
+from bot.core.plan import PLAN_CACHE, Plan, plan_warnings
 from bot.core.timeline import (
     phase_of_week,
     phase_on,
@@ -113,7 +113,7 @@ def snapshot(plan: Plan, now: datetime) -> PlanSnapshot:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PLAN_CACHE)
 def _warnings(plan: Plan) -> tuple[str, ...]:
     return tuple(plan_warnings(plan))
 
