@@ -16,7 +16,7 @@ from bot.core.changes import propose_ramp
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
 from bot.core.localtime import local_date
-from bot.core.reviews import Confirmation, held_ramp, ramp_step
+from bot.core.traffic import Confirmation, held_ramp, ramp_step
 from handlers.change import MAX_REASON_LENGTH, open_change_request
 from handlers.editing import Refusal, require_editor
 from handlers.reviewing import (

@@ -21,11 +21,11 @@ from bot import metrics
 from bot.blocks.home import Decision, FlagItem, HomeData, PilotLine, Upcoming, home_view
 from bot.blocks.text import literal, user_text
 from bot.core.calendar import snapshot
+from bot.core.decisions import RECOMMENDATION
 from bot.core.escalation import Severity
 from bot.core.feed import events_between
 from bot.core.phases import Phase
 from bot.core.refs import CHANGE, ref
-from bot.core.reviews import RECOMMENDATION
 from schedules.clients import Clients
 from schedules.delivery import (
     _MAYBE_POSTED,

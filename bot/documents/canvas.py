@@ -14,8 +14,8 @@ from datetime import datetime
 
 from bot.core.boundaries import Boundary
 from bot.core.calendar import snapshot, weeks
+from bot.core.criteria import progress_of_all
 from bot.core.phases import Phase, PilotStatus
-from bot.core.reviews import progress_of_all
 from bot.documents.formats import local_time, md_table, md_text
 from bot.documents.logs import signoff_md
 from bot.documents.record import PilotRecord
