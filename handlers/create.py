@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import Services
 from bot.blocks import Reply, ids
-from bot.blocks.plan import (
+from bot.blocks.create import (
     COMMAND_OVERRIDE_HINT,
     CUSTOM,
     FIELD_BLOCKS,

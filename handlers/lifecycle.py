@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.blocks import Reply
-from bot.blocks.plan import (
+from bot.blocks.lifecycle import (
     ListedPilot,
     ended_notice,
     list_reply,

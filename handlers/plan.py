@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply, usage_reply
-from bot.blocks.plan import plan_reply, refusal_for_ended, settings_changed_reply, settings_reply
+from bot.blocks.lifecycle import refusal_for_ended
+from bot.blocks.plan import plan_reply
+from bot.blocks.settings import settings_changed_reply, settings_reply
 from bot.core import commands as catalog
 from bot.core.calendar import snapshot, weeks
 from bot.core.errors import DomainError
