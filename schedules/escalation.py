@@ -29,15 +29,8 @@ from bot.blocks import ids
 from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
 from bot.blocks.flags import button_value
 from bot.blocks.forms import button
-from bot.core.escalation import (
-    DueStep,
-    EscalationState,
-    EscalationStep,
-    Recipients,
-    due_steps,
-    next_deadline,
-    recipients,
-)
+from bot.core.escalation import EscalationStep, Recipients, recipients
+from bot.core.escalation_timer import DueStep, EscalationState, due_steps, next_deadline
 from bot.core.flags import flag_ref as ref_of
 from bot.core.flags import parse_flag_ref
 from bot.core.localtime import require_aware

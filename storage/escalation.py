@@ -12,14 +12,9 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.core.escalation import (
-    EscalationPolicy,
-    EscalationState,
-    EscalationStep,
-    Recipients,
-    Severity,
-    next_deadline,
-)
+from bot.core.escalation import EscalationStep, Recipients, Severity
+from bot.core.escalation_policy import EscalationPolicy
+from bot.core.escalation_timer import EscalationState, next_deadline
 from bot.core.roles import Role
 from storage.models import EscalationSnooze, EscalationStepTaken, Flag, FlagEscalation, Pilot
 from storage.pilots import plan_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.escalation import BusinessHours, EscalationDelays
+from bot.core.escalation_policy import BusinessHours, EscalationDelays
 from bot.core.roles import Role
 from bot.core.settings_table import PilotSettings
 from storage.models import Pilot

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.errors import DomainError, PlanError
-from bot.core.escalation import (
+from bot.core.escalation_policy import (
     DEFAULT_DELAYS,
     DELAYS_FORM,
     HOURS_FORM,
