@@ -12,7 +12,8 @@ from bot.core import commands as catalog
 from bot.core.calendar import snapshot, weeks
 from bot.core.errors import DomainError
 from bot.core.grammar import UsageError
-from bot.core.settings_table import SETTINGS, apply_settings, parse_assignments
+from bot.core.setting_changes import apply_settings, parse_assignments
+from bot.core.settings_table import SETTINGS
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
 from storage.pilots import plan_of, refresh_next_due

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from bot.blocks.common import Reply, context, header, section
 from bot.blocks.text import literal
-from bot.core.settings_table import PilotSettings, Setting, SettingChange
+from bot.core.pilot_settings import PilotSettings, Setting
+from bot.core.setting_changes import SettingChange
 
 
 def settings_reply(plan_name: str, current: PilotSettings, table: Sequence[Setting]) -> Reply:
