@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from bot.blocks.text import cut, defused, escape, fit, guarded, literal
 from bot.core.calendar import PlanSnapshot
 from bot.core.errors import DomainError
+from bot.core.lifecycle import PilotState
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
 
@@ -176,14 +177,17 @@ def status_reply(
     plan: Plan,
     snap: PlanSnapshot,
     *,
-    state: str = "active",
+    state: str = PilotState.ACTIVE,
     extra: Sequence[tuple[str, str]] = (),
 ) -> Reply:
     """`/pilot status`: where the pilot stands at ``snap.now``; ``extra`` adds titled
     sections (the record: confirmed traffic, latest metrics)."""
     where = where_in_pilot(snap)
     title = f"{literal(plan.name)} · {literal(plan.customer)}"
-    state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
+    state_note: dict[str, str] = {  # by stored state (a PilotState equals its value)
+        PilotState.PAUSED: ":double_vertical_bar: Paused",
+        PilotState.ENDED: ":black_square: Ended",
+    }
     pairs = [
         ("Type", f"{plan.pilot_type.guide.title} ({plan.weeks} weeks, {plan.ramp.label})"),
         ("Phase", where),

@@ -12,6 +12,7 @@ from bot.blocks.plan import due_clock
 from bot.blocks.text import literal
 from bot.core.cadence import Due, DueKind
 from bot.core.calendar import PlanSnapshot
+from bot.core.lifecycle import PilotState, ended_refusal
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
 
@@ -81,7 +82,7 @@ _EVENT_NAMES = {
 class ListedPilot:
     plan: Plan
     channel_id: str
-    state: str
+    state: str  # a PilotState
     snap: PlanSnapshot
 
 
@@ -95,15 +96,19 @@ def _where(snap: PlanSnapshot) -> str:
     return f"{snap.phase.display_name}, week {snap.week} of {snap.pilot_weeks}"
 
 
-_STATE_MARKS = {"active": "", "paused": " · :double_vertical_bar: paused", "ended": " · ended"}
+_STATE_MARKS: dict[str, str] = {  # by stored state (a PilotState equals its value)
+    PilotState.ACTIVE: "",
+    PilotState.PAUSED: " · :double_vertical_bar: paused",
+    PilotState.ENDED: " · ended",
+}
 
 
 def list_reply(pilots: Sequence[ListedPilot]) -> Reply:
     if not pilots:
         text = "No pilots in this workspace yet. Start one in its channel with `/pilot create`."
         return Reply(text=text, blocks=[section(text)])
-    live = [p for p in pilots if p.state != "ended"]
-    ended = [p for p in pilots if p.state == "ended"]
+    live = [p for p in pilots if p.state != PilotState.ENDED]
+    ended = [p for p in pilots if p.state == PilotState.ENDED]
     lines = [
         f"• *{literal(p.plan.name)}* · {literal(p.plan.customer)} · <#{p.channel_id}> ·"
         f" {_where(p.snap)} ·"
@@ -117,5 +122,4 @@ def list_reply(pilots: Sequence[ListedPilot]) -> Reply:
 
 
 def refusal_for_ended(plan_name: str, reason: str) -> str:
-    why = f" ({reason})" if reason else ""
-    return f"*{literal(plan_name)}* has ended{why}; an ended pilot is final and cannot change."
+    return ended_refusal(literal(plan_name), reason)

@@ -12,6 +12,7 @@ from bot.blocks.text import literal
 from bot.core.cadence import Due, DueKind, first_checkin_date
 from bot.core.calendar import PlanSnapshot, WeekPlan
 from bot.core.inputs import format_time
+from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase, PilotStatus
 from bot.core.plan import Plan
 from bot.core.workdays import holiday_name
@@ -112,7 +113,7 @@ def _plan_chunks(parts: Sequence[str]) -> list[str]:
 
 
 def plan_reply(
-    plan: Plan, rows: Sequence[WeekPlan], snap: PlanSnapshot, *, state: str = "active"
+    plan: Plan, rows: Sequence[WeekPlan], snap: PlanSnapshot, *, state: str = PilotState.ACTIVE
 ) -> Reply:
     """`/pilot plan`: the whole calendar, week by week, with reviews and the hard end date."""
     title = f"{literal(plan.name)} · plan"
@@ -122,7 +123,7 @@ def plan_reply(
         ("Ramp", f"{plan.ramp.label}: {ramp_by_week(plan)}"),
         ("Schedule", schedule_line(plan)),
     ]
-    if state != "active":
+    if state != PilotState.ACTIVE:
         pairs.insert(0, ("State", state.title()))
     current = snap.week if snap.status in (PilotStatus.RUNNING, PilotStatus.EVALUATION) else None
     weeks_text = [_week_text(plan, week, current) for week in rows]
