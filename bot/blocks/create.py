@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.common import Reply, context, fields, header, section, where_in_pilot
+from bot.blocks.forms import option, plain
 from bot.blocks.plan import dates_line, ramp_by_week, schedule_line, type_line
 from bot.blocks.text import guarded, literal
 from bot.core.calendar import PlanSnapshot
@@ -44,17 +45,6 @@ class ModalDefaults:
     tz: str
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _option(value: str, text: str, description: str | None = None) -> dict[str, Any]:
-    option: dict[str, Any] = {"text": _plain(text[:75]), "value": value}
-    if description:
-        option["description"] = _plain(description[:75])
-    return option
-
-
 def _input(
     block_id: str,
     label: str,
@@ -66,18 +56,18 @@ def _input(
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
-        "label": _plain(label),
+        "label": plain(label),
         "element": {**element, "action_id": block_id},
         "optional": optional,
     }
     if hint:
-        block["hint"] = _plain(hint)
+        block["hint"] = plain(hint)
     return block
 
 
 def _type_options() -> list[dict[str, Any]]:
     return [
-        _option(
+        option(
             kind.value,
             kind.guide.title,
             f"{kind.guide.weeks_label}, {kind.guide.band_label} traffic",
@@ -87,10 +77,10 @@ def _type_options() -> list[dict[str, Any]]:
 
 
 def _ramp_options() -> list[dict[str, Any]]:
-    options = [_option(SUGGESTED, "Suggested from the questions below")]
+    options = [option(SUGGESTED, "Suggested from the questions below")]
     for kind, steps in PRESET_STEPS.items():
-        options.append(_option(kind.value, f"{kind.value.title()}: {_pcts(steps)}"))
-    options.append(_option(CUSTOM, "Custom: the percentages below"))
+        options.append(option(kind.value, f"{kind.value.title()}: {_pcts(steps)}"))
+    options.append(option(CUSTOM, "Custom: the percentages below"))
     return options
 
 
@@ -102,17 +92,17 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
     """The `/pilot create` modal, every field filled with a sensible default."""
     business = next(o for o in _type_options() if o["value"] == PilotType.BUSINESS.value)
     ramp_options = _ramp_options()
-    weekdays = [_option(key, WEEKDAYS[i]) for i, key in enumerate(WEEKDAY_KEYS)]
+    weekdays = [option(key, WEEKDAYS[i]) for i, key in enumerate(WEEKDAY_KEYS)]
     blocks: list[dict[str, Any]] = [
         _input(
             ids.CREATE_NAME,
             "Pilot name",
-            {"type": "plain_text_input", "max_length": 200, "placeholder": _plain("Acme POC")},
+            {"type": "plain_text_input", "max_length": 200, "placeholder": plain("Acme POC")},
         ),
         _input(
             ids.CREATE_CUSTOMER,
             "Customer",
-            {"type": "plain_text_input", "max_length": 200, "placeholder": _plain("Acme")},
+            {"type": "plain_text_input", "max_length": 200, "placeholder": plain("Acme")},
         ),
         _input(
             ids.CREATE_TYPE,
@@ -151,7 +141,7 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
             {
                 "type": "checkboxes",
                 "options": [
-                    _option(
+                    option(
                         key,
                         label,
                         "Suggests the conservative ramp"
@@ -167,7 +157,7 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
         _input(
             ids.CREATE_CUSTOM_RAMP,
             "Custom weekly percentages",
-            {"type": "plain_text_input", "placeholder": _plain("5,10,20,40")},
+            {"type": "plain_text_input", "placeholder": plain("5,10,20,40")},
             optional=True,
             hint="Only with Custom: one percentage per week; the last one holds.",
         ),
@@ -196,7 +186,7 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
         _input(
             ids.CREATE_HOLIDAYS,
             "Public holidays of",
-            {"type": "plain_text_input", "max_length": 8, "placeholder": _plain("US")},
+            {"type": "plain_text_input", "max_length": 8, "placeholder": plain("US")},
             optional=True,
             hint="A two-letter country code; empty: only weekends are off.",
         ),
@@ -206,7 +196,7 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
             {
                 "type": "checkboxes",
                 "options": [
-                    _option(
+                    option(
                         OVERRIDE_YES,
                         "Keep the plan even if it leaves the type's bands",
                         "It is then shown with a warning",
@@ -220,9 +210,9 @@ def create_modal(*, channel_id: str, defaults: ModalDefaults) -> dict[str, Any]:
         "type": "modal",
         "callback_id": ids.CREATE_PILOT,
         "private_metadata": channel_id,
-        "title": _plain("New pilot"),
-        "submit": _plain("Create"),
-        "close": _plain("Cancel"),
+        "title": plain("New pilot"),
+        "submit": plain("Create"),
+        "close": plain("Cancel"),
         "blocks": guarded(blocks),
     }
 
@@ -232,8 +222,8 @@ def channel_taken_modal(pilot_name: str, owner_id: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.CREATE_PILOT_TAKEN,
-        "title": _plain("New pilot"),
-        "close": _plain("Close"),
+        "title": plain("New pilot"),
+        "close": plain("Close"),
         "blocks": guarded([section(channel_taken_text(pilot_name, owner_id))]),
     }
 
