@@ -7,6 +7,9 @@ pilot gets no more posts and accepts no changes, and its channel can hold a new 
 The states are stored as their values ("active", "paused", "ended"), so a
 ``PilotState`` compares equal to the stored string. Pure: the caller passes the
 pilot's state and what it shows of it.
+
+Not to be confused with ``PilotStatus`` (``bot.core.phases``): where the calendar
+stands (not started, running, evaluation, complete), whatever people decided.
 """
 
 from __future__ import annotations
