@@ -12,6 +12,7 @@ from bot.core import commands as catalog
 from bot.core.calendar import snapshot, weeks
 from bot.core.errors import DomainError
 from bot.core.grammar import UsageError
+from bot.core.lifecycle import PilotState
 from bot.core.setting_changes import apply_settings, parse_assignments
 from bot.core.settings_table import SETTINGS
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
@@ -48,7 +49,7 @@ def set_command(request: CommandRequest) -> Reply | None:
         with unit_of_work(services.engine) as session:
             pilot = channel_pilot(session, request)
             require_editor(session, pilot, request.user_id, "change this pilot's settings")
-            if pilot.state == "ended":
+            if pilot.state == PilotState.ENDED:
                 raise DomainError(refusal_for_ended(pilot.name, pilot.state_reason))
             new, changes = apply_settings(settings_of(pilot), assignments)
             if not changes:

@@ -24,6 +24,7 @@ from bot.core.calendar import snapshot
 from bot.core.decisions import RECOMMENDATION
 from bot.core.escalation import Severity
 from bot.core.feed import events_between
+from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase
 from bot.core.refs import CHANGE, ref
 from schedules.clients import Clients
@@ -148,7 +149,7 @@ def home_of(session: Session, team_id: str, user_id: str, now: datetime) -> Home
         ]
         if user_id in deciders_of(session, pilot.id).users:
             decisions += _decisions(session, pilot)
-        if pilot.state == "active":
+        if pilot.state == PilotState.ACTIVE:
             upcoming += [Upcoming(plan, e) for e in events_between(plan, now, now + WEEK)]
     flags.sort(key=lambda f: (_SEVERITY[f.flag.severity], f.flag.raised_at))
     upcoming.sort(key=lambda u: u.event.begins(u.plan))

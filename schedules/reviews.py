@@ -36,6 +36,7 @@ from bot.core.checklists import (
 from bot.core.criteria import early_warnings, progress_of_all
 from bot.core.decisions import RECOMMENDATION, Decided, Deciders, Decision
 from bot.core.documentation import post_pilot_record
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_instant
 from bot.core.phases import Phase
 from bot.core.plan import Plan
@@ -229,7 +230,7 @@ def _owed(pilot: Pilot, plan: Plan, due: Due, now: datetime) -> tuple[OutboxMess
     """The row, and whether it is still to be sent (else skipped with the reason)."""
     what = _WHAT[due.kind]
     message = new_message(pilot, due, now, useful_until=checkin_day_end(plan, due.local_date))
-    if pilot.state == "paused":
+    if pilot.state == PilotState.PAUSED:
         skipped(message, f"the pilot was paused: {what}s are not sent while paused")
         return message, False
     if message.useful_until is not None and now >= message.useful_until:
