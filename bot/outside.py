@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app import Services
 from bot.core.feed import PlanEvent, plan_events
+from bot.core.lifecycle import PilotState
 from bot.core.plan import Plan
 from bot.documents.ics import ChannelLink, ServedEvent, calendar_ics, uid_of
 from bot.intake import INTAKE_PATHS, MetricsIntake
@@ -78,7 +79,7 @@ class OutsideRoutes:
             if pilot is None or pilot.id is None:
                 return None
             plan = plan_of(pilot)
-            ended = pilot.state == "ended"
+            ended = pilot.state == PilotState.ENDED
             events = {
                 uid_of(e, pilot_id=pilot.id, team_id=pilot.team_id): (
                     e,

@@ -40,6 +40,7 @@ from bot.core.changes import (
 )
 from bot.core.errors import DomainError
 from bot.core.inputs import MAX_ID, parse_date, parse_weeks, parse_yes_no
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
 from bot.core.refs import CHANGE, ref
@@ -102,7 +103,7 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply | None:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "change the plan")
         assert pilot.id is not None
-        if pilot.state == "ended":
+        if pilot.state == PilotState.ENDED:
             raise Refusal("This pilot has ended; its plan no longer changes.")
         plan = plan_of(pilot)
         today = local_date(now, plan.zone)
@@ -312,7 +313,7 @@ def decision_clicked(
         if user_id not in deciders:
             _ephemeral(respond, change_blocks.only_decider(deciders, role_name, view.ref))
             return
-        if approved and pilot.state == "ended":
+        if approved and pilot.state == PilotState.ENDED:
             raise DomainError(f"The pilot has ended; {view.ref} can no longer be approved.")
         proposal = json.loads(row.proposal)
         moved = moved_since(proposal, plan_of(pilot), scope_of(session=session, pilot_id=pilot.id))

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import Services
 from bot.blocks import Reply, ids
-from bot.blocks.plan import (
+from bot.blocks.create import (
     COMMAND_OVERRIDE_HINT,
     CUSTOM,
     FIELD_BLOCKS,
@@ -39,6 +39,7 @@ from bot.core.creation import (
 from bot.core.errors import DomainError
 from bot.core.grammar import ParsedCommand
 from bot.core.inputs import next_monday, parse_timezone, parse_yes_no
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from handlers.editing import Refusal, answers_with_usage
 from handlers.reply import guarded, slack_error_code
@@ -144,7 +145,7 @@ def _open_form(request: CommandRequest) -> None:
         existing = pilot_for_channel(
             session=session, workspace=request.workspace, channel_id=request.channel_id
         )
-        taken = existing if existing is not None and existing.state != "ended" else None
+        taken = existing if existing is not None and existing.state != PilotState.ENDED else None
         taken_by = (taken.name, taken.owner_id) if taken is not None else None
     if taken_by is not None:
         _update_form(client, view, channel_taken_modal(*taken_by))
@@ -271,7 +272,7 @@ def _store(
     now = services.clock.now()
     with services.work() as session:
         existing = pilot_for_channel(session=session, workspace=workspace, channel_id=channel_id)
-        if existing is not None and existing.state != "ended":
+        if existing is not None and existing.state != PilotState.ENDED:
             raise ChannelTaken(existing.name, existing.owner_id)
         pilot = pilot_from_plan(
             new.plan, workspace=workspace, channel_id=channel_id, owner_id=owner_id

@@ -13,9 +13,9 @@ from slack_sdk import WebClient
 from bot.blocks import Reply, ids
 from bot.blocks.docs import docs_post, docs_reply
 from bot.core import commands as catalog
+from bot.core.checklists import POST_PILOT
 from bot.core.documentation import documentation_checklist, tickable
 from bot.core.inputs import parse_id
-from bot.core.reviews import POST_PILOT
 from handlers.editing import Refusal, answers_with_usage, channel_pilot
 from handlers.phase import owe_review_rewrite
 from handlers.reviewing import Click, load_pilot, on_button, require_record_keeper

@@ -21,8 +21,10 @@ from bot.blocks.escalation import (
 )
 from bot.core import commands as catalog
 from bot.core.errors import DomainError
-from bot.core.escalation import EscalationStep, next_deadline, parse_span, upcoming
+from bot.core.escalation import EscalationStep
+from bot.core.escalation_timer import next_deadline, upcoming
 from bot.core.flags import flag_ref, parse_flag_ref
+from bot.core.spans import parse_span
 from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
 from schedules.escalation import KIND, facts_of
 from storage.db import unit_of_work

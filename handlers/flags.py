@@ -58,6 +58,7 @@ from bot.core.flags import (
 )
 from bot.core.grammar import unescape
 from bot.core.inputs import parse_id, parse_page
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from handlers.editing import Refusal, answers_with_usage, channel_pilot
 from handlers.escalation import levels_of, timeline_of
@@ -144,7 +145,7 @@ def _new_flag(
 ) -> FlagPost | None:
     """Log the flag and owe its announcement (in the check-in thread, else the channel);
     None when the message was a flag already."""
-    if pilot.state == "ended":
+    if pilot.state == PilotState.ENDED:
         raise Refusal(ENDED)
     if thread is None:
         assert pilot.id is not None
@@ -252,7 +253,7 @@ def _open_raise_form(request: CommandRequest) -> None:
         pilot = pilot_for_channel(
             session=session, workspace=request.workspace, channel_id=request.channel_id
         )
-        ended = pilot is not None and pilot.state == "ended"
+        ended = pilot is not None and pilot.state == PilotState.ENDED
     if pilot is None or ended:
         text = ENDED if ended else "This channel has no pilot, so there is no issue log here."
         view = opened["view"]
@@ -359,7 +360,7 @@ def flag_from_reply(
     with services.work() as session:
         stored = reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts)
         pilot = session.get(Pilot, stored.pilot_id) if stored is not None else None
-        if stored is None or pilot is None or pilot.state == "ended":
+        if stored is None or pilot is None or pilot.state == PilotState.ENDED:
             return
         thread_ts = stored.thread_ts
         if what.description:
@@ -412,7 +413,7 @@ def reaction_added(
         if stored is None:
             return
         pilot = session.get(Pilot, stored.pilot_id)
-        if pilot is None or pilot.state == "ended":
+        if pilot is None or pilot.state == PilotState.ENDED:
             return
         # Stored as Slack sent it (&lt; &gt; &amp;): the issue log keeps it as typed.
         said = reply_flag(unescape(stored.text))

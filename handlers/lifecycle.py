@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.blocks import Reply
-from bot.blocks.plan import (
+from bot.blocks.lifecycle import (
     ListedPilot,
     ended_notice,
     list_reply,
@@ -20,6 +20,7 @@ from bot.blocks.plan import (
 from bot.core import commands as catalog
 from bot.core.calendar import next_due, snapshot
 from bot.core.errors import DomainError
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
@@ -53,9 +54,9 @@ def pause_command(request: CommandRequest) -> Reply | None:
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "pause this pilot")
-        if pilot.state == "ended":
+        if pilot.state == PilotState.ENDED:
             return say(refusal_for_ended(pilot.name, pilot.state_reason))
-        if pilot.state == "paused":
+        if pilot.state == PilotState.PAUSED:
             return say(
                 f"*{pilot.name}* is already paused ({pilot.state_reason}). Resume it with"
                 " `/pilot resume`."
@@ -65,7 +66,7 @@ def pause_command(request: CommandRequest) -> Reply | None:
             pilot,
             request,
             now,
-            state="paused",
+            state=PilotState.PAUSED,
             reason=reason,
             kind="pause",
             summary=f"Paused {pilot.name}.",
@@ -84,9 +85,9 @@ def resume_command(request: CommandRequest) -> Reply | None:
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "resume this pilot")
-        if pilot.state == "ended":
+        if pilot.state == PilotState.ENDED:
             return say(refusal_for_ended(pilot.name, pilot.state_reason))
-        if pilot.state != "paused":
+        if pilot.state != PilotState.PAUSED:
             return say(f"*{pilot.name}* is not paused: its cadence is running.")
         was = pilot.state_reason
         # Schedule from now: what fell due while paused is not owed any more.
@@ -96,7 +97,7 @@ def resume_command(request: CommandRequest) -> Reply | None:
             pilot,
             request,
             now,
-            state="active",
+            state=PilotState.ACTIVE,
             reason="",
             kind="resume",
             summary=f"Resumed {pilot.name} (paused for: {was}).",
@@ -114,7 +115,7 @@ def end_command(request: CommandRequest) -> Reply | None:
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
         require_editor(session, pilot, request.user_id, "end this pilot")
-        if pilot.state == "ended":
+        if pilot.state == PilotState.ENDED:
             plan = plan_of(pilot)
             on = local_date(pilot.updated_at, plan.zone)
             why = f": {pilot.state_reason}" if pilot.state_reason else ""
@@ -128,7 +129,7 @@ def end_command(request: CommandRequest) -> Reply | None:
             pilot,
             request,
             now,
-            state="ended",
+            state=PilotState.ENDED,
             reason=reason,
             kind="end",
             summary=f"Ended {pilot.name}.",

@@ -25,19 +25,14 @@ from bot.blocks.phase import (
     recommendation_notice,
 )
 from bot.core.changes import propose_end
+from bot.core.checklists import POST_PILOT, checklist
+from bot.core.decisions import RECOMMENDATION, Decided, Decision
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id, parse_weeks
 from bot.core.localtime import local_date
 from bot.core.phases import Phase
 from bot.core.plan import Plan
-from bot.core.reviews import (
-    POST_PILOT,
-    RECOMMENDATION,
-    Decided,
-    Decision,
-    checklist,
-    traffic,
-)
+from bot.core.traffic import traffic
 from handlers.change import MAX_REASON_LENGTH, open_change_request
 from handlers.editing import Refusal
 from handlers.reply import guarded

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply, usage_reply
-from bot.blocks.plan import plan_reply, refusal_for_ended, settings_changed_reply, settings_reply
+from bot.blocks.lifecycle import refusal_for_ended
+from bot.blocks.plan import plan_reply
+from bot.blocks.settings import settings_changed_reply, settings_reply
 from bot.core import commands as catalog
 from bot.core.calendar import snapshot, weeks
 from bot.core.errors import DomainError
 from bot.core.grammar import UsageError
-from bot.core.settings_table import SETTINGS, apply_settings, parse_assignments
+from bot.core.lifecycle import PilotState
+from bot.core.setting_changes import apply_settings, parse_assignments
+from bot.core.settings_table import SETTINGS
 from handlers.editing import answers_with_usage, channel_pilot, require_editor
 from storage.db import unit_of_work
 from storage.pilots import plan_of, refresh_next_due
@@ -45,7 +49,7 @@ def set_command(request: CommandRequest) -> Reply | None:
         with unit_of_work(services.engine) as session:
             pilot = channel_pilot(session, request)
             require_editor(session, pilot, request.user_id, "change this pilot's settings")
-            if pilot.state == "ended":
+            if pilot.state == PilotState.ENDED:
                 raise DomainError(refusal_for_ended(pilot.name, pilot.state_reason))
             new, changes = apply_settings(settings_of(pilot), assignments)
             if not changes:

@@ -15,8 +15,9 @@ from bot.blocks.review import local_when
 from bot.core.changes import propose_ramp
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
-from bot.core.reviews import Confirmation, held_ramp, ramp_step
+from bot.core.traffic import Confirmation, held_ramp, ramp_step
 from handlers.change import MAX_REASON_LENGTH, open_change_request
 from handlers.editing import Refusal, require_editor
 from handlers.reviewing import (
@@ -91,7 +92,7 @@ def hold(click: Click, client: WebClient, respond: Respond) -> None:
     with unit_of_work(click.services.engine) as session:
         pilot = load_pilot(session, click, parse_id(pilot_id))
         require_editor(session, pilot, click.user_id, "hold the ramp")
-        if pilot.state == "ended":
+        if pilot.state == PilotState.ENDED:
             raise Refusal("This pilot has ended; its ramp no longer changes.")
         plan = plan_of(pilot)
         step = ramp_step(plan, parse_id(week_text))

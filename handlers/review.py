@@ -24,9 +24,9 @@ from bot.blocks.review import (
 )
 from bot.blocks.text import literal
 from bot.core import commands as catalog
+from bot.core.criteria import parse_measurement
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
-from bot.core.reviews import parse_measurement
 from handlers.editing import answers_with_usage, channel_pilot
 from handlers.reviewing import (
     Click,

@@ -19,9 +19,9 @@ from sqlmodel import Session
 from bot.app import Services
 from bot.blocks import Reply, section
 from bot.core.authority import RECORD_KEEPERS, may_record
+from bot.core.decisions import Deciders
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
-from bot.core.reviews import Deciders
 from handlers.editing import Refusal
 from handlers.reply import guarded, slack_error_code
 from storage.models import Pilot

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.cadence import Due, DueKind, cadence_between, first_checkin_date, next_due
 from bot.core.errors import DomainError
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date, local_instant, require_aware
 from bot.core.plan import Plan
 from bot.core.workdays import holiday_name, is_workday
@@ -62,7 +63,7 @@ def _entry(
     gone: WorkspaceInstall | None = None,
 ) -> AgendaEntry:
     assert pilot.id is not None
-    state = "" if pilot.state == "active" else f", {pilot.state}"
+    state = "" if pilot.state == PilotState.ACTIVE else f", {pilot.state}"
     title = f"{pilot.name} · {pilot.customer} ({pilot.team_id} #{pilot.channel_id}{state})"
     try:
         plan = plan_of(pilot)
@@ -75,11 +76,11 @@ def _entry(
             f"not sent: {gone.gone_reason} on {gone.gone_at:%Y-%m-%d %H:%M} UTC; what comes due"
             " is skipped until the app is installed in the workspace again"
         )
-    if pilot.state == "paused":
+    if pilot.state == PilotState.PAUSED:
         reason = f" ({pilot.state_reason})" if pilot.state_reason else ""
         lines.append(f"paused{reason}: nothing is sent until `/pilot resume`")
-    lines += _today(plan, now, rows, paused=pilot.state == "paused")
-    lines += _next(plan, now, paused=pilot.state == "paused")
+    lines += _today(plan, now, rows, paused=pilot.state == PilotState.PAUSED)
+    lines += _next(plan, now, paused=pilot.state == PilotState.PAUSED)
     lines += _owed(rows, plan)
     lines += _not_sent(rows, plan, now)
     lines += _refused(refused)

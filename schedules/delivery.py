@@ -68,6 +68,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.core.cadence import DueKind
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import require_aware
 from bot.settings import Settings
 from bot.tokens import NoToken
@@ -515,8 +516,8 @@ def _skip_stopped_pilots(
     )
     for rows in queues.values():
         for row in list(rows):
-            state = states.get(row.pilot_id, "ended")
-            if state == "active" or row.kind not in _CADENCE_KINDS:
+            state = states.get(row.pilot_id, PilotState.ENDED)
+            if state == PilotState.ACTIVE or row.kind not in _CADENCE_KINDS:
                 continue
             assert row.id is not None
             reason = f"the pilot was {state} before Slack took it"

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.core.checklists import POST_PILOT
+from bot.core.decisions import RECOMMENDATION
 from bot.core.documentation import (
     DURING_PILOT,
     PRE_PILOT,
@@ -21,7 +23,6 @@ from bot.core.documentation import (
     review_label,
 )
 from bot.core.flags import FlagState
-from bot.core.reviews import POST_PILOT, RECOMMENDATION
 from bot.core.roles import Role
 from schedules.reviews import decided_of, deciders_of
 from storage.documentation import meeting_notes_of, reports_shared

@@ -8,12 +8,13 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
+from bot.core.decisions import Decided
 from bot.core.errors import DomainError
 from bot.core.escalation import EscalationStep
 from bot.core.localtime import local_date, local_instant
 from bot.core.phases import Phase
 from bot.core.plan import Plan
-from bot.core.reviews import Decided, Note, WeeklyReview
+from bot.core.reviews import Note, WeeklyReview
 from bot.core.roles import Role
 from bot.documents.kinds import Document
 from bot.documents.record import (

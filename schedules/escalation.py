@@ -29,17 +29,11 @@ from bot.blocks import ids
 from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
 from bot.blocks.flags import button_value
 from bot.blocks.forms import button
-from bot.core.escalation import (
-    DueStep,
-    EscalationState,
-    EscalationStep,
-    Recipients,
-    due_steps,
-    next_deadline,
-    recipients,
-)
+from bot.core.escalation import EscalationStep, Recipients, recipients
+from bot.core.escalation_timer import DueStep, EscalationState, due_steps, next_deadline
 from bot.core.flags import flag_ref as ref_of
 from bot.core.flags import parse_flag_ref
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import require_aware
 from schedules.batches import in_batches
 from schedules.owed import local_label
@@ -294,7 +288,7 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
     if flag.state == "resolved":
         at = f" at {local_label(flag.resolved_at, plan)}" if flag.resolved_at else ""
         return f"{name} was resolved by {flag.resolved_by or 'someone'}{at} before this went out"
-    if pilot.state == "ended":
+    if pilot.state == PilotState.ENDED:
         return "the pilot ended before this went out"
     timer = escalation_of(session=session, flag_id=flag.id)
     if timer is None:

@@ -21,11 +21,12 @@ from bot import metrics
 from bot.blocks.home import Decision, FlagItem, HomeData, PilotLine, Upcoming, home_view
 from bot.blocks.text import literal, user_text
 from bot.core.calendar import snapshot
+from bot.core.decisions import RECOMMENDATION
 from bot.core.escalation import Severity
 from bot.core.feed import events_between
+from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase
 from bot.core.refs import CHANGE, ref
-from bot.core.reviews import RECOMMENDATION
 from schedules.clients import Clients
 from schedules.delivery import (
     _MAYBE_POSTED,
@@ -148,7 +149,7 @@ def home_of(session: Session, team_id: str, user_id: str, now: datetime) -> Home
         ]
         if user_id in deciders_of(session, pilot.id).users:
             decisions += _decisions(session, pilot)
-        if pilot.state == "active":
+        if pilot.state == PilotState.ACTIVE:
             upcoming += [Upcoming(plan, e) for e in events_between(plan, now, now + WEEK)]
     flags.sort(key=lambda f: (_SEVERITY[f.flag.severity], f.flag.raised_at))
     upcoming.sort(key=lambda u: u.event.begins(u.plan))

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.plan import not_posted_reply
+from bot.blocks.lifecycle import not_posted_reply
 from storage.models import Pilot
 from storage.outbox import owe
 

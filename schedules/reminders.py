@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.blocks.checkin import reminder_message
 from bot.core.cadence import Due, DueKind
 from bot.core.checkins import checkin_day_end, who_to_remind
+from bot.core.lifecycle import PilotState
 from bot.core.plan import Plan
 from schedules.owed import downtime_reason, new_message, skipped
 from storage.checkins import checked_in, checkin_thread_of_day
@@ -33,7 +34,7 @@ def build_reminder(
     """The tick's builder for DueKind.REMINDER."""
     day_end = checkin_day_end(plan, due.local_date)
     message = new_message(pilot, due, now, useful_until=day_end)
-    if pilot.state == "paused":
+    if pilot.state == PilotState.PAUSED:
         return skipped(message, "the pilot was paused: reminders are not sent while paused")
     if now >= day_end:
         return skipped(message, downtime_reason(due, now, plan, "reminder"))

@@ -26,34 +26,32 @@ from bot.blocks.review import weekly_review_message
 from bot.core.authority import decision_maker
 from bot.core.cadence import Due, DueKind
 from bot.core.checkins import checkin_day_end
+from bot.core.checklists import (
+    POST_PILOT,
+    phase_checklist,
+    post_pilot_checklist,
+    record_answers,
+    ticked_items,
+)
+from bot.core.criteria import early_warnings, progress_of_all
+from bot.core.decisions import RECOMMENDATION, Decided, Deciders, Decision
 from bot.core.documentation import post_pilot_record
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_instant
 from bot.core.phases import Phase
 from bot.core.plan import Plan
 from bot.core.refs import CHANGE, ref
 from bot.core.reviews import (
     ISSUE_WEEK,
-    POST_PILOT,
-    RECOMMENDATION,
-    Decided,
-    Deciders,
-    Decision,
     FinalEvaluation,
     Note,
     PhaseReview,
     WeeklyReview,
-    early_warnings,
-    phase_checklist,
-    post_pilot_checklist,
-    progress_of_all,
-    ramp_step,
-    record_answers,
     review_before,
     review_week,
-    ticked_items,
-    traffic,
 )
 from bot.core.roles import Role
+from bot.core.traffic import ramp_step, traffic
 from schedules.owed import downtime_reason, local_label, new_message, skipped
 from storage.documentation import reports_shared
 from storage.models import ChangeRequest, OutboxMessage, Pilot
@@ -232,7 +230,7 @@ def _owed(pilot: Pilot, plan: Plan, due: Due, now: datetime) -> tuple[OutboxMess
     """The row, and whether it is still to be sent (else skipped with the reason)."""
     what = _WHAT[due.kind]
     message = new_message(pilot, due, now, useful_until=checkin_day_end(plan, due.local_date))
-    if pilot.state == "paused":
+    if pilot.state == PilotState.PAUSED:
         skipped(message, f"the pilot was paused: {what}s are not sent while paused")
         return message, False
     if message.useful_until is not None and now >= message.useful_until:

@@ -33,6 +33,7 @@ from bot.core.cadence import Due, DueKind, cadence_between, next_due
 from bot.core.calendar import snapshot
 from bot.core.checkins import DaySummary, checkin_day_end, previous_checkin_day
 from bot.core.flags import issue_period
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_instant, require_aware
 from bot.core.plan import Plan
 from schedules.batches import in_batches
@@ -178,7 +179,7 @@ def _checkin(
     assert pilot.id is not None
     day_end = checkin_day_end(plan, due.local_date)
     message = new_message(pilot, due, now, useful_until=day_end)
-    if pilot.state == "paused":
+    if pilot.state == PilotState.PAUSED:
         return _skipped(message, "the pilot was paused: check-ins are not sent while paused")
     if now >= day_end:
         return _skipped(message, downtime_reason(due, now, plan, "check-in"))

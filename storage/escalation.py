@@ -12,14 +12,10 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.core.escalation import (
-    EscalationPolicy,
-    EscalationState,
-    EscalationStep,
-    Recipients,
-    Severity,
-    next_deadline,
-)
+from bot.core.escalation import EscalationStep, Recipients, Severity
+from bot.core.escalation_policy import EscalationPolicy
+from bot.core.escalation_timer import EscalationState, next_deadline
+from bot.core.lifecycle import PilotState
 from bot.core.roles import Role
 from storage.models import EscalationSnooze, EscalationStepTaken, Flag, FlagEscalation, Pilot
 from storage.pilots import plan_of
@@ -84,7 +80,7 @@ def state_of(row: FlagEscalation, flag: Flag, pilot: Pilot) -> EscalationState:
         snoozed=timedelta(minutes=row.snoozed_minutes),
         acknowledged=bool(flag.acknowledged_by),
         resolved=flag.state == "resolved",
-        pilot_ended=pilot.state == "ended",
+        pilot_ended=pilot.state == PilotState.ENDED,
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.core.changes import ChangeStatus
+from bot.core.lifecycle import PilotState
 from bot.core.roles import Role
 from storage.db import TOUCHED_PILOTS
 from storage.models import ChangeRequest, HomeTab, Pilot, TeamMember
@@ -211,7 +212,7 @@ def pilots_of_person(
         assert pilot.id is not None
         pilots[pilot.id] = pilot
         roles.setdefault(pilot.id, []).append(Role(role))
-    live = [p for p in pilots.values() if p.state != "ended"]
+    live = [p for p in pilots.values() if p.state != PilotState.ENDED]
     live.sort(key=lambda p: (p.start_date, p.id or 0))
     return [(p, tuple(roles[p.id or 0])) for p in live]
 

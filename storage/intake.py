@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from bot.core.criteria import plain_number
 from bot.core.pushed import Matched
-from bot.core.reviews import plain_number
 from storage.canvas import owe_canvas_update
 from storage.models import MetricValue
 from storage.status import record_changed

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.cadence import next_due
+from bot.core.lifecycle import PilotState
 from bot.core.plan import PLAN_CACHE, Plan
 from storage.models import Pilot
 from storage.scope import Workspace
@@ -47,7 +48,7 @@ def pilot_for_channel(*, session: Session, workspace: Workspace, channel_id: str
         )
         .order_by(col(Pilot.id).desc())
     ).all()
-    live = [row for row in rows if row.state != "ended"]
+    live = [row for row in rows if row.state != PilotState.ENDED]
     return live[0] if live else (rows[0] if rows else None)
 
 
@@ -141,7 +142,7 @@ _CHANNEL_PILOT = (
         _pilot.team_id == bindparam("team_id"),
         _pilot.channel_id == bindparam("channel_id"),
     )
-    .order_by(case((_pilot.state == "ended", 1), else_=0), _pilot.id.desc())
+    .order_by(case((_pilot.state == PilotState.ENDED, 1), else_=0), _pilot.id.desc())
     .limit(1)
 )
 
@@ -187,7 +188,7 @@ def pilot_from_plan(plan: Plan, *, workspace: Workspace, channel_id: str, owner_
 # next_due_at of a pilot whose cadence is over: far in the future, so the tick's
 # indexed query never reads it again (NULL means "not scheduled yet": see due_pilot_ids).
 NOTHING_OWED = datetime(9999, 12, 31, tzinfo=UTC)
-SCHEDULED_STATES = ("active", "paused")  # paused pilots are read too, to record what they skip
+SCHEDULED_STATES = (PilotState.ACTIVE, PilotState.PAUSED)  # paused too: to record what they skip
 
 
 def refresh_next_due(session: Session, pilot: Pilot, now: datetime) -> datetime | None:

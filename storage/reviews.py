@@ -16,20 +16,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, or_, select
 
 from bot.core.cadence import checkin_days
+from bot.core.checklists import OpenFlags
+from bot.core.criteria import Criterion, Reading, plain_number
 from bot.core.escalation import Severity
 from bot.core.flags import issue_period
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
-from bot.core.reviews import (
-    Confirmation,
-    Criterion,
-    Hold,
-    IssueWeek,
-    OpenFlags,
-    Participation,
-    Reading,
-    plain_number,
-)
+from bot.core.reviews import IssueWeek, Participation
+from bot.core.traffic import Confirmation, Hold
 from storage.canvas import owe_canvas_update
 from storage.flags import flags_touched, open_counts, record_of
 from storage.models import (

@@ -1,10 +1,10 @@
-"""A pilot's settings (`bot.core.settings_table.PilotSettings`) to and from its row."""
+"""A pilot's settings (`bot.core.pilot_settings.PilotSettings`) to and from its row."""
 
 from __future__ import annotations
 
-from bot.core.escalation import BusinessHours, EscalationDelays
+from bot.core.escalation_policy import BusinessHours, EscalationDelays
+from bot.core.pilot_settings import PilotSettings
 from bot.core.roles import Role
-from bot.core.settings_table import PilotSettings
 from storage.models import Pilot
 from storage.pilots import PLAN_COLUMNS, pilot_from_plan, plan_of
 from storage.scope import Workspace

@@ -41,10 +41,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, UOWTransaction
 
 from bot.core.changes import ChangeStatus
+from bot.core.criteria import Criterion, Reading
+from bot.core.decisions import Decision
 from bot.core.escalation import Severity
 from bot.core.flags import FlagState, flag_ref
+from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase
-from bot.core.reviews import Confirmation, Criterion, Decision, Hold, Reading
+from bot.core.traffic import Confirmation, Hold
 from storage.models import (
     ChangeRequest,
     CheckinReply,
@@ -168,7 +171,7 @@ _STATUS_VIEW = (
         _pilots.c.channel_id == bindparam("channel_id"),
     )
     # The live pilot if there is one (at most one per channel), else the newest ended one.
-    .order_by(case((_pilots.c.state == "ended", 1), else_=0), _pilots.c.id.desc())
+    .order_by(case((_pilots.c.state == PilotState.ENDED, 1), else_=0), _pilots.c.id.desc())
     .limit(1)
 )
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks.text import cut, defused, escape, fit, guarded, literal
 from bot.core.calendar import PlanSnapshot
 from bot.core.errors import DomainError
+from bot.core.lifecycle import PilotState
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
 
@@ -188,14 +189,17 @@ def status_body(
     plan: Plan,
     snap: PlanSnapshot,
     *,
-    state: str = "active",
+    state: str = PilotState.ACTIVE,
     extra: Sequence[tuple[str, str]] = (),
 ) -> Reply:
     """`/pilot status` but its "As of" line: where the pilot stands on ``snap``'s day;
     ``extra`` adds titled sections (the record: confirmed traffic, latest metrics)."""
     where = where_in_pilot(snap)
     title = f"{literal(plan.name)} · {literal(plan.customer)}"
-    state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
+    state_note: dict[str, str] = {  # by stored state (a PilotState equals its value)
+        PilotState.PAUSED: ":double_vertical_bar: Paused",
+        PilotState.ENDED: ":black_square: Ended",
+    }
     pairs = [
         ("Type", f"{plan.pilot_type.guide.title} ({plan.weeks} weeks, {plan.ramp.label})"),
         ("Phase", where),

@@ -13,9 +13,9 @@ from bot.blocks.forms import actions, button, modal, text_input
 from bot.blocks.review import local_when
 from bot.blocks.text import literal, user_text
 from bot.core.boundaries import Boundary
+from bot.core.decisions import Deciders
 from bot.core.documentation import TITLES, DocItem, Documentation, ScopeState
 from bot.core.plan import Plan
-from bot.core.reviews import Deciders
 
 MAX_NOTES = 3000
 

@@ -13,18 +13,11 @@ from zoneinfo import ZoneInfo
 from bot.blocks.common import Reply, context, fields, header, section
 from bot.blocks.team import mentions
 from bot.blocks.text import literal, user_text
-from bot.core.escalation import (
-    LAST_STEP,
-    DueStep,
-    EscalationPolicy,
-    EscalationSettings,
-    EscalationStep,
-    Recipients,
-    Severity,
-    describe_span,
-    recipients,
-)
+from bot.core.escalation import LAST_STEP, EscalationStep, Recipients, Severity, recipients
+from bot.core.escalation_policy import EscalationPolicy, EscalationSettings
+from bot.core.escalation_timer import DueStep
 from bot.core.roles import Role
+from bot.core.spans import describe_span
 
 
 def role_names(roles: Sequence[Role]) -> str:

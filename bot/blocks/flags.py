@@ -14,7 +14,7 @@ from bot.blocks.common import Reply, context, header, paged, section
 from bot.blocks.escalation import when
 from bot.blocks.forms import button, modal, option, plain, radio_input, text_input
 from bot.blocks.text import guarded, literal, user_text
-from bot.core.escalation import Severity, describe_span
+from bot.core.escalation import Severity
 from bot.core.flags import (
     DEFAULT_CATEGORY,
     FLAG_HANDLERS,
@@ -24,6 +24,7 @@ from bot.core.flags import (
     flag_ref,
 )
 from bot.core.risks import RiskCategory
+from bot.core.spans import describe_span
 
 SEVERITY_MARK = {
     Severity.CRITICAL: ":rotating_light:",

@@ -18,6 +18,7 @@ from bot.blocks.text import guarded, literal, user_text
 from bot.core.calendar import PlanSnapshot
 from bot.core.feed import PlanEvent
 from bot.core.flags import FlagRecord
+from bot.core.lifecycle import PilotState
 from bot.core.phases import PilotStatus
 from bot.core.plan import Plan
 
@@ -31,7 +32,7 @@ class PilotLine:
     channel_id: str
     plan: Plan
     snap: PlanSnapshot
-    state: str  # active, paused
+    state: str  # a PilotState: active or paused
     roles: tuple[str, ...]  # "implementation lead", "owner", ...
 
 
@@ -134,7 +135,7 @@ def pilot_line(line: PilotLine) -> str:
     parts = [where, f"{snap.traffic_pct}% traffic"]
     if snap.days_left is not None:
         parts.append(f"{snap.days_left} days left (hard end {short_day(plan.hard_end_date)})")
-    if line.state == "paused":
+    if line.state == PilotState.PAUSED:
         parts.insert(0, "*Paused*")
     return f"{head}\n{' · '.join(parts)}"
 

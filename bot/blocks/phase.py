@@ -26,20 +26,11 @@ from bot.blocks.review import (
     progress_text,
 )
 from bot.blocks.text import literal
+from bot.core.checklists import POST_PILOT, ChecklistItem, RecordAnswer
+from bot.core.decisions import NEXT_STEPS, NEXT_STEPS_UNDECIDED, Decided, Deciders, Decision
 from bot.core.phases import Phase
 from bot.core.plan import Plan
-from bot.core.reviews import (
-    NEXT_STEPS,
-    NEXT_STEPS_UNDECIDED,
-    POST_PILOT,
-    ChecklistItem,
-    Decided,
-    Deciders,
-    Decision,
-    FinalEvaluation,
-    PhaseReview,
-    RecordAnswer,
-)
+from bot.core.reviews import FinalEvaluation, PhaseReview
 
 _CHECKLIST_IDS = {
     "Deliverables": ids.CHECKLIST_DELIVERABLES,

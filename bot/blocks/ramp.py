@@ -12,7 +12,7 @@ from bot.blocks.review import local_when, short_day
 from bot.blocks.text import literal
 from bot.core.plan import Plan
 from bot.core.ramps import Ramp
-from bot.core.reviews import Confirmation, RampStep
+from bot.core.traffic import Confirmation, RampStep
 
 
 def step_sentence(step: RampStep, plan: Plan, *, today: bool) -> str:

@@ -12,19 +12,10 @@ from bot.blocks.common import Reply, context, header, long_day, section
 from bot.blocks.forms import actions, button, modal, text_input
 from bot.blocks.text import literal, user_text
 from bot.core.calendar import snapshot
+from bot.core.criteria import MEASUREMENT_USAGE, Criterion, Progress, Standing, Trend
 from bot.core.plan import Plan
-from bot.core.reviews import (
-    MEASUREMENT_USAGE,
-    Criterion,
-    IssueWeek,
-    Note,
-    Participation,
-    Progress,
-    Standing,
-    Traffic,
-    Trend,
-    WeeklyReview,
-)
+from bot.core.reviews import IssueWeek, Note, Participation, WeeklyReview
+from bot.core.traffic import Traffic
 
 NO_ISSUE_LOG = "No issue log yet: issues flagged from the check-in threads will show here."
 NO_PARTICIPATION = "No check-ins recorded yet: replies to the check-in threads will show here."

@@ -4,7 +4,7 @@ meeting's notes belong to.
 
 Each item is done when the team ticked it, else when the record says so ("the record
 ticks what it can tell by itself and says why"). The Post-Pilot list is the one the
-final evaluation shows (``bot.core.reviews.post_pilot_checklist``), with the same stored
+final evaluation shows (``bot.core.checklists.post_pilot_checklist``), with the same stored
 ticks. "Pilot scope document (signed)" is the decision maker's sign-off only: nobody
 ticks it by hand.
 """
@@ -16,18 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.localtime import local_date
-from bot.core.phases import Phase
-from bot.core.plan import Plan
-from bot.core.reviews import (
+from bot.core.checklists import (
     LESSONS_LEARNED_KEY,
     POST_PILOT,
     ChecklistItem,
-    Decided,
     RecordAnswer,
     post_pilot_answers,
     post_pilot_checklist,
 )
+from bot.core.decisions import Decided
+from bot.core.localtime import local_date
+from bot.core.phases import Phase
+from bot.core.plan import Plan
 
 PRE_PILOT = "pre_pilot"
 DURING_PILOT = "during_pilot"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.core.reviews import Criterion, plain_number
+from bot.core.criteria import Criterion, plain_number
 from bot.core.targets import Target
 
 MAX_ITEMS = 100  # values in one request

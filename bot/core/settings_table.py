@@ -9,23 +9,11 @@ change process.
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from bot.core.errors import DomainError, PlanError
-from bot.core.escalation import (
-    DEFAULT_DELAYS,
-    DELAYS_FORM,
-    HOURS_FORM,
-    BusinessHours,
-    EscalationDelays,
-    EscalationSettings,
-)
-from bot.core.grammar import UsageError, tokenize
+from bot.core.errors import DomainError
+from bot.core.escalation_policy import DELAYS_FORM, HOURS_FORM, BusinessHours, EscalationDelays
 from bot.core.inputs import (
     COUNTRY_FORM,
     DATE_FORM,
@@ -43,137 +31,9 @@ from bot.core.inputs import (
     parse_yes_no,
 )
 from bot.core.phases import Phase
-from bot.core.plan import MAX_EVALUATION_WEEKS, Plan
+from bot.core.pilot_settings import PilotSettings, Setting, Updates
+from bot.core.plan import MAX_EVALUATION_WEEKS
 from bot.core.roles import Role
-
-DEFAULT_REMINDER_ROLES: tuple[Role, ...] = (Role.PROJECT_LEAD, Role.IMPLEMENTATION_LEAD)
-SET_USAGE = "/pilot set key=value [key=value ...]"
-# The plan itself, not settings: `/pilot change` handles these.
-PLAN_KEYS = frozenset({"ramp", "weeks", "end", "start", "type", "name", "customer", "override"})
-CHANGE_USAGE = '/pilot change ramp|end ... reason="..."'
-_ASSIGNMENT = re.compile(r"^([A-Za-z_]+)=(.*)$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class PilotSettings:
-    """Everything `/pilot set` can change: the plan's schedule fields and the pilot's own."""
-
-    plan: Plan
-    reminder_roles: tuple[Role, ...] = DEFAULT_REMINDER_ROLES
-    # The escalation timer (bot.core.escalation): delays per severity, how time counts.
-    escalation_critical: EscalationDelays = DEFAULT_DELAYS
-    escalation_major: EscalationDelays = DEFAULT_DELAYS
-    escalation_minor: EscalationDelays = DEFAULT_DELAYS
-    business_hours: BusinessHours | None = None
-    ack_pauses_escalation: bool = False
-
-    @property
-    def escalation(self) -> EscalationSettings:
-        return EscalationSettings(
-            critical=self.escalation_critical,
-            major=self.escalation_major,
-            minor=self.escalation_minor,
-            business_hours=self.business_hours,
-            ack_pauses=self.ack_pauses_escalation,
-        )
-
-
-# What a row's parser returns: new values by field name, of Plan or of PilotSettings.
-Updates = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Setting:
-    key: str
-    description: str
-    form: str  # the correct form, in words
-    example: str  # a value that parses, shown in `/pilot set key=<example>`
-    parse: Callable[[str, PilotSettings], Updates]  # the current settings, for relative edits
-    show: Callable[[PilotSettings], str]  # the current value, in a form `parse` accepts
-
-    @property
-    def usage(self) -> str:
-        value = f'"{self.example}"' if " " in self.example else self.example
-        return f"/pilot set {self.key}={value}"
-
-
-@dataclass(frozen=True)
-class SettingChange:
-    key: str
-    old: str
-    new: str
-
-    @property
-    def summary(self) -> str:
-        return f"{self.key}: {self.old} -> {self.new}"
-
-
-def apply_settings(
-    current: PilotSettings, assignments: Mapping[str, str]
-) -> tuple[PilotSettings, list[SettingChange]]:
-    """All of `assignments` applied at once, or none: raises UsageError naming the bad one.
-
-    Returns the new settings and the keys whose shown value changed.
-    """
-    if not assignments:
-        raise UsageError("Give at least one key=value.", SET_USAGE)
-    updates: dict[str, Any] = {}
-    for key, text in assignments.items():
-        setting = SETTINGS_BY_KEY.get(key)
-        if setting is None and key in PLAN_KEYS:
-            raise UsageError(
-                f"`{key}` is part of the plan, not a setting: propose it with `/pilot change`.",
-                CHANGE_USAGE,
-            )
-        if setting is None:
-            known = ", ".join(SETTINGS_BY_KEY)
-            raise UsageError(f"Unknown setting `{key}` (settings: {known}).", SET_USAGE)
-        try:
-            updates.update(setting.parse(text, current))
-        except DomainError as error:
-            raise UsageError(f"`{key}`: {error.message}", setting.usage) from error
-    try:
-        new = _with_updates(current, updates)
-    except PlanError as error:
-        # A rule across keys, such as the reminder falling before the check-in.
-        raise UsageError(error.message, SET_USAGE) from error
-    changes = [
-        SettingChange(key, row.show(current), row.show(new))
-        for key in assignments
-        for row in (SETTINGS_BY_KEY[key],)
-        if row.show(current) != row.show(new)
-    ]
-    return new, changes
-
-
-def parse_assignments(text: str) -> dict[str, str]:
-    """`checkin=10:00 review="thu 15:00"` -> {"checkin": "10:00", "review": "thu 15:00"}."""
-    assignments: dict[str, str] = {}
-    for token in tokenize(text):
-        match = None if token.quoted else _ASSIGNMENT.match(token.value)
-        if match is None:
-            raise UsageError(
-                f"`{token.value}` is not key=value; quote values with spaces.", SET_USAGE
-            )
-        key, value = match.group(1).lower(), match.group(2)
-        if key in assignments:
-            raise UsageError(f"`{key}` is given twice; give each key once.", SET_USAGE)
-        assignments[key] = value
-    if not assignments:
-        raise UsageError("Give at least one key=value.", SET_USAGE)
-    return assignments
-
-
-def _with_updates(current: PilotSettings, updates: Updates) -> PilotSettings:
-    plan_fields = {f.name for f in dataclasses.fields(Plan)}
-    on_plan = {k: v for k, v in updates.items() if k in plan_fields}
-    own = {k: v for k, v in updates.items() if k not in plan_fields}
-    # One replace for all plan fields, so a rule across fields sees the final values.
-    plan = dataclasses.replace(current.plan, **on_plan) if on_plan else current.plan
-    return dataclasses.replace(current, plan=plan, **own)
-
-
-# ----- parsers and shows, one pair per key ---------------------------------------------------
 
 
 def _tz(text: str, _current: PilotSettings) -> Updates:

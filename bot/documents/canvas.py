@@ -14,8 +14,9 @@ from datetime import datetime
 
 from bot.core.boundaries import Boundary
 from bot.core.calendar import snapshot, weeks
+from bot.core.criteria import progress_of_all
+from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase, PilotStatus
-from bot.core.reviews import progress_of_all
 from bot.documents.formats import local_time, md_table, md_text
 from bot.documents.logs import signoff_md
 from bot.documents.record import PilotRecord
@@ -40,7 +41,7 @@ def _day(value: datetime, record: PilotRecord) -> str:
 
 def _now_line(record: PilotRecord) -> str:
     snap = snapshot(record.plan, record.as_of)
-    if record.state != "active":
+    if record.state != PilotState.ACTIVE:
         return f"**State:** {record.state}"
     if snap.status is PilotStatus.NOT_STARTED:
         return f"**Now:** starts in {snap.days_to_start} days"

@@ -16,9 +16,9 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.core.criteria import Criterion
 from bot.core.escalation import Severity
 from bot.core.localtime import local_instant
-from bot.core.reviews import Criterion
 from bot.core.timeline import traffic_in_week
 from bot.documents.record import PilotRecord
 

@@ -6,9 +6,9 @@ Asked before Evaluation it is a draft, and says so in its title and its first li
 
 from __future__ import annotations
 
+from bot.core.decisions import NEXT_STEPS, NEXT_STEPS_UNDECIDED
 from bot.core.localtime import local_date
 from bot.core.phases import Phase, PilotStatus
-from bot.core.reviews import NEXT_STEPS, NEXT_STEPS_UNDECIDED
 from bot.core.timeline import status_on
 from bot.documents.formats import local_time, md_table, md_text
 from bot.documents.logs import _md, title_block

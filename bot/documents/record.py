@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.boundaries import Boundary
+from bot.core.criteria import Criterion, Reading
+from bot.core.decisions import Decided
 from bot.core.documentation import MeetingNoteLine, ScopeState
 from bot.core.flags import FlagRecord
 from bot.core.plan import Plan
-from bot.core.reviews import Confirmation, Criterion, Decided, FinalEvaluation, Note, Reading
+from bot.core.reviews import FinalEvaluation, Note
+from bot.core.traffic import Confirmation
 
 
 @dataclass(frozen=True)

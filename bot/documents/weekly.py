@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.criteria import Progress, Reading, Trend
 from bot.core.documentation import MeetingNoteLine, notes_in_week
-from bot.core.reviews import Progress, Reading, Trend, WeeklyReview
+from bot.core.reviews import WeeklyReview
 from bot.core.timeline import phase_of_week, traffic_in_week
 from bot.documents.formats import local_time, md_table, md_text
 from bot.documents.logs import _md, title_block

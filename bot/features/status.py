@@ -18,9 +18,10 @@ from bot.blocks.flags import status_flag_parts, undelivered_part
 from bot.blocks.review import status_parts
 from bot.core.calendar import snapshot
 from bot.core.checkins import is_checkin_day
+from bot.core.criteria import progress_of_all
 from bot.core.localtime import local_date, local_instant
 from bot.core.phases import PilotStatus
-from bot.core.reviews import progress_of_all, traffic
+from bot.core.traffic import traffic
 from storage.db import Connection, Engine, read_only
 from storage.outbox import undelivered_summary
 from storage.pilots import plan_of

@@ -8,27 +8,25 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.core.errors import DomainError
-from bot.core.escalation import (
+from bot.core.escalation import EscalationStep, Severity, recipients
+from bot.core.escalation_policy import (
     DEFAULT_DELAYS,
     BusinessHours,
-    DueStep,
     EscalationDelays,
     EscalationPolicy,
     EscalationSettings,
-    EscalationState,
-    EscalationStep,
-    Severity,
     advance,
+)
+from bot.core.escalation_timer import (
+    DueStep,
+    EscalationState,
     deadline,
-    describe_span,
     due_steps,
-    format_span,
     next_deadline,
-    parse_span,
-    recipients,
     upcoming,
 )
 from bot.core.roles import Role
+from bot.core.spans import describe_span, format_span, parse_span
 from tests.core.plans import make_plan
 
 S = EscalationStep

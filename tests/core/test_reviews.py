@@ -6,29 +6,26 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.errors import DomainError
-from bot.core.phases import Phase
-from bot.core.reviews import (
-    Confirmation,
-    Criterion,
-    Hold,
+from bot.core.checklists import (
     OpenFlags,
-    RampStep,
+    checklist,
+    post_pilot_answers,
+    record_answers,
+    ticked_items,
+)
+from bot.core.criteria import (
+    Criterion,
     Reading,
     Standing,
     Trend,
-    checklist,
     early_warnings,
-    held_ramp,
     parse_measurement,
-    post_pilot_answers,
     progress,
-    ramp_steps,
-    record_answers,
-    review_before,
-    ticked_items,
-    traffic,
 )
+from bot.core.errors import DomainError
+from bot.core.phases import Phase
+from bot.core.reviews import review_before
+from bot.core.traffic import Confirmation, Hold, RampStep, held_ramp, ramp_steps, traffic
 from tests.helpers import acme_plan
 
 RATE = Criterion(id=1, number=1, name="Containment rate", target_text=">= 60%")

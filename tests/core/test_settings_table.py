@@ -6,15 +6,10 @@ import pytest
 
 from bot.core.grammar import UsageError
 from bot.core.phases import Phase
+from bot.core.pilot_settings import PilotSettings
 from bot.core.roles import Role
-from bot.core.settings_table import (
-    SETTINGS,
-    SETTINGS_BY_KEY,
-    PilotSettings,
-    apply_settings,
-    parse_assignments,
-    parse_skip_dates,
-)
+from bot.core.setting_changes import apply_settings, parse_assignments
+from bot.core.settings_table import SETTINGS, SETTINGS_BY_KEY, parse_skip_dates
 from tests.core.plans import make_plan
 
 ISSUE_KEYS = [
