@@ -13,7 +13,7 @@ from schedules.documents import pilot_record
 from storage.canvas import KIND as KIND
 from storage.canvas import canvas_of
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import encode_payload
+from storage.outbox import encode_payload, rebuild
 
 
 def canvas_markdown(session: Session, pilot: Pilot, now: datetime) -> str:
@@ -31,6 +31,6 @@ def prepare_canvas(session: Session, row: OutboxMessage, now: datetime) -> str |
         return "the pilot has no canvas"
     if canvas.canvas_id != row.target_ts:
         return f"the pilot's canvas is {canvas.canvas_id} now"
-    row.payload = encode_payload({"markdown": canvas_markdown(session, pilot, now)})
-    session.add(row)
+    payload = encode_payload({"markdown": canvas_markdown(session, pilot, now)})
+    rebuild(session=session, message=row, payload=payload, thread_ts=row.thread_ts)
     return None

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.blocks import ids
 from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
@@ -38,25 +38,27 @@ from bot.core.escalation import (
     next_deadline,
     recipients,
 )
+from bot.core.flags import FlagState, parse_flag_ref
 from bot.core.flags import flag_ref as ref_of
-from bot.core.flags import parse_flag_ref
 from bot.core.localtime import require_aware
 from schedules.batches import in_batches
 from schedules.owed import local_label
 from storage.db import unit_of_work
 from storage.escalation import (
+    advance_timer,
     due_flag_ids,
     escalation_of,
     lock_due,
     policy_of,
     recipients_of,
     record_step,
-    refresh_next,
     state_of,
     steps_taken,
 )
+from storage.flags import flag_by_number
 from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
-from storage.outbox import PENDING, encode_payload, enqueue_many
+from storage.outbox import PENDING, encode_payload, enqueue_many, rebuild
+from storage.outbox_key import OutboxKey
 from storage.pilots import plan_of
 from storage.team import holders
 
@@ -127,11 +129,9 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
                 ):
                     messages += _step_messages(session, flag, pilot, row, found, due.due_at, now)
                 state = state.done(due.step)
-            row.last_step = None if state.last_step is None else int(state.last_step)
-        refresh_next(row=row, flag=flag, pilot=pilot)
+        advance_timer(session=session, row=row, flag=flag, pilot=pilot, last_step=state.last_step)
         if row.next_escalation_at is None and row.stopped:
             report.stopped.append(f"{flag_ref(flag)}: {row.stopped}")
-        session.add(row)
     inserted = enqueue_many(session=session, messages=messages)
     report.enqueued += [
         f"{m.pilot_id}/{m.key}" for m in messages if (m.pilot_id, m.key) in inserted
@@ -144,10 +144,31 @@ def flag_ref(flag: Flag) -> str:
     return ref_of(flag.number)
 
 
+@dataclass(frozen=True)
+class StepKey:
+    """An escalation message's outbox key: "escalation:F-3:s2" (the line in the flag's
+    thread), "escalation:F-3:s2:U123" (the DM to U123)."""
+
+    flag_number: int
+    step: EscalationStep
+    user_id: str = ""  # a DM's recipient
+
+    @classmethod
+    def parse(cls, key: str) -> StepKey:
+        parts = OutboxKey.parse(key)
+        return cls(
+            flag_number=parse_flag_ref(parts.part(1)),
+            step=EscalationStep(int(parts.part(2).removeprefix("s"))),
+            user_id=parts.part(3),
+        )
+
+    def __str__(self) -> str:
+        key = OutboxKey.of(KIND, ref_of(self.flag_number), f"s{int(self.step)}")
+        return str(key.then(self.user_id) if self.user_id else key)
+
+
 def step_key(flag: Flag, step: EscalationStep, user_id: str | None = None) -> str:
-    """ "escalation:F-3:s2" (the thread line), "escalation:F-3:s2:U123" (a DM)."""
-    key = f"{KIND}:{flag_ref(flag)}:s{int(step)}"
-    return f"{key}:{user_id}" if user_id else key
+    return str(StepKey(flag.number, step, user_id or ""))
 
 
 def _step_messages(
@@ -270,10 +291,8 @@ def flag_buttons(flag: Flag) -> list[dict[str, Any]]:
 def thread_of_step(session: Session, pilot_id: int, key: str) -> str | None:
     """The thread of the flag an escalation message (``key``) is about: where a DM Slack
     refused goes instead."""
-    parts = key.split(":")  # escalation, F-3, s2[, U123]
-    flag = session.exec(
-        select(Flag).where(Flag.pilot_id == pilot_id, Flag.number == parse_flag_ref(parts[1]))
-    ).first()
+    number = StepKey.parse(key).flag_number
+    flag = flag_by_number(session=session, pilot_id=pilot_id, number=number)
     return None if flag is None else flag.thread_ts
 
 
@@ -282,16 +301,14 @@ def thread_of_step(session: Session, pilot_id: int, key: str) -> str | None:
 
 def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Why not to send ``row`` any more, or None once its payload is built as of ``now``."""
-    parts = row.key.split(":")  # escalation, F-3, s2[, U123]
-    flag = session.exec(
-        select(Flag).where(Flag.pilot_id == row.pilot_id, Flag.number == parse_flag_ref(parts[1]))
-    ).first()
+    key = StepKey.parse(row.key)
+    flag = flag_by_number(session=session, pilot_id=row.pilot_id, number=key.flag_number)
     pilot = session.get(Pilot, row.pilot_id)
     if flag is None or pilot is None or flag.id is None:
         return "the flag no longer exists"
     name = flag_ref(flag)
     plan = plan_of(pilot)
-    if flag.state == "resolved":
+    if flag.state == FlagState.RESOLVED:
         at = f" at {local_label(flag.resolved_at, plan)}" if flag.resolved_at else ""
         return f"{name} was resolved by {flag.resolved_by or 'someone'}{at} before this went out"
     if pilot.state == "ended":
@@ -304,15 +321,15 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
             f"{name} was acknowledged by {flag.acknowledged_by}, which pauses its escalation"
             " (ack_pauses_escalation=yes)"
         )
-    step = EscalationStep(int(parts[2].removeprefix("s")))
+    step = key.step
     taken = next((t for t in steps_taken(session=session, flag_id=flag.id) if t.step == step), None)
     if taken is None:
         return f"{name}'s step {step.number} was not recorded"
     found = recipients_of(taken)
-    if len(parts) > 3:
-        row.payload = _dm_payload(session, flag, pilot, timer, found, taken.due_at, now)
+    if key.user_id:
+        payload = _dm_payload(session, flag, pilot, timer, found, taken.due_at, now)
+        rebuild(session=session, message=row, payload=payload, thread_ts=row.thread_ts)
     else:
-        row.payload = _line_payload(flag, pilot, timer, found, taken.due_at, now)
-        row.thread_ts = flag.thread_ts
-    session.add(row)
+        payload = _line_payload(flag, pilot, timer, found, taken.due_at, now)
+        rebuild(session=session, message=row, payload=payload, thread_ts=flag.thread_ts)
     return None

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.blocks.plan import not_posted_reply
 from storage.models import Pilot
 from storage.outbox import owe
+from storage.outbox_key import OutboxKey
 
 # The announcements whose refusal the owner hears about, and what each one said was done.
 _DONE = {
@@ -37,7 +38,7 @@ def tell_owner(
     owe(
         session=session,
         pilot=pilot,
-        key=f"{key}:refused"[:100],
+        key=OutboxKey.parse(key).then("refused").clipped(),
         kind="refused_notice",
         message=reply.message(),
         now=now,

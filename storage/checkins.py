@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from bot.core.cadence import DueKind
 from storage.models import CheckinReply, OutboxMessage, ProcessedEvent
 from storage.outbox import SENT
+from storage.outbox_key import OutboxKey
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class CheckinThread:
     team_id: str
     channel_id: str
     ts: str
+
+
+def checkin_key(day: date) -> OutboxKey:
+    """The key of the day's check-in: checkin:2026-12-08 (the cadence's ``Due.key``)."""
+    return OutboxKey.of(DueKind.CHECKIN.value, day.isoformat())
 
 
 def checkin_thread(
@@ -46,7 +52,7 @@ def checkin_thread(
         return None
     return CheckinThread(
         pilot_id=row.pilot_id,
-        day=date.fromisoformat(row.key.split(":", 1)[1]),
+        day=OutboxKey.parse(row.key).day(),
         team_id=row.team_id,
         channel_id=row.channel_id,
         ts=thread_ts,
@@ -58,7 +64,7 @@ def checkin_thread_of_day(*, session: Session, pilot_id: int, day: date) -> Chec
     row = session.exec(
         select(OutboxMessage).where(
             OutboxMessage.pilot_id == pilot_id,
-            OutboxMessage.key == f"{DueKind.CHECKIN.value}:{day.isoformat()}",
+            OutboxMessage.key == str(checkin_key(day)),
             OutboxMessage.status == SENT,
         )
     ).first()
@@ -118,7 +124,7 @@ STATUS_POST_KIND = "checkin_status"
 
 
 def status_post_key(user_id: str, placeholder_ts: str) -> str:
-    return f"{STATUS_POST_KIND}:{user_id}:{placeholder_ts}"
+    return str(OutboxKey.of(STATUS_POST_KIND, user_id, placeholder_ts))
 
 
 def record_status_post(
@@ -126,7 +132,7 @@ def record_status_post(
 ) -> None:
     """Delivery's word that Slack took a posted status as ``ts``: the stored check-in
     takes the message's own ts, as a reply typed in the thread has."""
-    placeholder = key.split(":", 2)[2]  # checkin_status:<user>:<placeholder>
+    placeholder = OutboxKey.parse(key, parts=3).part(2)  # checkin_status:<user>:<placeholder>
     row = session.exec(
         select(CheckinReply).where(
             CheckinReply.pilot_id == pilot_id, CheckinReply.ts == placeholder

@@ -20,6 +20,7 @@ from bot.core.escalation import (
     Severity,
     next_deadline,
 )
+from bot.core.flags import FlagState
 from bot.core.roles import Role
 from storage.models import EscalationSnooze, EscalationStepTaken, Flag, FlagEscalation, Pilot
 from storage.pilots import plan_of
@@ -83,7 +84,7 @@ def state_of(row: FlagEscalation, flag: Flag, pilot: Pilot) -> EscalationState:
         last_step=None if row.last_step is None else EscalationStep(row.last_step),
         snoozed=timedelta(minutes=row.snoozed_minutes),
         acknowledged=bool(flag.acknowledged_by),
-        resolved=flag.state == "resolved",
+        resolved=flag.state == FlagState.RESOLVED,
         pilot_ended=pilot.state == "ended",
     )
 
@@ -94,6 +95,20 @@ def refresh_next(*, row: FlagEscalation, flag: Flag, pilot: Pilot) -> None:
     upcoming = next_deadline(policy, flag.raised_at, state, plan_of(pilot))
     row.next_escalation_at = upcoming.due_at if upcoming is not None else None
     row.stopped = state.halted(policy) or ""
+
+
+def advance_timer(
+    *,
+    session: Session,
+    row: FlagEscalation,
+    flag: Flag,
+    pilot: Pilot,
+    last_step: EscalationStep | None,
+) -> None:
+    """The sweep's word on a flag's timer: the last step taken, and when the next is due."""
+    row.last_step = None if last_step is None else int(last_step)
+    refresh_next(row=row, flag=flag, pilot=pilot)
+    session.add(row)
 
 
 def record_step(

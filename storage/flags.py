@@ -31,6 +31,7 @@ from storage.canvas import owe_canvas_update
 from storage.escalation import start_escalation
 from storage.models import Flag, Pilot
 from storage.outbox import owe
+from storage.outbox_key import OutboxKey
 
 
 def next_flag_number(*, session: Session, pilot_id: int) -> int:
@@ -113,11 +114,11 @@ def set_announcement(*, session: Session, flag: Flag, ts: str, thread_ts: str) -
 ANNOUNCEMENT_KIND = "flag_announcement"
 FLAG_UPDATE_KIND = "flag_update"  # the announcement rewritten as the flag moves on
 FLAG_LINE_KIND = "flag_line"  # a line in the flag's thread (acknowledged, resolved, ...)
-_ANNOUNCEMENT_PREFIX = "flag:"
+_ANNOUNCEMENT = "flag"
 
 
 def announcement_key(number: int) -> str:
-    return f"{_ANNOUNCEMENT_PREFIX}{flag_ref(number)}"
+    return str(OutboxKey.of(_ANNOUNCEMENT, flag_ref(number)))
 
 
 def owe_flag_line(
@@ -129,7 +130,7 @@ def owe_flag_line(
     return owe(
         session=session,
         pilot=pilot,
-        key=f"{announced}:{step}",
+        key=str(OutboxKey.parse(announced).then(step)),
         kind=FLAG_LINE_KIND,
         message=message,
         now=now,
@@ -146,7 +147,7 @@ def record_announcement(
     flag = flag_by_number(
         session=session,
         pilot_id=pilot_id,
-        number=parse_flag_ref(key.removeprefix(_ANNOUNCEMENT_PREFIX)),
+        number=parse_flag_ref(OutboxKey.parse(key, parts=2).part(1)),
     )
     if flag is not None and ts:
         set_announcement(session=session, flag=flag, ts=ts, thread_ts=thread_ts or ts)

@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage.db import touched
 from storage.models import OutboxMessage, Pilot
+from storage.outbox_key import OutboxKey
 
 if TYPE_CHECKING:
     from storage.files import OwedFile as OwedFile
@@ -182,7 +183,7 @@ def owe_in_channel_instead(
     return owe(
         session=session,
         pilot=pilot,
-        key=f"{key}:in-channel"[:100],
+        key=OutboxKey.parse(key).then("in-channel").clipped(),
         kind="dm_in_channel",
         message=message,
         now=now,
@@ -218,6 +219,15 @@ def _supersede(session: Session, newer: OutboxMessage) -> None:
         ),
         execution_options=_BULK,
     )
+
+
+def rebuild(
+    *, session: Session, message: OutboxMessage, payload: str, thread_ts: str | None
+) -> None:
+    """Delivery's last look rewrote an owed ``message``: what it says (an encoded payload)
+    and the thread it goes in."""
+    message.payload, message.thread_ts = payload, thread_ts
+    session.add(message)
 
 
 def message_for_key(*, session: Session, pilot_id: int, key: str) -> OutboxMessage | None:

@@ -224,6 +224,27 @@ def due_pilot_ids(*, session: Session, now: datetime) -> list[int]:
     return sorted(i for i in session.exec(due_pilots_statement(now)).all() if i is not None)
 
 
+def lock_pilots(*, session: Session, pilot_ids: Sequence[int]) -> Sequence[Pilot]:
+    """These pilots, locked for the tick's transaction, in id order.
+
+    SKIP LOCKED (PostgreSQL): a second scheduler ticking the same pilots right now
+    leaves them to the first. Without it (SQLite) the outbox's unique keys still
+    make the second one's inserts no-ops.
+    """
+    return session.exec(
+        select(Pilot)
+        .where(col(Pilot.id).in_(pilot_ids))
+        .order_by(col(Pilot.id))
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def set_next_due(*, session: Session, pilot: Pilot, at: datetime) -> None:
+    """The tick moved the pilot on: its next communication is due ``at``."""
+    pilot.next_due_at = at
+    session.add(pilot)
+
+
 def scheduled_pilots(*, session: Session) -> Sequence[Pilot]:
     """Every active or paused pilot, in every workspace (for `pilot-bot agenda`)."""
     return session.exec(
