@@ -78,7 +78,7 @@ from schedules.escalation import KIND as ESCALATION
 from schedules.escalation import prepare_escalation, thread_of_step
 from schedules.refusals import tell_owner
 from schedules.reminders import prepare_reminder
-from storage import outbox
+from storage import leases, outbox
 from storage.checkins import STATUS_POST_KIND, record_status_post
 from storage.db import unit_of_work
 from storage.documentation import REVIEW_FILES_KIND as REVIEW_FILES
@@ -353,7 +353,7 @@ def _worker_name() -> str:
 
 def _skip_pointless(engine: Engine, now: datetime, limit: int, report: DeliveryReport) -> None:
     with unit_of_work(engine) as session:
-        for row in outbox.expired_owed(session=session, now=now, limit=limit):
+        for row in leases.expired_owed(session=session, now=now, limit=limit):
             assert row.id is not None
             last = f" (last error: {row.last_error})" if row.last_error else ""
             reason = (
@@ -378,8 +378,8 @@ def _lease(
     """Lease, per conversation, the owed rows from the head of its queue whose time has
     come."""
     with unit_of_work(engine) as session:
-        found = outbox.ready_conversations(session=session, now=now, limit=limit, among=among)
-        queues = outbox.owed_in_conversations(session=session, conversations=found)
+        found = leases.ready_conversations(session=session, now=now, limit=limit, among=among)
+        queues = leases.owed_in_conversations(session=session, conversations=found)
         _skip_stopped_pilots(session, queues, now, report)
         _skip_unreachable(session, queues, now, report, clients)
         wanted: list[list[OutboxMessage]] = []
@@ -400,7 +400,7 @@ def _lease(
             budget -= len(ready)
             if budget <= 0:
                 break
-        got = outbox.claim(
+        got = leases.claim(
             session=session,
             ids=[row.id for rows in wanted for row in rows if row.id is not None],
             worker=me,
@@ -420,7 +420,7 @@ def _lease(
                 kept.append(replace(owed, files=stored[row.id]) if row.id in stored else owed)
             if kept:
                 batches.append(kept)
-        outbox.release(session=session, ids=[i for i in unused if i is not None], worker=me)
+        leases.release(session=session, ids=[i for i in unused if i is not None], worker=me)
     return batches
 
 
@@ -442,7 +442,7 @@ def _built_on_sent(
     row's sent message.
     """
     wanted = {(r.pilot_id, r.after_key) for r in ready if r.after_key}
-    earlier = outbox.messages_by_key(session=session, keys=wanted) if wanted else {}
+    earlier = leases.messages_by_key(session=session, keys=wanted) if wanted else {}
     kept: list[OutboxMessage] = []
     for row in ready:
         assert row.id is not None
@@ -510,7 +510,7 @@ def _skip_stopped_pilots(
 
     (Flag escalations are not cadence kinds: they go on while a pilot is paused.)
     """
-    states = outbox.pilot_states(
+    states = leases.pilot_states(
         session=session, pilot_ids=[row.pilot_id for rows in queues.values() for row in rows]
     )
     for rows in queues.values():
@@ -867,7 +867,7 @@ def _record_while_sending(
             # fixed one, so the time spent sending is added to it).
             elapsed = timedelta(seconds=time.monotonic() - started)
             with unit_of_work(engine) as session:
-                outbox.renew(session=session, worker=me, until=now + elapsed + lease)
+                leases.renew(session=session, worker=me, until=now + elapsed + lease)
             last_renewal = time.monotonic()
         finished = all(future.done() for future in futures)
         try:
@@ -898,7 +898,7 @@ def _record(
             for r in results
             if r.owed is not None and r.outcome is not None and r.outcome.kind == "sent"
         ]
-        outbox.mark_sent_many(session=session, sent=sent, worker=me, now=now)
+        leases.mark_sent_many(session=session, sent=sent, worker=me, now=now)
         for result in results:
             if result.owed is not None and result.outcome is not None:
                 _count(result.owed, result.outcome, now)
@@ -913,14 +913,14 @@ def _record(
                     )
             owed, outcome = result.owed, result.outcome
             if result.release:
-                outbox.release(session=session, ids=list(result.release), worker=me)
+                leases.release(session=session, ids=list(result.release), worker=me)
             if owed is None or outcome is None:
                 continue
             held = True
             if outcome.kind == "sent":
                 report.sent.append(owed.key)
             elif outcome.kind == "history":
-                held = outbox.mark_sent(
+                held = leases.mark_sent(
                     session=session,
                     message_id=owed.id,
                     worker=me,
@@ -933,7 +933,7 @@ def _record(
                 error = outcome.error
                 if owed.dm_users and "," not in owed.dm_users and error in DM_REFUSALS:
                     error = _in_channel_instead(session, owed, error, now)
-                held = outbox.mark_failed(
+                held = leases.mark_failed(
                     session=session,
                     message_id=owed.id,
                     pilot_id=owed.pilot_id,
@@ -961,7 +961,7 @@ def _record(
                 )
             else:
                 assert outcome.retry_at is not None
-                held = outbox.mark_retry(
+                held = leases.mark_retry(
                     session=session,
                     message_id=owed.id,
                     worker=me,

@@ -37,7 +37,7 @@ from schedules.delivery import (
     _status_and_code,
 )
 from schedules.reviews import decided_of, deciders_of
-from storage import home, outbox
+from storage import home, leases, outbox
 from storage.db import read_session, unit_of_work
 from storage.flags import open_flags_of, record_of
 from storage.home import HOME
@@ -171,7 +171,7 @@ def _decisions(session: Session, pilot: Pilot) -> list[Decision]:
     keys.add((pilot.id, "final_evaluation"))
     asked = {
         key: row
-        for (_, key), row in outbox.messages_by_key(session=session, keys=keys).items()
+        for (_, key), row in leases.messages_by_key(session=session, keys=keys).items()
         if row.status in _WAITING
     }
     for phase in _REVIEWED:

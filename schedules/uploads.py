@@ -65,7 +65,7 @@ from schedules.delivery import (
 )
 from schedules.review_files import KIND as REVIEW_FILES
 from schedules.review_files import render_review_files
-from storage import files, outbox
+from storage import files, leases, outbox
 from storage.db import read_session, unit_of_work
 from storage.files import OwedFile, StoredFile
 from storage.models import OutboxMessage
@@ -130,10 +130,10 @@ def _render_one(
     """Render one row under a lease; False if another instance has it (or had it)."""
     assert row.id is not None
     with unit_of_work(engine) as session:
-        if not outbox.claim(session=session, ids=[row.id], worker=me, now=now, until=now + lease):
+        if not leases.claim(session=session, ids=[row.id], worker=me, now=now, until=now + lease):
             return False
         if files.files_of(session=session, message_ids=[row.id]):
-            outbox.release(session=session, ids=[row.id], worker=me)
+            leases.release(session=session, ids=[row.id], worker=me)
             return False  # rendered since it was read
     try:
         with read_session(engine) as session:
@@ -143,7 +143,7 @@ def _render_one(
     except Exception as error:
         log.exception("delivery: rendering %s (pilot %s) failed", row.key, row.pilot_id)
         with unit_of_work(engine) as session:
-            outbox.mark_retry(
+            leases.mark_retry(
                 session=session,
                 message_id=row.id,
                 worker=me,
@@ -154,7 +154,7 @@ def _render_one(
         return True
     with unit_of_work(engine) as session:
         if isinstance(made, str):
-            outbox.release(session=session, ids=[row.id], worker=me)
+            leases.release(session=session, ids=[row.id], worker=me)
             if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=made):
                 log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, made)
                 _skipped(report, row)
@@ -162,7 +162,7 @@ def _render_one(
         comment, owed = made
         if files.store_rendered(session=session, message=row, comment=comment, files=owed):
             report.rendered.append(row.key)
-        outbox.release(session=session, ids=[row.id], worker=me)
+        leases.release(session=session, ids=[row.id], worker=me)
     return True
 
 
