@@ -37,7 +37,7 @@ from storage.feeds import intake_pilot_id, token_hash
 from storage.intake import record_pushed
 from storage.models import Pilot
 from storage.pilots import plan_of
-from storage.reviews import criteria_as_of
+from storage.readings import criteria_as_of
 
 log = logging.getLogger(__name__)
 

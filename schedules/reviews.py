@@ -55,24 +55,15 @@ from bot.core.reviews import (
 )
 from bot.core.roles import Role
 from schedules.owed import downtime_reason, local_label, new_message, skipped
+from storage.checkins import participation
+from storage.decisions import checklist_of, confirmations_of, decision_of
 from storage.documentation import reports_shared
+from storage.flags import issue_week, open_flags
 from storage.models import ChangeRequest, OutboxMessage, Pilot
 from storage.outbox import encode_payload
-from storage.reviews import (
-    LESSONS,
-    PRIORITIES,
-    checklist_of,
-    confirmations_of,
-    criteria_as_of,
-    decision_of,
-    issue_week,
-    latest_note,
-    notes_of,
-    open_flags,
-    participation,
-    ramp_hold,
-    readings_of,
-)
+from storage.readings import criteria_as_of, readings_of
+from storage.review_notes import LESSONS, PRIORITIES, latest_note, notes_of
+from storage.reviews import ramp_hold
 from storage.team import holders
 
 Builder = Callable[[Pilot, Plan, Due, datetime, Session], OutboxMessage]

@@ -13,10 +13,14 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.core.cadence import DueKind
+from bot.core.cadence import DueKind, checkin_days
+from bot.core.localtime import local_date
+from bot.core.plan import Plan
+from bot.core.reviews import Participation
 from storage.models import CheckinReply, OutboxMessage, ProcessedEvent
 from storage.outbox import SENT
 from storage.outbox_key import OutboxKey
+from storage.team import team_of
 
 
 @dataclass(frozen=True)
@@ -180,3 +184,26 @@ def first_delivery(*, session: Session, team_id: str, event_id: str, now: dateti
         .returning(col(ProcessedEvent.id))
     )
     return session.exec(statement).first() is not None
+
+
+def participation(
+    *, session: Session, pilot_id: int, plan: Plan, start: datetime, end: datetime
+) -> Participation:
+    """Check-in days per person over the local days [start's date, end's date), from the
+    replies in the check-in threads as they stood at ``end``; team members first."""
+    first, last = local_date(start, plan.zone), local_date(end, plan.zone)
+    days = [d for d in checkin_days(plan) if first <= d < last]
+    rows = session.exec(
+        select(col(CheckinReply.user_id), col(CheckinReply.day))
+        .where(
+            CheckinReply.pilot_id == pilot_id,
+            col(CheckinReply.day) >= first,
+            col(CheckinReply.day) < last,
+            col(CheckinReply.created_at) <= end,
+        )
+        .distinct()
+    ).all()
+    counts = dict.fromkeys((m.user_id for m in team_of(session=session, pilot_id=pilot_id)), 0)
+    for user_id, _ in rows:
+        counts[user_id] = counts.get(user_id, 0) + 1
+    return Participation(checkin_days=len(days), by_member=tuple(counts.items()))

@@ -23,9 +23,11 @@ from bot.core.flags import (
     FlagState,
     acknowledge,
     flag_ref,
+    issue_period,
     parse_flag_ref,
     resolve,
 )
+from bot.core.reviews import IssueWeek, OpenFlags
 from bot.core.risks import RiskCategory
 from storage.canvas import owe_canvas_update
 from storage.escalation import start_escalation
@@ -282,3 +284,20 @@ def flags_of(*, session: Session, pilot_id: int, as_of: datetime) -> Sequence[Fl
         .where(Flag.pilot_id == pilot_id, col(Flag.raised_at) <= as_of)
         .order_by(col(Flag.number))
     ).all()
+
+
+# ----- the reviews' view of the issue log ----------------------------------------------------
+
+
+def open_flags(*, session: Session, pilot_id: int, as_of: datetime) -> OpenFlags | None:
+    """Open issue flags by severity at ``as_of``."""
+    counts = open_counts(session=session, pilot_id=pilot_id, as_of=as_of)
+    return OpenFlags(critical=counts[Severity.CRITICAL], major=counts[Severity.MAJOR])
+
+
+def issue_week(
+    *, session: Session, pilot_id: int, start: datetime, end: datetime
+) -> IssueWeek | None:
+    """The issue log over [start, end): raised, resolved, still open at ``end``."""
+    touched = flags_touched(session=session, pilot_id=pilot_id, start=start, end=end)
+    return issue_period((record_of(flag) for flag in touched), start, end)

@@ -51,6 +51,15 @@ def pilot_for_channel(*, session: Session, workspace: Workspace, channel_id: str
     return live[0] if live else (rows[0] if rows else None)
 
 
+def pilot_in(*, session: Session, workspace: Workspace, pilot_id: int) -> Pilot | None:
+    """The pilot a button or a modal names, only if it is in ``workspace``."""
+    pilot = session.get(Pilot, pilot_id)
+    if pilot is None or pilot.team_id != workspace.team_id:
+        return None
+    return pilot
+
+
+
 def pilots_in_workspace(*, session: Session, workspace: Workspace) -> Sequence[Pilot]:
     return session.exec(
         select(Pilot)
