@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import select
 
 from schedules import uploads
-from schedules.delivery import LEASE, deliver
+from schedules.attempts import LEASE
+from schedules.delivery import deliver
 from slack_emulator.files import UPLOAD_URL
 from storage import outbox
 from storage.db import unit_of_work
