@@ -14,6 +14,7 @@ from storage.canvas import KIND as KIND
 from storage.canvas import canvas_of
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import encode_payload, rebuild
+from storage.pilots import pilot_by_id
 
 
 def canvas_markdown(session: Session, pilot: Pilot, now: datetime) -> str:
@@ -23,7 +24,7 @@ def canvas_markdown(session: Session, pilot: Pilot, now: datetime) -> str:
 
 def prepare_canvas(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Delivery's last look: the document as of ``now``, or why there is nothing to edit."""
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if pilot is None or pilot.id is None:
         return "the pilot no longer exists"
     canvas = canvas_of(session=session, pilot_id=pilot.id)

@@ -55,11 +55,11 @@ from storage.escalation import (
     state_of,
     steps_taken,
 )
-from storage.flags import flag_by_number
+from storage.flags import flag_by_id, flag_by_number
 from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
 from storage.outbox import PENDING, encode_payload, enqueue_many, rebuild
 from storage.outbox_key import OutboxKey
-from storage.pilots import plan_of
+from storage.pilots import pilot_by_id, plan_of
 from storage.team import holders
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,8 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
     report = SweepReport()
     messages: list[OutboxMessage] = []
     for row in lock_due(session=session, flag_ids=flag_ids, now=now):
-        flag = session.get(Flag, row.flag_id)
-        pilot = session.get(Pilot, row.pilot_id)
+        flag = flag_by_id(session=session, flag_id=row.flag_id)
+        pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
         assert flag is not None and pilot is not None and pilot.id is not None
         policy, state = policy_of(row), state_of(row, flag, pilot)
         halted = state.halted(policy)
@@ -303,7 +303,7 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
     """Why not to send ``row`` any more, or None once its payload is built as of ``now``."""
     key = StepKey.parse(row.key)
     flag = flag_by_number(session=session, pilot_id=row.pilot_id, number=key.flag_number)
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if flag is None or pilot is None or flag.id is None:
         return "the flag no longer exists"
     name = flag_ref(flag)

@@ -24,6 +24,7 @@ from storage.checkins import checked_in, checkin_key, checkin_thread_of_day
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import OWED, encode_payload, message_for_key, rebuild
 from storage.outbox_key import OutboxKey
+from storage.pilots import pilot_by_id
 from storage.settings import settings_of
 from storage.team import holders
 
@@ -48,7 +49,7 @@ def build_reminder(
 
 def prepare_reminder(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Delivery's last look before sending: the thread and the names, or why not to send."""
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if pilot is None:
         return "the pilot no longer exists"
     found = _reminder(session, pilot, OutboxKey.parse(row.key).day())

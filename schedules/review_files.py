@@ -18,7 +18,7 @@ from storage.files import OwedFile, owe_upload
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import payload_of
 from storage.outbox_key import OutboxKey
-from storage.pilots import plan_of
+from storage.pilots import pilot_by_id, plan_of
 
 KIND = REVIEW_FILES_KIND
 
@@ -52,7 +52,7 @@ def render_review_files(
     session: Session, row: OutboxMessage, now: datetime
 ) -> tuple[str, list[OwedFile]] | str:
     """The chart and report, with the record as of the reviewed week's end."""
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if pilot is None:
         return "the pilot is gone"
     spec = payload_of(row).get("render")  # the arguments it was owed with

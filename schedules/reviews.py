@@ -59,9 +59,10 @@ from storage.checkins import participation
 from storage.decisions import checklist_of, confirmations_of, decision_of
 from storage.documentation import reports_shared
 from storage.flags import issue_week, open_flags
-from storage.models import ChangeRequest, OutboxMessage, Pilot
+from storage.models import OutboxMessage, Pilot
 from storage.outbox import encode_payload
 from storage.readings import criteria_as_of, readings_of
+from storage.record import change_request_by_id
 from storage.review_notes import LESSONS, PRIORITIES, latest_note, notes_of
 from storage.reviews import ramp_hold
 from storage.team import holders
@@ -84,7 +85,7 @@ def decided_of(session: Session, pilot_id: int, subject: str) -> Decided | None:
         return None
     change_ref = ""
     if row.change_request_id is not None:
-        change = session.get(ChangeRequest, row.change_request_id)
+        change = change_request_by_id(session=session, request_id=row.change_request_id)
         change_ref = ref(CHANGE, change.number) if change is not None else ""
     return Decided(
         outcome=Decision(row.outcome),

@@ -155,6 +155,10 @@ def record_announcement(
         set_announcement(session=session, flag=flag, ts=ts, thread_ts=thread_ts or ts)
 
 
+def flag_by_id(*, session: Session, flag_id: int) -> Flag | None:
+    return session.get(Flag, flag_id)
+
+
 def flag_by_number(
     *, session: Session, pilot_id: int, number: int, lock: bool = False
 ) -> Flag | None:

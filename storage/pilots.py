@@ -51,6 +51,11 @@ def pilot_for_channel(*, session: Session, workspace: Workspace, channel_id: str
     return live[0] if live else (rows[0] if rows else None)
 
 
+def pilot_by_id(*, session: Session, pilot_id: int) -> Pilot | None:
+    """The pilot a job or an owed row names (any workspace: they carry no request's)."""
+    return session.get(Pilot, pilot_id)
+
+
 def pilot_in(*, session: Session, workspace: Workspace, pilot_id: int) -> Pilot | None:
     """The pilot a button or a modal names, only if it is in ``workspace``."""
     pilot = session.get(Pilot, pilot_id)
