@@ -19,14 +19,16 @@ import json
 import logging
 import os
 import sys
+import threading
 from contextlib import ExitStack
 
 from slack_bolt import Ack, App
 
 from bot.clock import SystemClock
+from bot.features.status import refresh_stale
 from devtools.harness import SIGNING_SECRET, running_bot
 from slack_emulator.server import SlackEmulator
-from storage.db import make_engine
+from storage.db import Engine, make_engine
 
 BARE_ANSWER = "constant"
 
@@ -36,6 +38,17 @@ def register_bare(app: App) -> None:
         ack(BARE_ANSWER)
 
     app.command("/pilot")(constant)
+
+
+def refresh_status(engine: Engine, clock: SystemClock, stop: threading.Event) -> None:
+    """What `pilot-bot serve`'s scheduler does every 5 s (schedules/jobs.py): rebuild the
+    status answers that changes or midnight left stale. Its cost lands in the real app's
+    process, as it would in production."""
+    while True:
+        while refresh_stale(engine=engine, now=clock.now(), limit=50) == 50:
+            pass
+        if stop.wait(5):
+            return
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                 register=register_bare,
             )
         )
+        # The scheduler catches up with what seeding wrote before anyone asks, as it does
+        # within seconds of a real start; then it keeps running beside the requests.
+        while refresh_stale(engine=engine, now=clock.now(), limit=200) == 200:
+            pass
+        stop = threading.Event()
+        stack.callback(stop.set)
+        threading.Thread(target=refresh_status, args=(engine, clock, stop), daemon=True).start()
         ready = {
             "real": real.sender.bot_url,
             "bare": bare.sender.bot_url,

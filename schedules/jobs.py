@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from datetime import UTC
 
@@ -24,6 +25,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.app import Services
+from bot.features.status import refresh_stale
 from schedules import uploads
 from schedules.clients import Clients
 from schedules.delivery import DeliveryReport, deliver
@@ -38,10 +40,13 @@ CADENCE_JOB = "pilot-bot:cadence"  # the tick, then a delivery round
 DELIVERY_JOB = "pilot-bot:delivery"  # delivery alone, so Retry-After and backoff end sooner
 HOUSEKEEPING_JOB = "pilot-bot:housekeeping"  # forgets old request signatures and events
 RENDER_JOB = "pilot-bot:render"  # draws the files owed to be made later (charts)
+STATUS_JOB = "pilot-bot:status"  # rebuilds the /pilot status answers writes or midnight left stale
 CADENCE_SECONDS = 20
 DELIVERY_SECONDS = 5
 HOUSEKEEPING_SECONDS = 600
 RENDER_SECONDS = 5
+STATUS_SECONDS = 5
+STATUS_BUDGET = 2.0  # seconds of building per run: a midnight stales a whole time zone at once
 # A chart takes ~150 ms: a Monday with hundreds of weekly reviews needs more drawing than
 # a delivery round's own budget gives, so this job draws on its own thread most of the
 # time, and delivery's rounds are not held up by it.
@@ -78,6 +83,19 @@ def run_render(services: Services) -> None:
         )
     except Exception:
         log.exception("rendering files failed; it runs again in %d s", RENDER_SECONDS)
+
+
+def run_status_refresh(services: Services) -> None:
+    """Rebuild stale `/pilot status` snapshots, so that askers read them instead of waiting
+    for a build (an asker who finds one stale still builds it: this is only ahead of them)."""
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < STATUS_BUDGET:
+            batch = 50
+            if refresh_stale(engine=services.engine, now=services.clock.now(), limit=batch) < batch:
+                break
+    except Exception:
+        log.exception("refreshing status snapshots failed; it runs again in %d s", STATUS_SECONDS)
 
 
 def run_housekeeping(services: Services) -> None:
@@ -134,6 +152,14 @@ def register_jobs(
         **options,
     )
     scheduler.add_job(
+        run_status_refresh,
+        IntervalTrigger(seconds=STATUS_SECONDS, timezone=UTC),
+        id=STATUS_JOB,
+        name="rebuild the /pilot status answers that changes and midnights left stale",
+        args=(services,),
+        **options,
+    )
+    scheduler.add_job(
         run_housekeeping,
         IntervalTrigger(seconds=HOUSEKEEPING_SECONDS, timezone=UTC),
         id=HOUSEKEEPING_JOB,
@@ -146,7 +172,7 @@ def register_jobs(
 def build_scheduler() -> BackgroundScheduler:
     return BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers=3)},
+        executors={"default": ThreadPoolExecutor(max_workers=4)},
         timezone=UTC,
     )
 

@@ -56,7 +56,7 @@ from bot.core.reviews import (
 from bot.core.roles import Role
 from schedules.owed import downtime_reason, local_label, new_message, skipped
 from storage.checkins import participation
-from storage.decisions import checklist_of, confirmations_of, decision_of
+from storage.decisions import checklist_of, confirmations_of, decision_of, ramp_hold
 from storage.documentation import reports_shared
 from storage.flags import issue_week, open_flags
 from storage.models import OutboxMessage, Pilot
@@ -64,7 +64,6 @@ from storage.outbox import encode_payload
 from storage.readings import criteria_as_of, readings_of
 from storage.record import change_request_by_id
 from storage.review_notes import LESSONS, PRIORITIES, latest_note, notes_of
-from storage.reviews import ramp_hold
 from storage.team import holders
 
 Builder = Callable[[Pilot, Plan, Due, datetime, Session], OutboxMessage]

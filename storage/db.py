@@ -16,6 +16,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
+# Also registers the flush listener that notes which pilots a unit of work changed.
+from storage.status import bump_changed, forget_changes
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -168,9 +171,11 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
                 from storage.home import owe_touched_homes  # it imports this module
 
                 owe_touched_homes(session)
+            bump_changed(session)  # last: /pilot status snapshots learn of the change
             session.commit()
         except BaseException:
             session.rollback()
+            forget_changes(session)
             raise
 
 

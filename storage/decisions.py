@@ -1,6 +1,6 @@
 """Ramp steps confirmed applied, review checklists as last ticked, and go / no-go
-decisions, each made once (two clicks at once: one wins). The hold a phase No-go puts
-on the ramp is read with `/pilot status`'s record (storage/reviews.py).
+decisions, each made once (two clicks at once: one wins), and the hold a phase No-go puts
+on the ramp (read with `/pilot status`'s record, storage/status.py).
 
 Keyword-only queries that take the session; the caller's unit of work commits.
 """
@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from bot.core.reviews import Confirmation
+from bot.core.reviews import Confirmation, Hold
 from storage.models import ChecklistTick, PilotDecision, RampConfirmation
+from storage.status import record_changed, status_record
 
 
 def confirm_ramp(
@@ -104,6 +105,11 @@ def record_decision(*, session: Session, decision: PilotDecision) -> bool:
     return _insert_once(session, decision, ["pilot_id", "subject"])
 
 
+def ramp_hold(*, session: Session, pilot_id: int, as_of: datetime) -> Hold | None:
+    """The hold a phase No-go put on the ramp, unless a change was approved since."""
+    return status_record(connection=session.connection(), pilot_id=pilot_id, as_of=as_of).hold
+
+
 def _insert_once(session: Session, row: SQLModel, unique: list[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on ``unique``: True if this call inserted the row."""
     table: Any = type(row)
@@ -115,4 +121,7 @@ def _insert_once(session: Session, row: SQLModel, unique: list[str]) -> bool:
         .on_conflict_do_nothing(index_elements=unique)
         .returning(table.id)
     )
-    return session.exec(statement).first() is not None
+    if session.exec(statement).first() is None:
+        return False
+    record_changed(session, row.pilot_id)  # type: ignore[attr-defined]
+    return True

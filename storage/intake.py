@@ -16,6 +16,7 @@ from bot.core.pushed import Matched
 from bot.core.reviews import plain_number
 from storage.canvas import owe_canvas_update
 from storage.models import MetricValue
+from storage.status import record_changed
 
 
 def record_pushed(
@@ -54,6 +55,7 @@ def record_pushed(
             recorded.append(value)
         if key is not None:
             keys.add(key)
-    if recorded:  # the canvas shows each criterion's latest value
+    if recorded:  # the canvas and the status show each criterion's latest value
         owe_canvas_update(session=session, pilot_id=pilot_id, now=now)
+        record_changed(session, pilot_id)
     return recorded, duplicates

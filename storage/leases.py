@@ -29,6 +29,7 @@ from storage.outbox import (
     conversation_of,
     unleased,
 )
+from storage.status import record_changed
 
 
 def expired_owed(*, session: Session, now: datetime, limit: int) -> Sequence[OutboxMessage]:
@@ -270,4 +271,5 @@ def mark_failed(
             .values(refused_count=col(Pilot.refused_count) + 1),
             execution_options=BULK,
         )
+        record_changed(session, pilot_id)  # the asker's status lists what was refused
     return held

@@ -22,6 +22,7 @@ from storage.models import (
 )
 from storage.pilots import plan_of, refresh_next_due
 from storage.scope import Workspace
+from storage.status import record_changed
 
 # ----- scope -----------------------------------------------------------------------------
 
@@ -179,7 +180,10 @@ def decide_change(
         .values(status=status.value, decided_by=user_id, decider_role=role, decided_at=at)
     )
     session.refresh(request)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    record_changed(session, request.pilot_id)  # an approval can lift the ramp's hold
+    return True
 
 
 # ----- numbering -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from schedules.jobs import (
     DELIVERY_JOB,
     HOUSEKEEPING_JOB,
     RENDER_JOB,
+    STATUS_JOB,
     build_scheduler,
     register_jobs,
     run_cadence,
@@ -305,7 +306,7 @@ def test_the_jobs_are_registered_once_with_stable_ids_and_deliberate_misfire_set
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB, HOUSEKEEPING_JOB, RENDER_JOB}
+        assert set(jobs) == {CADENCE_JOB, DELIVERY_JOB, HOUSEKEEPING_JOB, RENDER_JOB, STATUS_JOB}
         for job in jobs.values():
             assert isinstance(job.trigger, IntervalTrigger)
             limit = timedelta(minutes=10) if job.id == HOUSEKEEPING_JOB else timedelta(seconds=30)
@@ -344,7 +345,7 @@ def test_the_render_job_draws_a_weekly_reviews_files_ahead_of_delivery(engine):
 def test_start_scheduler_runs_in_the_background_until_shut_down(engine):
     scheduler = start_scheduler(services_for(engine, FakeClock(FIRST_CHECKIN)), client=None)
     try:
-        assert scheduler.running and len(scheduler.get_jobs()) == 4
+        assert scheduler.running and len(scheduler.get_jobs()) == 5
     finally:
         scheduler.shutdown(wait=False)
     assert not scheduler.running

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.blocks.text import cut, defused, escape, fit, guarded, literal
 from bot.core.calendar import PlanSnapshot
@@ -43,6 +44,17 @@ class Reply:
         if self.blocks:
             body["blocks"] = guarded(self.blocks[:MESSAGE_BLOCKS])
         return body
+
+
+@dataclass(frozen=True)
+class Prepared(Reply):
+    """A message that went through ``Reply.message()`` before (a stored status answer), plus
+    only blocks the bot wrote itself: sent as it is."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def message(self) -> dict[str, Any]:
+        return self.body
 
 
 PER_PAGE = 40  # items of a long list shown in one message
@@ -172,15 +184,15 @@ def _days_left(plan: Plan, snap: PlanSnapshot) -> str:
     return f"{snap.days_left} day{'s' if snap.days_left != 1 else ''} (hard end {end})"
 
 
-def status_reply(
+def status_body(
     plan: Plan,
     snap: PlanSnapshot,
     *,
     state: str = "active",
     extra: Sequence[tuple[str, str]] = (),
 ) -> Reply:
-    """`/pilot status`: where the pilot stands at ``snap.now``; ``extra`` adds titled
-    sections (the record: confirmed traffic, latest metrics)."""
+    """`/pilot status` but its "As of" line: where the pilot stands on ``snap``'s day;
+    ``extra`` adds titled sections (the record: confirmed traffic, latest metrics)."""
     where = where_in_pilot(snap)
     title = f"{literal(plan.name)} · {literal(plan.customer)}"
     state_note = {"paused": ":double_vertical_bar: Paused", "ended": ":black_square: Ended"}
@@ -198,8 +210,25 @@ def status_reply(
     notes = [f":warning: {w}" for w in snap.warnings]
     if notes:
         blocks.append(context(*notes))
-    blocks.append(context(f"As of {snap.now:%a %b %d, %H:%M %Z} ({plan.tz})"))
     text = f"{title}: " + "; ".join(f"{k}: {v}" for k, v in [*pairs, *extra])
     if notes:
         text += " " + " ".join(notes)
     return Reply(text=text, blocks=blocks)
+
+
+def status_reply(
+    plan: Plan,
+    snap: PlanSnapshot,
+    *,
+    state: str = "active",
+    extra: Sequence[tuple[str, str]] = (),
+) -> Reply:
+    """`/pilot status` as of ``snap.now``: the answer, then when it was true."""
+    reply = status_body(plan, snap, state=state, extra=extra)
+    return Reply(reply.text, [*reply.blocks, as_of(snap.now, plan.tz)])
+
+
+def as_of(now: datetime, tz: str) -> dict[str, Any]:
+    """The status's last line, added when it is read (a stored answer holds the rest)."""
+    local = now.astimezone(ZoneInfo(tz))
+    return context(f"As of {local:%a %b %d, %H:%M %Z} ({tz})")

@@ -32,6 +32,7 @@ from storage.models.reviews import (
     RampConfirmation,
     ReviewNote,
 )
+from storage.models.status import StatusSnapshot
 from storage.models.workspaces import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,
@@ -75,6 +76,7 @@ __all__ = [
     "ScopeBoundary",
     "ScopeDocument",
     "SeenRequest",
+    "StatusSnapshot",
     "SuccessCriterion",
     "TeamMember",
     "WorkspaceInstall",

@@ -14,7 +14,7 @@ from storage.models.columns import instant, utcnow
 class Pilot(SQLModel, table=True):
     __tablename__ = "pilot"
     __table_args__ = (
-        Index("ix_pilot_workspace_channel", "team_id", "enterprise_id", "channel_id"),
+        Index("ix_pilot_team_channel", "team_id", "channel_id"),
         Index("ix_pilot_next_due_at", "next_due_at"),
         # One live pilot per channel: the database's rule, not only the create's check.
         Index(

@@ -1,0 +1,396 @@
+"""`/pilot status` snapshots: each pilot's answer as last built, kept current by revision.
+
+`/pilot status` is the bot's hottest request. Instead of reading the record (criteria and
+their latest values, ramp confirmations, the hold, open flags, today's check-ins) and
+rendering it on every request, the answer is stored per pilot (``status_snapshot``) and
+read with the pilot in one indexed query. It stays right because:
+
+- **Every write says so.** A unit of work that changes any row of a pilot's (any row with
+  its ``pilot_id``, or the pilot itself) bumps the snapshot's ``revision`` and empties its
+  ``valid_until`` in the same transaction, just before it commits (``bump_changed``, called
+  by storage.db.unit_of_work). The ORM's flush says which rows changed; the few Core
+  statements that write the record call ``record_changed`` themselves.
+- **A reader never stores an answer older than the revision.** It reads the revision
+  first, then the record, and stores what it built only if the revision is still the one
+  it read (``store_snapshot``: one conditional UPDATE). A write committing in between
+  makes the store a no-op; on any database and any number of instances.
+- **The clock alone ends it.** An answer is right from when it was built until the pilot's
+  next local midnight (the day decides phase, traffic, days left and today's check-ins) or
+  the first value dated after it was built, whichever is first. The "As of" line is added
+  at read time.
+
+The scheduler rebuilds what writes and midnights left stale (``stale_snapshots``), so a
+person rarely waits for a build; a reader who finds one stale builds it there and then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, event, inspect, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, UOWTransaction
+
+from bot.core.changes import ChangeStatus
+from bot.core.escalation import Severity
+from bot.core.flags import FlagState, flag_ref
+from bot.core.phases import Phase
+from bot.core.reviews import Confirmation, Criterion, Decision, Hold, Reading
+from storage.models import (
+    ChangeRequest,
+    CheckinReply,
+    Flag,
+    MetricValue,
+    Pilot,
+    PilotDecision,
+    RampConfirmation,
+    StatusSnapshot,
+    SuccessCriterion,
+)
+from storage.pilots import PLAN_COLUMNS
+from storage.scope import Workspace
+
+log = logging.getLogger(__name__)
+
+# session.info entry: the pilots whose record this unit of work changed.
+CHANGED = "pilot_bot.status_changed"
+
+_snapshots = StatusSnapshot.__table__  # type: ignore[attr-defined]
+_pilots = Pilot.__table__  # type: ignore[attr-defined]
+
+
+# ----- writers: the revision goes up with every change ---------------------------------------
+
+
+def record_changed(session: Session, pilot_id: int) -> None:
+    """Note that this unit of work changed what ``pilot_id``'s status shows (for writes the
+    ORM does not see: Core INSERT and UPDATE statements)."""
+    session.info.setdefault(CHANGED, set()).add(pilot_id)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_rows(session: Session, _flush: UOWTransaction) -> None:
+    changed = chain(session.new, session.deleted, (r for r in session.dirty if _shows(r)))
+    for row in changed:
+        if isinstance(row, StatusSnapshot):
+            continue
+        pilot_id = row.id if isinstance(row, Pilot) else getattr(row, "pilot_id", None)
+        if isinstance(pilot_id, int):
+            record_changed(session, pilot_id)
+
+
+# The pilot's columns its status never shows: the tick moves next_due_at several times a
+# day, and that alone must not cost every pilot a rebuild.
+_BOOKKEEPING = frozenset({"next_due_at"})
+
+
+def _shows(row: object) -> bool:
+    """Whether a changed row changed something a status could show."""
+    if not isinstance(row, Pilot):
+        return True
+    state = inspect(row)
+    return any(
+        attribute.history.has_changes()
+        for attribute in state.attrs
+        if attribute.key not in _BOOKKEEPING
+    )
+
+
+def bump_changed(session: Session) -> None:
+    """Bump the revision of every pilot this unit of work changed, and mark its snapshot
+    to be built. Called last before the commit, so the row lock it takes is held only for
+    the commit itself (no lock is taken after it: no deadlock with another writer)."""
+    session.flush()
+    pilot_ids = session.info.pop(CHANGED, None)
+    if not pilot_ids:
+        return
+    insert: Any = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    statement = insert(_snapshots).values(
+        [{"pilot_id": p, "revision": 1, "body": ""} for p in sorted(pilot_ids)]  # lock order
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["pilot_id"],
+            set_={"revision": _snapshots.c.revision + 1, "valid_until": None},
+        )
+    )
+
+
+def forget_changes(session: Session) -> None:
+    session.info.pop(CHANGED, None)
+
+
+# ----- readers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """The channel's pilot and its snapshot as stored (revision None: no snapshot row)."""
+
+    pilot_id: int
+    revision: int | None
+    built_at: datetime | None
+    valid_until: datetime | None
+    body: str
+
+    def current_at(self, now: datetime) -> bool:
+        """Whether the stored answer is right at ``now``."""
+        return (
+            self.built_at is not None
+            and self.valid_until is not None
+            and self.built_at <= now < self.valid_until
+            and bool(self.body)
+        )
+
+
+_STATUS_VIEW = (
+    sa_select(
+        _pilots.c.id,
+        _snapshots.c.revision,
+        _snapshots.c.built_at,
+        _snapshots.c.valid_until,
+        _snapshots.c.body,
+    )
+    .select_from(_pilots.outerjoin(_snapshots, _snapshots.c.pilot_id == _pilots.c.id))
+    .where(
+        _pilots.c.team_id == bindparam("team_id"),
+        _pilots.c.channel_id == bindparam("channel_id"),
+    )
+    # The live pilot if there is one (at most one per channel), else the newest ended one.
+    .order_by(case((_pilots.c.state == "ended", 1), else_=0), _pilots.c.id.desc())
+    .limit(1)
+)
+
+
+def status_view(
+    *, connection: Connection, workspace: Workspace, channel_id: str
+) -> StatusView | None:
+    """The channel's pilot with its stored status answer, in one indexed read."""
+    row = connection.execute(
+        _STATUS_VIEW, {"team_id": workspace.team_id, "channel_id": channel_id}
+    ).first()
+    if row is None:
+        return None
+    pilot_id, revision, built_at, valid_until, body = row
+    return StatusView(pilot_id, revision, built_at, valid_until, body or "")
+
+
+def pilot_row(*, connection: Connection, pilot_id: int) -> Row[Any]:
+    """The pilot's state, refused-message count and plan columns (for storage.pilots.plan_of)."""
+    columns = [_pilots.c.id, _pilots.c.state, _pilots.c.refused_count]
+    columns += [getattr(_pilots.c, name) for name in PLAN_COLUMNS]
+    return connection.execute(sa_select(*columns).where(_pilots.c.id == pilot_id)).one()
+
+
+def revision_of(*, connection: Connection, pilot_id: int) -> int:
+    """The snapshot's revision, creating its row first if a pilot has none yet."""
+    insert: Any = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    connection.execute(
+        insert(_snapshots)
+        .values(pilot_id=pilot_id, revision=0, body="")
+        .on_conflict_do_nothing(index_elements=["pilot_id"])
+    )
+    connection.commit()  # no write lock held while the record is read and rendered
+    return int(
+        connection.execute(
+            sa_select(_snapshots.c.revision).where(_snapshots.c.pilot_id == pilot_id)
+        ).scalar_one()
+    )
+
+
+def store_snapshot(
+    *,
+    connection: Connection,
+    pilot_id: int,
+    revision: int,
+    built_at: datetime,
+    valid_until: datetime,
+    body: str,
+) -> bool:
+    """Store an answer built from the record as of ``revision``, unless a write has bumped
+    the revision since (then the next reader builds again). True if it was stored.
+
+    Best effort: a busy database (SQLite's one writer) must not cost the asker the answer
+    they are waiting for; the next asker, or the scheduler's refresh, stores it."""
+    try:
+        result = connection.execute(
+            _snapshots.update()
+            .where(_snapshots.c.pilot_id == pilot_id, _snapshots.c.revision == revision)
+            .values(built_at=built_at, valid_until=valid_until, body=body)
+        )
+        connection.commit()
+    except OperationalError as error:
+        connection.rollback()
+        log.info("status snapshot of pilot %s not stored: %s", pilot_id, error)
+        return False
+    return bool(result.rowcount)
+
+
+def stale_snapshots(*, connection: Connection, now: datetime, limit: int) -> list[int]:
+    """Pilots whose snapshot a write or the clock has left stale, not ended ones first
+    (searches the valid_until index: NULL, or passed)."""
+    valid_until = _snapshots.c.valid_until
+    rows = connection.execute(
+        sa_select(_snapshots.c.pilot_id)
+        .where(or_(valid_until.is_(None), valid_until <= now))
+        .limit(limit)
+    ).all()
+    return [pilot_id for (pilot_id,) in rows]
+
+
+# ----- the record a status shows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    criteria: tuple[Criterion, ...]
+    readings: tuple[Reading, ...]  # the latest of each criterion
+    confirmations: tuple[Confirmation, ...]
+    hold: Hold | None
+    open_flags: tuple[tuple[str, Severity, str], ...] = ()  # (F-3, severity, acknowledged by)
+    checked_in: tuple[str, ...] = ()  # who replied in ``today``'s check-in thread, in order
+    # The first instant after ``as_of`` a row read is dated (a value recorded ahead of its
+    # time): from then on the record shows more than it did at ``as_of``.
+    next_change: datetime | None = None
+
+
+_c = SuccessCriterion.__table__.c  # type: ignore[attr-defined]
+_m = MetricValue.__table__.c  # type: ignore[attr-defined]
+_later = MetricValue.__table__.alias("later").c  # type: ignore[attr-defined]
+
+
+def status_record(
+    *, connection: Connection, pilot_id: int, as_of: datetime, today: date | None = None
+) -> StatusRecord:
+    """The success criteria with their latest values, the ramp confirmations and the hold,
+    the open flags and who checked in ``today`` (the pilot's local date), as of ``as_of``."""
+    later: list[datetime] = []
+
+    def known(rows: Iterable[Any], at: str) -> list[Any]:
+        """The rows dated up to ``as_of``; the later ones only say when the record changes."""
+        kept = []
+        for row in rows:
+            when = getattr(row, at)
+            if when is not None and when <= as_of:
+                kept.append(row)
+            elif when is not None:
+                later.append(when)
+        return kept
+
+    # Each live criterion with its latest value (if any): the newest by time, then by id.
+    latest_value = (
+        sa_select(_later.id)
+        .where(_later.criterion_id == _c.id)
+        .order_by(_later.recorded_at.desc(), _later.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    criteria_rows = connection.execute(
+        sa_select(_c.id, _c.number, _c.name, _c.target, _m.value, _m.typed, _m.recorded_at,
+                  _m.recorded_by, _m.source)
+        .select_from(
+            SuccessCriterion.__table__.outerjoin(  # type: ignore[attr-defined]
+                MetricValue.__table__, _m.id == latest_value  # type: ignore[attr-defined]
+            )
+        )
+        .where(_c.pilot_id == pilot_id, _c.removed_at.is_(None))
+        .order_by(_c.number)
+    ).all()
+    criteria = tuple(
+        Criterion(id=row.id, number=row.number, name=row.name, target_text=row.target)
+        for row in criteria_rows
+    )
+    readings = tuple(
+        Reading(row.id, Decimal(row.value), row.typed, row.recorded_at, row.recorded_by,
+                row.source or "")
+        for row in known(criteria_rows, "recorded_at")
+    )
+
+    r = RampConfirmation.__table__.c  # type: ignore[attr-defined]
+    confirmations = tuple(
+        Confirmation(row.week, row.pct, row.confirmed_by, row.confirmed_at)
+        for row in known(
+            connection.execute(
+                sa_select(r.week, r.pct, r.confirmed_by, r.confirmed_at).where(
+                    r.pilot_id == pilot_id
+                )
+            ).all(),
+            "confirmed_at",
+        )
+    )
+    hold = _hold(connection, pilot_id, known)
+
+    f = Flag.__table__.c  # type: ignore[attr-defined]
+    flags = known(
+        connection.execute(
+            sa_select(f.number, f.severity, f.acknowledged_by, f.raised_at)
+            .where(f.pilot_id == pilot_id, f.state == FlagState.OPEN.value)
+            .order_by(f.number)
+        ).all(),
+        "raised_at",
+    )
+    checked_in: list[str] = []
+    if today is not None:
+        cr = CheckinReply.__table__.c  # type: ignore[attr-defined]
+        replies = known(
+            connection.execute(
+                sa_select(cr.user_id, cr.created_at)
+                .where(cr.pilot_id == pilot_id, cr.day == today)
+                .order_by(cr.created_at, cr.user_id)
+            ).all(),
+            "created_at",
+        )
+        checked_in = [row.user_id for row in replies]
+    return StatusRecord(
+        criteria,
+        readings,
+        confirmations,
+        hold,
+        open_flags=tuple(
+            (flag_ref(row.number), Severity(row.severity), row.acknowledged_by) for row in flags
+        ),
+        checked_in=tuple(dict.fromkeys(checked_in)),
+        next_change=min(later, default=None),
+    )
+
+
+def _hold(connection: Connection, pilot_id: int, known: Any) -> Hold | None:
+    """The hold the latest phase No-go put on the ramp, unless a change was approved since."""
+    d = PilotDecision.__table__.c  # type: ignore[attr-defined]
+    no_gos = known(
+        connection.execute(
+            sa_select(d.subject, d.held_pct, d.decided_at, d.decided_by).where(
+                d.pilot_id == pilot_id,
+                d.outcome == Decision.NO_GO.value,
+                d.held_pct.is_not(None),
+            )
+        ).all(),
+        "decided_at",
+    )
+    if not no_gos:
+        return None
+    latest = max(no_gos, key=lambda row: row.decided_at)
+    hold = Hold(Phase(latest.subject), latest.held_pct, latest.decided_at, latest.decided_by)
+    ch = ChangeRequest.__table__.c  # type: ignore[attr-defined]
+    approvals = known(
+        connection.execute(
+            sa_select(ch.decided_at).where(
+                ch.pilot_id == pilot_id, ch.status == ChangeStatus.APPROVED.value
+            )
+        ).all(),
+        "decided_at",
+    )
+    if any(row.decided_at > hold.since for row in approvals):
+        return None
+    return hold
