@@ -38,13 +38,15 @@ from bot.core.escalation import (
     next_deadline,
     recipients,
 )
-from bot.core.flags import FlagState, parse_flag_ref
+from bot.core.flags import FlagState
 from bot.core.flags import flag_ref as ref_of
 from bot.core.localtime import require_aware
 from schedules.batches import in_batches
 from schedules.owed import local_label
 from storage.db import unit_of_work
+from storage.escalation import ESCALATION_KIND as KIND
 from storage.escalation import (
+    StepKey,
     advance_timer,
     due_flag_ids,
     escalation_of,
@@ -58,13 +60,11 @@ from storage.escalation import (
 from storage.flags import flag_by_id, flag_by_number
 from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
 from storage.outbox import PENDING, encode_payload, enqueue_many, rebuild
-from storage.outbox_key import OutboxKey
 from storage.pilots import pilot_by_id, plan_of
 from storage.team import holders
 
 log = logging.getLogger(__name__)
 
-KIND = "escalation"  # the outbox kind of every escalation message
 BATCH = 100  # flags per transaction (a failing batch is redone flag by flag)
 
 
@@ -142,29 +142,6 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
 
 def flag_ref(flag: Flag) -> str:
     return ref_of(flag.number)
-
-
-@dataclass(frozen=True)
-class StepKey:
-    """An escalation message's outbox key: "escalation:F-3:s2" (the line in the flag's
-    thread), "escalation:F-3:s2:U123" (the DM to U123)."""
-
-    flag_number: int
-    step: EscalationStep
-    user_id: str = ""  # a DM's recipient
-
-    @classmethod
-    def parse(cls, key: str) -> StepKey:
-        parts = OutboxKey.parse(key)
-        return cls(
-            flag_number=parse_flag_ref(parts.part(1)),
-            step=EscalationStep(int(parts.part(2).removeprefix("s"))),
-            user_id=parts.part(3),
-        )
-
-    def __str__(self) -> str:
-        key = OutboxKey.of(KIND, ref_of(self.flag_number), f"s{int(self.step)}")
-        return str(key.then(self.user_id) if self.user_id else key)
 
 
 def step_key(flag: Flag, step: EscalationStep, user_id: str | None = None) -> str:

@@ -6,6 +6,7 @@ Keyword-only functions that take the session; the caller's unit of work commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,11 +21,37 @@ from bot.core.escalation import (
     Severity,
     next_deadline,
 )
-from bot.core.flags import FlagState
+from bot.core.flags import FlagState, flag_ref, parse_flag_ref
 from bot.core.roles import Role
 from storage.models import EscalationSnooze, EscalationStepTaken, Flag, FlagEscalation, Pilot
+from storage.outbox_key import OutboxKey
 from storage.pilots import plan_of
 from storage.settings import settings_of
+
+ESCALATION_KIND = "escalation"  # the outbox kind of every escalation message
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """An escalation message's outbox key: "escalation:F-3:s2" (the line in the flag's
+    thread), "escalation:F-3:s2:U123" (the DM to U123)."""
+
+    flag_number: int
+    step: EscalationStep
+    user_id: str = ""  # a DM's recipient
+
+    @classmethod
+    def parse(cls, key: str) -> StepKey:
+        parts = OutboxKey.parse(key)
+        return cls(
+            flag_number=parse_flag_ref(parts.part(1)),
+            step=EscalationStep(int(parts.part(2).removeprefix("s"))),
+            user_id=parts.part(3),
+        )
+
+    def __str__(self) -> str:
+        key = OutboxKey.of(ESCALATION_KIND, flag_ref(self.flag_number), f"s{int(self.step)}")
+        return str(key.then(self.user_id) if self.user_id else key)
 
 
 def start_escalation(*, session: Session, flag: Flag, pilot: Pilot) -> FlagEscalation:

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from bot.core.escalation import EscalationStep
-from schedules.escalation import StepKey
 from storage.checkins import checkin_key, status_post_key
+from storage.escalation import StepKey
 from storage.flags import announcement_key
 from storage.outbox_key import MAX_LENGTH, OutboxKey
 
