@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bench.chaos_pilots import Owed
 from bench.status_latency import percentile
-from schedules.delivery import EVENT_TYPE
+from schedules.attempts import EVENT_TYPE
 from slack_emulator.server import SlackEmulator
 from storage.db import unit_of_work
 from storage.models import OutboxMessage

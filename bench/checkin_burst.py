@@ -38,7 +38,8 @@ from bench.options import add_database_option, add_output_option, output_path
 from bench.status_latency import fresh_database
 from bot.core.cadence import next_due
 from bot.core.plan import Plan
-from schedules.delivery import DEFAULT_WORKERS, EVENT_TYPE, deliver, delivery_client
+from schedules.attempts import EVENT_TYPE
+from schedules.delivery import DEFAULT_WORKERS, deliver, delivery_client
 from schedules.tick import tick
 from slack_emulator.server import SlackEmulator
 from storage.db import make_engine, unit_of_work

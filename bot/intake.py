@@ -35,9 +35,8 @@ from bot.core.pushed import (
 from storage.db import read_session
 from storage.feeds import intake_pilot_id, token_hash
 from storage.intake import record_pushed
-from storage.models import Pilot
-from storage.pilots import plan_of
-from storage.reviews import criteria_as_of
+from storage.pilots import pilot_by_id, plan_of
+from storage.readings import criteria_as_of
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ class MetricsIntake:
         values = _READERS[kind](_json(environ))
         now = services.clock.now()
         with services.work() as session:
-            pilot = session.get(Pilot, pilot_id)
+            pilot = pilot_by_id(session=session, pilot_id=pilot_id)
             if pilot is None:
                 raise IntakeError(401, "a valid bearer token is needed: /pilot metrics token")
             plan = plan_of(pilot)

@@ -15,6 +15,7 @@ from bot.core.localtime import local_date, local_instant, require_aware
 from bot.core.plan import Plan
 from bot.core.workdays import holiday_name, is_workday
 from schedules.tick import SENT_KINDS
+from storage.checkins import checkin_key
 from storage.db import unit_of_work
 from storage.installations import gone_workspaces
 from storage.models import OutboxMessage, Pilot, WorkspaceInstall
@@ -96,7 +97,7 @@ def _today(plan: Plan, now: datetime, rows: list[OutboxMessage], *, paused: bool
     if today > plan.hard_end_date:
         return [f"check-ins ended with the pilot on {_day(plan.hard_end_date)}"]
     if is_workday(plan, today):
-        key = f"{DueKind.CHECKIN.value}:{today.isoformat()}"
+        key = str(checkin_key(today))
         row = next((r for r in rows if r.key == key), None)
         if row is None:
             due = local_instant(today, plan.checkin, plan.zone)

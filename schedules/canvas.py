@@ -13,7 +13,8 @@ from schedules.documents import pilot_record
 from storage.canvas import KIND as KIND
 from storage.canvas import canvas_of
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import encode_payload
+from storage.outbox import encode_payload, rebuild
+from storage.pilots import pilot_by_id
 
 
 def canvas_markdown(session: Session, pilot: Pilot, now: datetime) -> str:
@@ -23,7 +24,7 @@ def canvas_markdown(session: Session, pilot: Pilot, now: datetime) -> str:
 
 def prepare_canvas(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Delivery's last look: the document as of ``now``, or why there is nothing to edit."""
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if pilot is None or pilot.id is None:
         return "the pilot no longer exists"
     canvas = canvas_of(session=session, pilot_id=pilot.id)
@@ -31,6 +32,6 @@ def prepare_canvas(session: Session, row: OutboxMessage, now: datetime) -> str |
         return "the pilot has no canvas"
     if canvas.canvas_id != row.target_ts:
         return f"the pilot's canvas is {canvas.canvas_id} now"
-    row.payload = encode_payload({"markdown": canvas_markdown(session, pilot, now)})
-    session.add(row)
+    payload = encode_payload({"markdown": canvas_markdown(session, pilot, now)})
+    rebuild(session=session, message=row, payload=payload, thread_ts=row.thread_ts)
     return None

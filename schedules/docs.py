@@ -25,12 +25,13 @@ from bot.core.documentation import (
 from bot.core.flags import FlagState
 from bot.core.roles import Role
 from schedules.reviews import decided_of, deciders_of
+from storage.decisions import checklist_of
 from storage.documentation import meeting_notes_of, reports_shared
 from storage.flags import flags_of
 from storage.models import Pilot
 from storage.pilots import plan_of
 from storage.record import change_requests_of, criteria_of, scope_of
-from storage.reviews import LESSONS, checklist_of, notes_of
+from storage.review_notes import LESSONS, notes_of
 from storage.risks import risks_of
 from storage.signoff import latest_scope_document
 from storage.team import change_log

@@ -27,13 +27,15 @@ from bot.documents.record import (
 )
 from schedules.docs import meeting_notes, scope_state
 from schedules.reviews import decided_of, final_evaluation_of, weekly_review_of
+from storage.decisions import confirmations_of
 from storage.escalation import steps_of_pilot
 from storage.files import OwedFile
 from storage.flags import flags_of, record_of
 from storage.models import Pilot
 from storage.pilots import plan_of
+from storage.readings import criteria_as_of, readings_of
 from storage.record import change_requests_of, deferred_of, scope_of
-from storage.reviews import LESSONS, confirmations_of, criteria_as_of, notes_of, readings_of
+from storage.review_notes import LESSONS, notes_of
 from storage.risks import register_of
 from storage.team import change_log, team_of
 

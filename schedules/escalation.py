@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.blocks import ids
 from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
@@ -31,32 +31,34 @@ from bot.blocks.flags import button_value
 from bot.blocks.forms import button
 from bot.core.escalation import EscalationStep, Recipients, recipients
 from bot.core.escalation_timer import DueStep, EscalationState, due_steps, next_deadline
+from bot.core.flags import FlagState
 from bot.core.flags import flag_ref as ref_of
-from bot.core.flags import parse_flag_ref
 from bot.core.lifecycle import PilotState
 from bot.core.localtime import require_aware
 from schedules.batches import in_batches
 from schedules.owed import local_label
 from storage.db import unit_of_work
+from storage.escalation import ESCALATION_KIND as KIND
 from storage.escalation import (
+    StepKey,
+    advance_timer,
     due_flag_ids,
     escalation_of,
     lock_due,
     policy_of,
     recipients_of,
     record_step,
-    refresh_next,
     state_of,
     steps_taken,
 )
+from storage.flags import flag_by_id, flag_by_number
 from storage.models import Flag, FlagEscalation, OutboxMessage, Pilot
-from storage.outbox import PENDING, encode_payload, enqueue_many
-from storage.pilots import plan_of
+from storage.outbox import PENDING, encode_payload, enqueue_many, rebuild
+from storage.pilots import pilot_by_id, plan_of
 from storage.team import holders
 
 log = logging.getLogger(__name__)
 
-KIND = "escalation"  # the outbox kind of every escalation message
 BATCH = 100  # flags per transaction (a failing batch is redone flag by flag)
 
 
@@ -106,8 +108,8 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
     report = SweepReport()
     messages: list[OutboxMessage] = []
     for row in lock_due(session=session, flag_ids=flag_ids, now=now):
-        flag = session.get(Flag, row.flag_id)
-        pilot = session.get(Pilot, row.pilot_id)
+        flag = flag_by_id(session=session, flag_id=row.flag_id)
+        pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
         assert flag is not None and pilot is not None and pilot.id is not None
         policy, state = policy_of(row), state_of(row, flag, pilot)
         halted = state.halted(policy)
@@ -121,11 +123,9 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
                 ):
                     messages += _step_messages(session, flag, pilot, row, found, due.due_at, now)
                 state = state.done(due.step)
-            row.last_step = None if state.last_step is None else int(state.last_step)
-        refresh_next(row=row, flag=flag, pilot=pilot)
+        advance_timer(session=session, row=row, flag=flag, pilot=pilot, last_step=state.last_step)
         if row.next_escalation_at is None and row.stopped:
             report.stopped.append(f"{flag_ref(flag)}: {row.stopped}")
-        session.add(row)
     inserted = enqueue_many(session=session, messages=messages)
     report.enqueued += [
         f"{m.pilot_id}/{m.key}" for m in messages if (m.pilot_id, m.key) in inserted
@@ -139,9 +139,7 @@ def flag_ref(flag: Flag) -> str:
 
 
 def step_key(flag: Flag, step: EscalationStep, user_id: str | None = None) -> str:
-    """ "escalation:F-3:s2" (the thread line), "escalation:F-3:s2:U123" (a DM)."""
-    key = f"{KIND}:{flag_ref(flag)}:s{int(step)}"
-    return f"{key}:{user_id}" if user_id else key
+    return str(StepKey(flag.number, step, user_id or ""))
 
 
 def _step_messages(
@@ -264,10 +262,8 @@ def flag_buttons(flag: Flag) -> list[dict[str, Any]]:
 def thread_of_step(session: Session, pilot_id: int, key: str) -> str | None:
     """The thread of the flag an escalation message (``key``) is about: where a DM Slack
     refused goes instead."""
-    parts = key.split(":")  # escalation, F-3, s2[, U123]
-    flag = session.exec(
-        select(Flag).where(Flag.pilot_id == pilot_id, Flag.number == parse_flag_ref(parts[1]))
-    ).first()
+    number = StepKey.parse(key).flag_number
+    flag = flag_by_number(session=session, pilot_id=pilot_id, number=number)
     return None if flag is None else flag.thread_ts
 
 
@@ -276,16 +272,14 @@ def thread_of_step(session: Session, pilot_id: int, key: str) -> str | None:
 
 def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Why not to send ``row`` any more, or None once its payload is built as of ``now``."""
-    parts = row.key.split(":")  # escalation, F-3, s2[, U123]
-    flag = session.exec(
-        select(Flag).where(Flag.pilot_id == row.pilot_id, Flag.number == parse_flag_ref(parts[1]))
-    ).first()
-    pilot = session.get(Pilot, row.pilot_id)
+    key = StepKey.parse(row.key)
+    flag = flag_by_number(session=session, pilot_id=row.pilot_id, number=key.flag_number)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if flag is None or pilot is None or flag.id is None:
         return "the flag no longer exists"
     name = flag_ref(flag)
     plan = plan_of(pilot)
-    if flag.state == "resolved":
+    if flag.state == FlagState.RESOLVED:
         at = f" at {local_label(flag.resolved_at, plan)}" if flag.resolved_at else ""
         return f"{name} was resolved by {flag.resolved_by or 'someone'}{at} before this went out"
     if pilot.state == PilotState.ENDED:
@@ -298,15 +292,15 @@ def prepare_escalation(session: Session, row: OutboxMessage, now: datetime) -> s
             f"{name} was acknowledged by {flag.acknowledged_by}, which pauses its escalation"
             " (ack_pauses_escalation=yes)"
         )
-    step = EscalationStep(int(parts[2].removeprefix("s")))
+    step = key.step
     taken = next((t for t in steps_taken(session=session, flag_id=flag.id) if t.step == step), None)
     if taken is None:
         return f"{name}'s step {step.number} was not recorded"
     found = recipients_of(taken)
-    if len(parts) > 3:
-        row.payload = _dm_payload(session, flag, pilot, timer, found, taken.due_at, now)
+    if key.user_id:
+        payload = _dm_payload(session, flag, pilot, timer, found, taken.due_at, now)
+        rebuild(session=session, message=row, payload=payload, thread_ts=row.thread_ts)
     else:
-        row.payload = _line_payload(flag, pilot, timer, found, taken.due_at, now)
-        row.thread_ts = flag.thread_ts
-    session.add(row)
+        payload = _line_payload(flag, pilot, timer, found, taken.due_at, now)
+        rebuild(session=session, message=row, payload=payload, thread_ts=flag.thread_ts)
     return None

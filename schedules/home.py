@@ -27,18 +27,18 @@ from bot.core.feed import events_between
 from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase
 from bot.core.refs import CHANGE, ref
-from schedules.clients import Clients
-from schedules.delivery import (
-    _MAYBE_POSTED,
-    _TRANSIENT,
+from schedules.attempts import (
     BACKOFF_FIRST,
     BACKOFF_MAX,
+    MAYBE_POSTED,
+    TRANSIENT,
     DeliveryReport,
-    _retry_after,
-    _status_and_code,
+    retry_after,
+    status_and_code,
 )
+from schedules.clients import Clients
 from schedules.reviews import decided_of, deciders_of
-from storage import home, outbox
+from storage import home, leases, outbox
 from storage.db import read_session, unit_of_work
 from storage.flags import open_flags_of, record_of
 from storage.home import HOME
@@ -116,11 +116,11 @@ def _publish(
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:
-        status, code = _status_and_code(error)
+        status, code = status_and_code(error)
         metrics.SLACK_ERRORS.labels(code if code.replace("_", "").isalnum() else "other").inc()
         if status == 429:
-            return now + timedelta(seconds=_retry_after(error.response.headers)), code
-        if status >= 500 or code in _TRANSIENT | _MAYBE_POSTED:
+            return now + timedelta(seconds=retry_after(error.response.headers)), code
+        if status >= 500 or code in TRANSIENT | MAYBE_POSTED:
             return backoff, code
         log.warning("delivery: Slack refused %s's Home tab: %s", user_id, code)
         return None, code
@@ -172,7 +172,7 @@ def _decisions(session: Session, pilot: Pilot) -> list[Decision]:
     keys.add((pilot.id, "final_evaluation"))
     asked = {
         key: row
-        for (_, key), row in outbox.messages_by_key(session=session, keys=keys).items()
+        for (_, key), row in leases.messages_by_key(session=session, keys=keys).items()
         if row.status in _WAITING
     }
     for phase in _REVIEWED:

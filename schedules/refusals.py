@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.blocks.lifecycle import not_posted_reply
-from storage.models import Pilot
 from storage.outbox import owe
+from storage.outbox_key import OutboxKey
+from storage.pilots import pilot_by_id
 
 # The announcements whose refusal the owner hears about, and what each one said was done.
 _DONE = {
@@ -30,14 +31,14 @@ def tell_owner(
 ) -> None:
     """Owe the owner a DM about the refused announcement ``key``; other kinds, nothing."""
     done = _DONE.get(kind)
-    pilot = None if done is None else session.get(Pilot, pilot_id)
+    pilot = None if done is None else pilot_by_id(session=session, pilot_id=pilot_id)
     if done is None or pilot is None:
         return
     reply = not_posted_reply(done.format(name=pilot.name), channel_id, error)
     owe(
         session=session,
         pilot=pilot,
-        key=f"{key}:refused"[:100],
+        key=OutboxKey.parse(key).then("refused").clipped(),
         kind="refused_notice",
         message=reply.message(),
         now=now,

@@ -16,14 +16,16 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.blocks.checkin import reminder_message
-from bot.core.cadence import Due, DueKind
+from bot.core.cadence import Due
 from bot.core.checkins import checkin_day_end, who_to_remind
 from bot.core.lifecycle import PilotState
 from bot.core.plan import Plan
 from schedules.owed import downtime_reason, new_message, skipped
-from storage.checkins import checked_in, checkin_thread_of_day
+from storage.checkins import checked_in, checkin_key, checkin_thread_of_day
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import OWED, encode_payload, message_for_key
+from storage.outbox import OWED, encode_payload, message_for_key, rebuild
+from storage.outbox_key import OutboxKey
+from storage.pilots import pilot_by_id
 from storage.settings import settings_of
 from storage.team import holders
 
@@ -48,16 +50,16 @@ def build_reminder(
 
 def prepare_reminder(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Delivery's last look before sending: the thread and the names, or why not to send."""
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if pilot is None:
         return "the pilot no longer exists"
-    found = _reminder(session, pilot, date.fromisoformat(row.key.split(":", 1)[1]))
+    found = _reminder(session, pilot, OutboxKey.parse(row.key).day())
     if isinstance(found, str):
         return found
     if found[0] is None:
         return "the day's check-in was not posted"
-    row.thread_ts, row.payload = found
-    session.add(row)
+    thread_ts, payload = found
+    rebuild(session=session, message=row, payload=payload, thread_ts=thread_ts)
     return None
 
 
@@ -76,9 +78,7 @@ def _reminder(session: Session, pilot: Pilot, day: date) -> tuple[str | None, st
         return f"everyone in the reminder roles ({roles}) had checked in"
     thread = checkin_thread_of_day(session=session, pilot_id=pilot.id, day=day)
     if thread is None:
-        checkin = message_for_key(
-            session=session, pilot_id=pilot.id, key=f"{DueKind.CHECKIN.value}:{day.isoformat()}"
-        )
+        checkin = message_for_key(session=session, pilot_id=pilot.id, key=str(checkin_key(day)))
         # No row yet may mean the tick is owing the check-in right now, with this reminder
         # (a tick after downtime, or a 23:59 check-in whose reminder is capped at 23:59):
         # owe it without a thread, and let delivery decide once the check-in is settled.

@@ -17,7 +17,8 @@ from storage.documentation import REVIEW_FILES_KIND
 from storage.files import OwedFile, owe_upload
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import payload_of
-from storage.pilots import plan_of
+from storage.outbox_key import OutboxKey
+from storage.pilots import pilot_by_id, plan_of
 
 KIND = REVIEW_FILES_KIND
 
@@ -25,15 +26,15 @@ KIND = REVIEW_FILES_KIND
 def owe_review_files(session: Session, pilot: Pilot, review_key: str, now: datetime) -> bool:
     """Owe, in the thread of the weekly review ``review_key`` (``weekly_review:w3``), the
     chart and report of the week before it (week 2), once."""
-    _, _, period = review_key.partition(":")
-    digits = period.removeprefix("w")
+    review = OutboxKey.parse(review_key, parts=2)  # weekly_review, w3
+    digits = review.part(1).removeprefix("w")
     week = int(digits) - 1 if digits.isascii() and digits.isdigit() else 0
     if week < 1:
         return False
     return owe_upload(
         session=session,
         pilot=pilot,
-        key=f"{review_key}:files",
+        key=str(review.then("files")),
         kind=KIND,
         comment=_comment(pilot, week),
         files=None,
@@ -51,7 +52,7 @@ def render_review_files(
     session: Session, row: OutboxMessage, now: datetime
 ) -> tuple[str, list[OwedFile]] | str:
     """The chart and report, with the record as of the reviewed week's end."""
-    pilot = session.get(Pilot, row.pilot_id)
+    pilot = pilot_by_id(session=session, pilot_id=row.pilot_id)
     if pilot is None:
         return "the pilot is gone"
     spec = payload_of(row).get("render")  # the arguments it was owed with

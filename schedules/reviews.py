@@ -53,24 +53,15 @@ from bot.core.reviews import (
 from bot.core.roles import Role
 from bot.core.traffic import ramp_step, traffic
 from schedules.owed import downtime_reason, local_label, new_message, skipped
+from storage.checkins import participation
+from storage.decisions import checklist_of, confirmations_of, decision_of, ramp_hold
 from storage.documentation import reports_shared
-from storage.models import ChangeRequest, OutboxMessage, Pilot
+from storage.flags import issue_week, open_flags
+from storage.models import OutboxMessage, Pilot
 from storage.outbox import encode_payload
-from storage.reviews import (
-    LESSONS,
-    PRIORITIES,
-    checklist_of,
-    confirmations_of,
-    criteria_as_of,
-    decision_of,
-    issue_week,
-    latest_note,
-    notes_of,
-    open_flags,
-    participation,
-    ramp_hold,
-    readings_of,
-)
+from storage.readings import criteria_as_of, readings_of
+from storage.record import change_request_by_id
+from storage.review_notes import LESSONS, PRIORITIES, latest_note, notes_of
 from storage.team import holders
 
 Builder = Callable[[Pilot, Plan, Due, datetime, Session], OutboxMessage]
@@ -91,7 +82,7 @@ def decided_of(session: Session, pilot_id: int, subject: str) -> Decided | None:
         return None
     change_ref = ""
     if row.change_request_id is not None:
-        change = session.get(ChangeRequest, row.change_request_id)
+        change = change_request_by_id(session=session, request_id=row.change_request_id)
         change_ref = ref(CHANGE, change.number) if change is not None else ""
     return Decided(
         outcome=Decision(row.outcome),

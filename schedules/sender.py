@@ -20,8 +20,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
+from schedules.attempts import DeliveryReport
 from schedules.clients import Clients
-from schedules.delivery import DeliveryReport, deliver
+from schedules.delivery import deliver
 from storage.outbox import Conversation
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.blocks.checkin import checkin_message
 from bot.core.cadence import Due, DueKind, cadence_between, next_due
@@ -48,7 +48,14 @@ from storage.db import unit_of_work
 from storage.flags import flags_touched, record_of
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import PENDING, encode_payload, enqueue_many
-from storage.pilots import NOTHING_OWED, SCHEDULED_STATES, due_pilot_ids, plan_of
+from storage.pilots import (
+    NOTHING_OWED,
+    SCHEDULED_STATES,
+    due_pilot_ids,
+    lock_pilots,
+    plan_of,
+    set_next_due,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +116,7 @@ def _tick_pilots(session: Session, pilot_ids: list[int], now: datetime) -> TickR
 
     Returns what it staged; it stands once the caller's unit of work commits.
     """
-    # SKIP LOCKED (PostgreSQL): a second scheduler ticking the same pilots right now
-    # leaves them to the first. Without it (SQLite) the outbox's unique keys still
-    # make the second one's inserts no-ops.
-    pilots = session.exec(
-        select(Pilot)
-        .where(col(Pilot.id).in_(pilot_ids))
-        .order_by(col(Pilot.id))
-        .with_for_update(skip_locked=True)
-    ).all()
+    pilots = lock_pilots(session=session, pilot_ids=pilot_ids)
     messages: list[OutboxMessage] = []
     failed: list[int] = []
     for pilot in pilots:
@@ -134,8 +133,7 @@ def _tick_pilots(session: Session, pilot_ids: list[int], now: datetime) -> TickR
             failed.append(pilot.id)
             continue
         messages += owed
-        pilot.next_due_at = next_due_at
-        session.add(pilot)
+        set_next_due(session=session, pilot=pilot, at=next_due_at)
     inserted = enqueue_many(session=session, messages=messages)
     by_id = {pilot.id: pilot for pilot in pilots}
     for message in messages:

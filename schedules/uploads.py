@@ -47,25 +47,25 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from schedules.delivery import (
-    _MAYBE_POSTED,
-    _TRANSIENT,
+from schedules.attempts import (
     DELIVERY_HEADER,
     LEASE,
+    MAYBE_POSTED,
+    TRANSIENT,
     DeliveryReport,
-    _backoff,
-    _describe,
-    _Outcome,
-    _Owed,
-    _Result,
-    _retry_after,
-    _retry_at,
-    _skipped,
-    _status_and_code,
+    Outcome,
+    Owed,
+    Result,
+    backoff,
+    count_skipped,
+    describe,
+    retry_after,
+    retry_at,
+    status_and_code,
 )
 from schedules.review_files import KIND as REVIEW_FILES
 from schedules.review_files import render_review_files
-from storage import files, outbox
+from storage import files, leases, outbox
 from storage.db import read_session, unit_of_work
 from storage.files import OwedFile, StoredFile
 from storage.models import OutboxMessage
@@ -130,10 +130,10 @@ def _render_one(
     """Render one row under a lease; False if another instance has it (or had it)."""
     assert row.id is not None
     with unit_of_work(engine) as session:
-        if not outbox.claim(session=session, ids=[row.id], worker=me, now=now, until=now + lease):
+        if not leases.claim(session=session, ids=[row.id], worker=me, now=now, until=now + lease):
             return False
         if files.files_of(session=session, message_ids=[row.id]):
-            outbox.release(session=session, ids=[row.id], worker=me)
+            leases.release(session=session, ids=[row.id], worker=me)
             return False  # rendered since it was read
     try:
         with read_session(engine) as session:
@@ -143,26 +143,26 @@ def _render_one(
     except Exception as error:
         log.exception("delivery: rendering %s (pilot %s) failed", row.key, row.pilot_id)
         with unit_of_work(engine) as session:
-            outbox.mark_retry(
+            leases.mark_retry(
                 session=session,
                 message_id=row.id,
                 worker=me,
-                at=_backoff(_Owed.of(row), now),
-                error=f"rendering failed: {_describe(error)}",
+                at=backoff(Owed.of(row), now),
+                error=f"rendering failed: {describe(error)}",
             )
         report.retrying.append(row.key)
         return True
     with unit_of_work(engine) as session:
         if isinstance(made, str):
-            outbox.release(session=session, ids=[row.id], worker=me)
+            leases.release(session=session, ids=[row.id], worker=me)
             if outbox.skip_owed(session=session, message_id=row.id, now=now, reason=made):
                 log.info("delivery: skipped %s (pilot %s): %s", row.key, row.pilot_id, made)
-                _skipped(report, row)
+                count_skipped(report, row)
             return True
         comment, owed = made
         if files.store_rendered(session=session, message=row, comment=comment, files=owed):
             report.rendered.append(row.key)
-        outbox.release(session=session, ids=[row.id], worker=me)
+        leases.release(session=session, ids=[row.id], worker=me)
     return True
 
 
@@ -205,11 +205,11 @@ class Staged:
 
 
 def upload_one(
-    client: WebClient, owed: _Owed, now: datetime, emit: Callable[[_Result], None]
-) -> _Outcome:
+    client: WebClient, owed: Owed, now: datetime, emit: Callable[[Result], None]
+) -> Outcome:
     """Share ``owed``'s files in one message (see the module docstring)."""
     if not owed.files:  # not rendered: delivery leases no such row
-        return _Outcome("retry", error="no files to upload", retry_at=_backoff(owed, now))
+        return Outcome("retry", error="no files to upload", retry_at=backoff(owed, now))
     if owed.suspect and owed.files[0].file_id:
         found = _already_shared(client, owed, now)
         if found is not None:
@@ -223,14 +223,14 @@ def upload_one(
         except SlackApiError as error:
             return _refused(error, owed, now)
         except Exception as error:  # nothing is shared before step 4: try again later
-            return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+            return Outcome("retry", error=describe(error), retry_at=backoff(owed, now))
         urls.append((str(answer["upload_url"]), str(answer["file_id"])))
     pairs = zip(owed.files, urls, strict=True)
     staged = Staged(owed.id, tuple((file.position, file_id) for file, (_, file_id) in pairs))
-    emit(_Result(staged=staged))
+    emit(Result(staged=staged))
     if not staged.done.wait(LEASE.total_seconds()) or not staged.held:
         # Not recorded, or the row is someone else's now: share nothing.
-        return _Outcome("retry", error="file ids not recorded", retry_at=_backoff(owed, now))
+        return Outcome("retry", error="file ids not recorded", retry_at=backoff(owed, now))
     for file, (url, _) in zip(owed.files, urls, strict=True):
         problem = _send_bytes(url, file, owed, now, timeout=float(client.timeout))
         if problem is not None:
@@ -238,19 +238,19 @@ def upload_one(
     return _complete(client, owed, now, [file_id for _, file_id in urls])
 
 
-def _refused(error: SlackApiError, owed: _Owed, now: datetime) -> _Outcome:
-    status, code = _status_and_code(error)
-    if status == 429 or status >= 500 or code in _TRANSIENT | _MAYBE_POSTED:
-        return _Outcome("retry", error=code, retry_at=_retry_at(error, owed, now))
-    return _Outcome("failed", error=code)
+def _refused(error: SlackApiError, owed: Owed, now: datetime) -> Outcome:
+    status, code = status_and_code(error)
+    if status == 429 or status >= 500 or code in TRANSIENT | MAYBE_POSTED:
+        return Outcome("retry", error=code, retry_at=retry_at(error, owed, now))
+    return Outcome("failed", error=code)
 
 
 def _send_bytes(
-    url: str, file: StoredFile, owed: _Owed, now: datetime, *, timeout: float
-) -> _Outcome | None:
+    url: str, file: StoredFile, owed: Owed, now: datetime, *, timeout: float
+) -> Outcome | None:
     """POST the bytes to the upload URL; an outcome if that failed (nothing is shared)."""
     if not url.startswith(("https://", "http://")):
-        return _Outcome("failed", error=f"upload URL is not HTTP: {url[:80]}")
+        return Outcome("failed", error=f"upload URL is not HTTP: {url[:80]}")
     request = Request(  # noqa: S310 (an http(s) URL, checked above)
         url,
         data=file.content,
@@ -262,17 +262,17 @@ def _send_bytes(
             answer.read()
     except HTTPError as error:
         at = (
-            now + timedelta(seconds=_retry_after(error.headers))
+            now + timedelta(seconds=retry_after(error.headers))
             if error.code == 429
-            else _backoff(owed, now)
+            else backoff(owed, now)
         )
-        return _Outcome("retry", error=f"upload_http_{error.code}", retry_at=at)
+        return Outcome("retry", error=f"upload_http_{error.code}", retry_at=at)
     except Exception as error:  # refused, reset or timed out
-        return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+        return Outcome("retry", error=describe(error), retry_at=backoff(owed, now))
     return None
 
 
-def _complete(client: WebClient, owed: _Owed, now: datetime, file_ids: list[str]) -> _Outcome:
+def _complete(client: WebClient, owed: Owed, now: datetime, file_ids: list[str]) -> Outcome:
     comment = str(owed.payload.get("comment") or "")
     try:
         client.files_completeUploadExternal(
@@ -282,31 +282,31 @@ def _complete(client: WebClient, owed: _Owed, now: datetime, file_ids: list[str]
             initial_comment=comment or None,
         )
     except SlackApiError as error:
-        status, code = _status_and_code(error)
-        if status in (500, 504) or code in _MAYBE_POSTED:
-            return _Outcome("unknown", error=code, retry_at=_backoff(owed, now))
-        if status == 429 or status >= 500 or code in _TRANSIENT | _START_OVER:
-            return _Outcome("retry", error=code, retry_at=_retry_at(error, owed, now))
-        return _Outcome("failed", error=code)
+        status, code = status_and_code(error)
+        if status in (500, 504) or code in MAYBE_POSTED:
+            return Outcome("unknown", error=code, retry_at=backoff(owed, now))
+        if status == 429 or status >= 500 or code in TRANSIENT | _START_OVER:
+            return Outcome("retry", error=code, retry_at=retry_at(error, owed, now))
+        return Outcome("failed", error=code)
     except URLError as error:  # while connecting or sending: Slack did not get it
-        return _Outcome("retry", error=_describe(error), retry_at=_backoff(owed, now))
+        return Outcome("retry", error=describe(error), retry_at=backoff(owed, now))
     except Exception as error:  # a timeout waiting for the answer: it may be shared
-        return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
-    return _Outcome("sent")  # the share's ts is not in the answer (nothing threads on it)
+        return Outcome("unknown", error=describe(error), retry_at=backoff(owed, now))
+    return Outcome("sent")  # the share's ts is not in the answer (nothing threads on it)
 
 
-def _already_shared(client: WebClient, owed: _Owed, now: datetime) -> _Outcome | None:
+def _already_shared(client: WebClient, owed: Owed, now: datetime) -> Outcome | None:
     """Whether an earlier attempt shared the files: an outcome if it did (or if that
     cannot be told yet), None to start over."""
     first = owed.files[0]
     try:
         info = client.files_info(file=first.file_id)
     except SlackApiError as error:
-        status, code = _status_and_code(error)
+        status, code = status_and_code(error)
         if code == "file_not_found":
             return None  # never completed, or the upload expired
-        if status == 429 or status >= 500 or code in _MAYBE_POSTED | _TRANSIENT:
-            return _Outcome("unknown", error=code, retry_at=_retry_at(error, owed, now))
+        if status == 429 or status >= 500 or code in MAYBE_POSTED | TRANSIENT:
+            return Outcome("unknown", error=code, retry_at=retry_at(error, owed, now))
         # files.info is out of reach (missing_scope, say): upload rather than never.
         log.warning(
             "delivery: cannot ask Slack whether %s was shared (%s); uploading it again",
@@ -315,12 +315,12 @@ def _already_shared(client: WebClient, owed: _Owed, now: datetime) -> _Outcome |
         )
         return None
     except Exception as error:
-        return _Outcome("unknown", error=_describe(error), retry_at=_backoff(owed, now))
+        return Outcome("unknown", error=describe(error), retry_at=backoff(owed, now))
     ts = share_ts(info.get("file") or {}, owed.channel_id, owed.thread_ts)
     if ts is not None:
-        return _Outcome("history", ts=ts)
+        return Outcome("history", ts=ts)
     if owed.attempts < SHARE_CHECKS:
-        return _Outcome("unknown", error="not shared yet", retry_at=_backoff(owed, now))
+        return Outcome("unknown", error="not shared yet", retry_at=backoff(owed, now))
     return None
 
 
@@ -342,7 +342,7 @@ def share_ts(file: dict[str, Any], channel: str, thread_ts: str | None) -> str |
 # ----- recording (the round's own thread) --------------------------------------------------
 
 
-def commit_staged(engine: Engine, results: list[_Result], worker: str) -> None:
+def commit_staged(engine: Engine, results: list[Result], worker: str) -> None:
     """Record the file ids workers staged, then let them go on (``Staged.held``)."""
     staged = [result.staged for result in results if result.staged is not None]
     if not staged:

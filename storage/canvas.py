@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, Pilot, PilotCanvas
 from storage.outbox import CANVAS, FAILED, owe
+from storage.outbox_key import OutboxKey
 
 KIND = "canvas_update"  # the outbox kind of a canvas edit
 GONE = "canvas_not_found"  # Slack no longer has the canvas: edits stop until a new one
@@ -55,7 +56,7 @@ def owe_canvas_update(*, session: Session, pilot_id: int, now: datetime) -> bool
     return owe(
         session=session,
         pilot=pilot,
-        key=f"canvas:{uuid.uuid4().hex}",
+        key=str(OutboxKey.of("canvas", uuid.uuid4().hex)),
         kind=KIND,
         message={},  # built just before it is sent
         now=now,

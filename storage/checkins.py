@@ -13,9 +13,14 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.core.cadence import DueKind
+from bot.core.cadence import DueKind, checkin_days
+from bot.core.localtime import local_date
+from bot.core.plan import Plan
+from bot.core.reviews import Participation
 from storage.models import CheckinReply, OutboxMessage, ProcessedEvent
 from storage.outbox import SENT
+from storage.outbox_key import OutboxKey
+from storage.team import team_of
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,11 @@ class CheckinThread:
     team_id: str
     channel_id: str
     ts: str
+
+
+def checkin_key(day: date) -> OutboxKey:
+    """The key of the day's check-in: checkin:2026-12-08 (the cadence's ``Due.key``)."""
+    return OutboxKey.of(DueKind.CHECKIN.value, day.isoformat())
 
 
 def checkin_thread(
@@ -46,7 +56,7 @@ def checkin_thread(
         return None
     return CheckinThread(
         pilot_id=row.pilot_id,
-        day=date.fromisoformat(row.key.split(":", 1)[1]),
+        day=OutboxKey.parse(row.key).day(),
         team_id=row.team_id,
         channel_id=row.channel_id,
         ts=thread_ts,
@@ -58,7 +68,7 @@ def checkin_thread_of_day(*, session: Session, pilot_id: int, day: date) -> Chec
     row = session.exec(
         select(OutboxMessage).where(
             OutboxMessage.pilot_id == pilot_id,
-            OutboxMessage.key == f"{DueKind.CHECKIN.value}:{day.isoformat()}",
+            OutboxMessage.key == str(checkin_key(day)),
             OutboxMessage.status == SENT,
         )
     ).first()
@@ -118,7 +128,7 @@ STATUS_POST_KIND = "checkin_status"
 
 
 def status_post_key(user_id: str, placeholder_ts: str) -> str:
-    return f"{STATUS_POST_KIND}:{user_id}:{placeholder_ts}"
+    return str(OutboxKey.of(STATUS_POST_KIND, user_id, placeholder_ts))
 
 
 def record_status_post(
@@ -126,7 +136,7 @@ def record_status_post(
 ) -> None:
     """Delivery's word that Slack took a posted status as ``ts``: the stored check-in
     takes the message's own ts, as a reply typed in the thread has."""
-    placeholder = key.split(":", 2)[2]  # checkin_status:<user>:<placeholder>
+    placeholder = OutboxKey.parse(key, parts=3).part(2)  # checkin_status:<user>:<placeholder>
     row = session.exec(
         select(CheckinReply).where(
             CheckinReply.pilot_id == pilot_id, CheckinReply.ts == placeholder
@@ -174,3 +184,26 @@ def first_delivery(*, session: Session, team_id: str, event_id: str, now: dateti
         .returning(col(ProcessedEvent.id))
     )
     return session.exec(statement).first() is not None
+
+
+def participation(
+    *, session: Session, pilot_id: int, plan: Plan, start: datetime, end: datetime
+) -> Participation:
+    """Check-in days per person over the local days [start's date, end's date), from the
+    replies in the check-in threads as they stood at ``end``; team members first."""
+    first, last = local_date(start, plan.zone), local_date(end, plan.zone)
+    days = [d for d in checkin_days(plan) if first <= d < last]
+    rows = session.exec(
+        select(col(CheckinReply.user_id), col(CheckinReply.day))
+        .where(
+            CheckinReply.pilot_id == pilot_id,
+            col(CheckinReply.day) >= first,
+            col(CheckinReply.day) < last,
+            col(CheckinReply.created_at) <= end,
+        )
+        .distinct()
+    ).all()
+    counts = dict.fromkeys((m.user_id for m in team_of(session=session, pilot_id=pilot_id)), 0)
+    for user_id, _ in rows:
+        counts[user_id] = counts.get(user_id, 0) + 1
+    return Participation(checkin_days=len(days), by_member=tuple(counts.items()))

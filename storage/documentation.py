@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import MeetingNote, OutboxMessage
 from storage.outbox import OWED, SENT
+from storage.outbox_key import OutboxKey
 
 # The outbox kinds of the documents delivery shares: a weekly review's chart and report,
 # and a document someone asked for with `/pilot report` (its key: "report:<kind>:...").
@@ -85,8 +86,9 @@ def reports_shared(*, session: Session, pilot_id: int) -> tuple[list[datetime], 
     ).all()
     weekly, final = [], []
     for kind, key, at in rows:
-        if kind == REVIEW_FILES_KIND or key.startswith("report:weekly:"):
+        named = OutboxKey.parse(key)
+        if kind == REVIEW_FILES_KIND or named.under("report", "weekly"):
             weekly.append(at)
-        elif key.startswith("report:final:"):
+        elif named.under("report", "final"):
             final.append(at)
     return weekly, final

@@ -6,6 +6,7 @@ Keyword-only functions that take the session; the caller's unit of work commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,11 +16,37 @@ from sqlmodel import Session, col, select
 from bot.core.escalation import EscalationStep, Recipients, Severity
 from bot.core.escalation_policy import EscalationPolicy
 from bot.core.escalation_timer import EscalationState, next_deadline
-from bot.core.lifecycle import PilotState
+from bot.core.flags import FlagState, flag_ref, parse_flag_ref
 from bot.core.roles import Role
 from storage.models import EscalationSnooze, EscalationStepTaken, Flag, FlagEscalation, Pilot
+from storage.outbox_key import OutboxKey
 from storage.pilots import plan_of
 from storage.settings import settings_of
+
+ESCALATION_KIND = "escalation"  # the outbox kind of every escalation message
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """An escalation message's outbox key: "escalation:F-3:s2" (the line in the flag's
+    thread), "escalation:F-3:s2:U123" (the DM to U123)."""
+
+    flag_number: int
+    step: EscalationStep
+    user_id: str = ""  # a DM's recipient
+
+    @classmethod
+    def parse(cls, key: str) -> StepKey:
+        parts = OutboxKey.parse(key)
+        return cls(
+            flag_number=parse_flag_ref(parts.part(1)),
+            step=EscalationStep(int(parts.part(2).removeprefix("s"))),
+            user_id=parts.part(3),
+        )
+
+    def __str__(self) -> str:
+        key = OutboxKey.of(ESCALATION_KIND, flag_ref(self.flag_number), f"s{int(self.step)}")
+        return str(key.then(self.user_id) if self.user_id else key)
 
 
 def start_escalation(*, session: Session, flag: Flag, pilot: Pilot) -> FlagEscalation:
@@ -79,8 +106,8 @@ def state_of(row: FlagEscalation, flag: Flag, pilot: Pilot) -> EscalationState:
         last_step=None if row.last_step is None else EscalationStep(row.last_step),
         snoozed=timedelta(minutes=row.snoozed_minutes),
         acknowledged=bool(flag.acknowledged_by),
-        resolved=flag.state == "resolved",
-        pilot_ended=pilot.state == PilotState.ENDED,
+        resolved=flag.state == FlagState.RESOLVED,
+        pilot_ended=pilot.state == "ended",
     )
 
 
@@ -90,6 +117,20 @@ def refresh_next(*, row: FlagEscalation, flag: Flag, pilot: Pilot) -> None:
     upcoming = next_deadline(policy, flag.raised_at, state, plan_of(pilot))
     row.next_escalation_at = upcoming.due_at if upcoming is not None else None
     row.stopped = state.halted(policy) or ""
+
+
+def advance_timer(
+    *,
+    session: Session,
+    row: FlagEscalation,
+    flag: Flag,
+    pilot: Pilot,
+    last_step: EscalationStep | None,
+) -> None:
+    """The sweep's word on a flag's timer: the last step taken, and when the next is due."""
+    row.last_step = None if last_step is None else int(last_step)
+    refresh_next(row=row, flag=flag, pilot=pilot)
+    session.add(row)
 
 
 def record_step(

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxFile, OutboxMessage, Pilot
-from storage.outbox import _BULK, OWED, UPLOAD, _free, encode_payload, message_for_key, owe
+from storage.outbox import BULK, OWED, UPLOAD, encode_payload, message_for_key, owe, unleased
 
 MAX_FILES = 10  # files.completeUploadExternal shares at most this many at once
 MAX_ALT_TXT = 1000  # Slack refuses a longer alt_txt (alt_txt_too_large)
@@ -182,7 +182,7 @@ def record_file_ids(
             col(OutboxMessage.status).in_(OWED),
         )
         .values(claimed_by=worker),
-        execution_options=_BULK,
+        execution_options=BULK,
     )
     if held.rowcount != 1:
         return False
@@ -191,7 +191,7 @@ def record_file_ids(
             update(OutboxFile)
             .where(col(OutboxFile.message_id) == message_id, col(OutboxFile.position) == position)
             .values(file_id=file_id[:32]),
-            execution_options=_BULK,
+            execution_options=BULK,
         )
     return True
 
@@ -211,7 +211,7 @@ def unrendered(
             col(OutboxMessage.status).in_(OWED),
             col(OutboxMessage.kind).in_(sorted(kinds)),
             col(OutboxMessage.next_attempt_at) <= now,
-            _free(now),
+            unleased(now),
             ~has_files,
         )
         .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
@@ -244,7 +244,7 @@ def store_rendered(
             col(OutboxMessage.payload) == message.payload,
         )
         .values(payload=encode_payload(body)),
-        execution_options=_BULK,
+        execution_options=BULK,
     )
     if result.rowcount != 1:
         return False

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
+from bot.core.checklists import OpenFlags
 from bot.core.escalation import Severity
 from bot.core.flags import (
     FlagInput,
@@ -23,14 +24,17 @@ from bot.core.flags import (
     FlagState,
     acknowledge,
     flag_ref,
+    issue_period,
     parse_flag_ref,
     resolve,
 )
+from bot.core.reviews import IssueWeek
 from bot.core.risks import RiskCategory
 from storage.canvas import owe_canvas_update
 from storage.escalation import start_escalation
 from storage.models import Flag, Pilot
 from storage.outbox import owe
+from storage.outbox_key import OutboxKey
 
 
 def next_flag_number(*, session: Session, pilot_id: int) -> int:
@@ -113,11 +117,11 @@ def set_announcement(*, session: Session, flag: Flag, ts: str, thread_ts: str) -
 ANNOUNCEMENT_KIND = "flag_announcement"
 FLAG_UPDATE_KIND = "flag_update"  # the announcement rewritten as the flag moves on
 FLAG_LINE_KIND = "flag_line"  # a line in the flag's thread (acknowledged, resolved, ...)
-_ANNOUNCEMENT_PREFIX = "flag:"
+_ANNOUNCEMENT = "flag"
 
 
 def announcement_key(number: int) -> str:
-    return f"{_ANNOUNCEMENT_PREFIX}{flag_ref(number)}"
+    return str(OutboxKey.of(_ANNOUNCEMENT, flag_ref(number)))
 
 
 def owe_flag_line(
@@ -129,7 +133,7 @@ def owe_flag_line(
     return owe(
         session=session,
         pilot=pilot,
-        key=f"{announced}:{step}",
+        key=str(OutboxKey.parse(announced).then(step)),
         kind=FLAG_LINE_KIND,
         message=message,
         now=now,
@@ -146,10 +150,14 @@ def record_announcement(
     flag = flag_by_number(
         session=session,
         pilot_id=pilot_id,
-        number=parse_flag_ref(key.removeprefix(_ANNOUNCEMENT_PREFIX)),
+        number=parse_flag_ref(OutboxKey.parse(key, parts=2).part(1)),
     )
     if flag is not None and ts:
         set_announcement(session=session, flag=flag, ts=ts, thread_ts=thread_ts or ts)
+
+
+def flag_by_id(*, session: Session, flag_id: int) -> Flag | None:
+    return session.get(Flag, flag_id)
 
 
 def flag_by_number(
@@ -281,3 +289,20 @@ def flags_of(*, session: Session, pilot_id: int, as_of: datetime) -> Sequence[Fl
         .where(Flag.pilot_id == pilot_id, col(Flag.raised_at) <= as_of)
         .order_by(col(Flag.number))
     ).all()
+
+
+# ----- the reviews' view of the issue log ----------------------------------------------------
+
+
+def open_flags(*, session: Session, pilot_id: int, as_of: datetime) -> OpenFlags | None:
+    """Open issue flags by severity at ``as_of``."""
+    counts = open_counts(session=session, pilot_id=pilot_id, as_of=as_of)
+    return OpenFlags(critical=counts[Severity.CRITICAL], major=counts[Severity.MAJOR])
+
+
+def issue_week(
+    *, session: Session, pilot_id: int, start: datetime, end: datetime
+) -> IssueWeek | None:
+    """The issue log over [start, end): raised, resolved, still open at ``end``."""
+    touched = flags_touched(session=session, pilot_id=pilot_id, start=start, end=end)
+    return issue_period((record_of(flag) for flag in touched), start, end)

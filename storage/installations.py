@@ -3,9 +3,9 @@ database, found by the installation's team id, and a row per workspace saying wh
 app is still installed there.
 
 slack-sdk's tables (``slack_installations``, ``slack_bots``, ``slack_oauth_states``) are
-defined on the models' metadata (storage/models.py) and created by our migrations; slack-sdk's
-own store classes read and write them. Keyword-only functions take the session; the
-caller's unit of work commits.
+defined on the models' metadata (storage/models/workspaces.py) and created by our
+migrations; slack-sdk's own store classes read and write them. Keyword-only functions take
+the session; the caller's unit of work commits.
 """
 
 from __future__ import annotations

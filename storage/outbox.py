@@ -7,25 +7,28 @@ so two processes never send the same one, and ends each in ``sent``, ``failed``
 whose outcome is unknown (a timeout after the request left) leaves it ``unknown``:
 the next attempt first looks for its key in the channel's history.
 
+This module owes messages and reads them; delivery's leases and outcomes are in
+storage/leases.py, a message's key in storage/outbox_key.py.
+
 Keyword-only functions that take the session; the caller's unit of work commits.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from storage.db import touched
 from storage.models import OutboxMessage, Pilot
-from storage.status import record_changed
+from storage.outbox_key import OutboxKey
 
 if TYPE_CHECKING:
     from storage.files import OwedFile as OwedFile
@@ -183,7 +186,7 @@ def owe_in_channel_instead(
     return owe(
         session=session,
         pilot=pilot,
-        key=f"{key}:in-channel"[:100],
+        key=OutboxKey.parse(key).then("in-channel").clipped(),
         kind="dm_in_channel",
         message=message,
         now=now,
@@ -210,15 +213,24 @@ def _supersede(session: Session, newer: OutboxMessage) -> None:
             col(OutboxMessage.key) != newer.key,
             same_target,
             col(OutboxMessage.status).in_(OWED),
-            _free(newer.created_at),
+            unleased(newer.created_at),
         )
         .values(
             status=SKIPPED,
             skipped_reason=f"superseded by a later update ({newer.key})",
             next_attempt_at=None,
         ),
-        execution_options=_BULK,
+        execution_options=BULK,
     )
+
+
+def rebuild(
+    *, session: Session, message: OutboxMessage, payload: str, thread_ts: str | None
+) -> None:
+    """Delivery's last look rewrote an owed ``message``: what it says (an encoded payload)
+    and the thread it goes in."""
+    message.payload, message.thread_ts = payload, thread_ts
+    session.add(message)
 
 
 def message_for_key(*, session: Session, pilot_id: int, key: str) -> OutboxMessage | None:
@@ -239,39 +251,16 @@ def messages_of_pilot(
     ).all()
 
 
-# ----- delivery ----------------------------------------------------------------------------
+# ----- rows that stopped being owed: skipped, refused (leases: storage/leases.py) -----------
 
 
 # Bulk updates leave loaded objects alone: callers re-read rows rather than trust them.
-_BULK = {"synchronize_session": False}
+BULK = {"synchronize_session": False}
 
 
-def _free(now: datetime) -> Any:
+def unleased(now: datetime) -> Any:
+    """A row no worker holds at ``now``."""
     return or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now)
-
-
-def expired_owed(*, session: Session, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-    """Owed, unleased rows that became pointless (past ``useful_until``)."""
-    return session.exec(
-        select(OutboxMessage)
-        .where(
-            col(OutboxMessage.status).in_(OWED),
-            col(OutboxMessage.useful_until) <= now,
-            _free(now),
-        )
-        .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
-        .limit(limit)
-    ).all()
-
-
-def pilot_states(*, session: Session, pilot_ids: Sequence[int]) -> dict[int, str]:
-    """The state (active, paused, ended) of each of these pilots."""
-    if not pilot_ids:
-        return {}
-    rows = session.exec(
-        select(Pilot.id, Pilot.state).where(col(Pilot.id).in_(sorted(set(pilot_ids))))
-    ).all()
-    return {pilot_id: state for pilot_id, state in rows if pilot_id is not None}
 
 
 def skip_owed(*, session: Session, message_id: int, now: datetime, reason: str) -> bool:
@@ -288,88 +277,11 @@ def skip_owed_of_workspace(*, session: Session, team_id: str, now: datetime, rea
 def _skip(session: Session, which: Any, now: datetime, reason: str) -> int:
     result = session.exec(
         update(OutboxMessage)
-        .where(which, col(OutboxMessage.status).in_(OWED), _free(now))
+        .where(which, col(OutboxMessage.status).in_(OWED), unleased(now))
         .values(status=SKIPPED, skipped_reason=reason[:500], next_attempt_at=None),
-        execution_options=_BULK,
+        execution_options=BULK,
     )
     return int(result.rowcount or 0)
-
-
-def ready_conversations(
-    *,
-    session: Session,
-    now: datetime,
-    limit: int,
-    among: Collection[Conversation] | None = None,
-) -> list[Conversation]:
-    """Conversations with an owed row whose next attempt has come, oldest first
-    (``among``: only these)."""
-    query = select(
-        OutboxMessage.team_id, OutboxMessage.channel_id, OutboxMessage.dm_users
-    ).where(
-        col(OutboxMessage.status).in_(OWED),
-        col(OutboxMessage.next_attempt_at) <= now,
-        _free(now),
-    )
-    if among is not None:
-        if not among:
-            return []
-        query = query.where(
-            col(OutboxMessage.team_id).in_({c[0] for c in among}),
-            col(OutboxMessage.channel_id).in_({c[1] for c in among}),
-        )
-    rows = session.exec(
-        query.order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit)
-    ).all()
-    seen: dict[Conversation, None] = {}
-    for team_id, channel_id, dm_users in rows:
-        conversation = (team_id, channel_id, dm_users)
-        if among is None or conversation in among:
-            seen.setdefault(conversation, None)
-    return list(seen)
-
-
-def owed_in_conversations(
-    *, session: Session, conversations: Sequence[Conversation]
-) -> dict[Conversation, list[OutboxMessage]]:
-    """Every owed row of each conversation, in sending order (due_at, id)."""
-    found: dict[Conversation, list[OutboxMessage]] = {c: [] for c in conversations}
-    by_team: dict[str, set[str]] = {}
-    for team_id, channel_id, _ in conversations:
-        by_team.setdefault(team_id, set()).add(channel_id)
-    for team_id, channel_ids in by_team.items():
-        rows = session.exec(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.team_id == team_id,
-                col(OutboxMessage.channel_id).in_(sorted(channel_ids)),
-                col(OutboxMessage.status).in_(OWED),
-            )
-            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
-        ).all()
-        for row in rows:
-            queue = found.get(conversation_of(row))
-            if queue is not None:
-                queue.append(row)
-    return found
-
-
-def messages_by_key(
-    *, session: Session, keys: Collection[tuple[int, str]]
-) -> dict[tuple[int, str], OutboxMessage]:
-    """The rows named by (pilot id, key), those that exist."""
-    found: dict[tuple[int, str], OutboxMessage] = {}
-    by_pilot: dict[int, set[str]] = {}
-    for pilot_id, key in keys:
-        by_pilot.setdefault(pilot_id, set()).add(key)
-    for pilot_id, names in by_pilot.items():
-        rows = session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.pilot_id == pilot_id, col(OutboxMessage.key).in_(sorted(names))
-            )
-        ).all()
-        found.update({(row.pilot_id, row.key): row for row in rows})
-    return found
 
 
 @dataclass(frozen=True)
@@ -401,148 +313,6 @@ def undelivered_of(*, session: Session, pilot_id: int) -> Sequence[OutboxMessage
         .where(OutboxMessage.pilot_id == pilot_id, OutboxMessage.status == FAILED)
         .order_by(col(OutboxMessage.due_at).desc(), col(OutboxMessage.id).desc())
     ).all()
-
-
-def claim(
-    *, session: Session, ids: Sequence[int], worker: str, now: datetime, until: datetime
-) -> set[int]:
-    """Lease the owed, unleased rows among ``ids`` to ``worker``; returns those it got.
-
-    One conditional UPDATE: a row another worker holds (or that moved on) is not
-    taken, whatever this worker read before.
-    """
-    if not ids:
-        return set()
-    result = session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(ids),
-            col(OutboxMessage.status).in_(OWED),
-            _free(now),
-        )
-        .values(claimed_by=worker, claimed_until=until)
-        .returning(col(OutboxMessage.id)),
-        execution_options=_BULK,
-    )
-    return {row[0] for row in result}
-
-
-def renew(*, session: Session, worker: str, until: datetime) -> None:
-    """Extend every lease ``worker`` still holds to ``until``: it is alive and sending."""
-    session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.claimed_by) == worker, col(OutboxMessage.status).in_(OWED))
-        .values(claimed_until=until),
-        execution_options=_BULK,
-    )
-
-
-def release(*, session: Session, ids: Sequence[int], worker: str) -> None:
-    """Give back leased rows untouched (their turn comes in a later round)."""
-    if ids:
-        session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == worker)
-            .values(claimed_by="", claimed_until=None),
-            execution_options=_BULK,
-        )
-
-
-def _held(message_id: int, worker: str) -> Any:
-    return and_(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == worker)
-
-
-def _finish(session: Session, message_id: int, worker: str, **values: Any) -> bool:
-    values.update(claimed_by="", claimed_until=None)
-    result = session.exec(
-        update(OutboxMessage).where(_held(message_id, worker)).values(values),
-        execution_options=_BULK,
-    )
-    return bool(result.rowcount == 1)
-
-
-def mark_sent(
-    *, session: Session, message_id: int, worker: str, ts: str, now: datetime, attempted: bool
-) -> bool:
-    """Slack has the message (``attempted``: it took this attempt; else found in history)."""
-    values: dict[str, Any] = {
-        "status": SENT,
-        "sent_ts": ts,
-        "sent_at": now,
-        "next_attempt_at": None,
-    }
-    if attempted:
-        values["attempts"] = OutboxMessage.attempts + 1
-    return _finish(session, message_id, worker, **values)
-
-
-def mark_sent_many(
-    *, session: Session, sent: Sequence[tuple[int, str]], worker: str, now: datetime
-) -> None:
-    """Slack took each (row id, ts) in ``sent`` at this attempt: one statement for them all."""
-    if not sent:
-        return
-    table = SQLModel.metadata.tables["outbox_message"]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
-        .values(
-            status=SENT,
-            sent_ts=bindparam("row_ts"),
-            sent_at=now,
-            next_attempt_at=None,
-            attempts=table.c.attempts + 1,
-            claimed_by="",
-            claimed_until=None,
-        )
-    )
-    session.connection().execute(statement, [{"row_id": i, "row_ts": ts} for i, ts in sent])
-
-
-def mark_retry(
-    *,
-    session: Session,
-    message_id: int,
-    worker: str,
-    at: datetime,
-    error: str,
-    unknown: bool = False,
-    attempted: bool = True,
-) -> bool:
-    """Still owed: try again at ``at`` (``unknown``: look in history first)."""
-    values: dict[str, Any] = {
-        "status": UNKNOWN if unknown else PENDING,
-        "next_attempt_at": at,
-        "last_error": error[:500],
-    }
-    if attempted:
-        values["attempts"] = OutboxMessage.attempts + 1
-    return _finish(session, message_id, worker, **values)
-
-
-def mark_failed(
-    *, session: Session, message_id: int, pilot_id: int, worker: str, error: str
-) -> bool:
-    """Slack refused the message for good (channel gone, bot not in it, ...); the pilot
-    counts it, so /pilot status knows to say so."""
-    held = _finish(
-        session,
-        message_id,
-        worker,
-        status=FAILED,
-        last_error=error[:500],
-        next_attempt_at=None,
-        attempts=OutboxMessage.attempts + 1,
-    )
-    if held:
-        session.exec(
-            update(Pilot)
-            .where(col(Pilot.id) == pilot_id)
-            .values(refused_count=col(Pilot.refused_count) + 1),
-            execution_options=_BULK,
-        )
-        record_changed(session, pilot_id)  # the asker's status lists what was refused
-    return held
 
 
 def counts(*, connection: Connection) -> tuple[int, int]:

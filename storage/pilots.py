@@ -52,6 +52,20 @@ def pilot_for_channel(*, session: Session, workspace: Workspace, channel_id: str
     return live[0] if live else (rows[0] if rows else None)
 
 
+def pilot_by_id(*, session: Session, pilot_id: int) -> Pilot | None:
+    """The pilot a job or an owed row names (any workspace: they carry no request's)."""
+    return session.get(Pilot, pilot_id)
+
+
+def pilot_in(*, session: Session, workspace: Workspace, pilot_id: int) -> Pilot | None:
+    """The pilot a button or a modal names, only if it is in ``workspace``."""
+    pilot = session.get(Pilot, pilot_id)
+    if pilot is None or pilot.team_id != workspace.team_id:
+        return None
+    return pilot
+
+
+
 def pilots_in_workspace(*, session: Session, workspace: Workspace) -> Sequence[Pilot]:
     return session.exec(
         select(Pilot)
@@ -223,6 +237,27 @@ def due_pilot_ids(*, session: Session, now: datetime) -> list[int]:
     so a tick with nothing due costs the same at 100 pilots or 10,000.
     """
     return sorted(i for i in session.exec(due_pilots_statement(now)).all() if i is not None)
+
+
+def lock_pilots(*, session: Session, pilot_ids: Sequence[int]) -> Sequence[Pilot]:
+    """These pilots, locked for the tick's transaction, in id order.
+
+    SKIP LOCKED (PostgreSQL): a second scheduler ticking the same pilots right now
+    leaves them to the first. Without it (SQLite) the outbox's unique keys still
+    make the second one's inserts no-ops.
+    """
+    return session.exec(
+        select(Pilot)
+        .where(col(Pilot.id).in_(pilot_ids))
+        .order_by(col(Pilot.id))
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def set_next_due(*, session: Session, pilot: Pilot, at: datetime) -> None:
+    """The tick moved the pilot on: its next communication is due ``at``."""
+    pilot.next_due_at = at
+    session.add(pilot)
 
 
 def scheduled_pilots(*, session: Session) -> Sequence[Pilot]:

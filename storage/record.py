@@ -133,6 +133,10 @@ def add_change_request(*, session: Session, request: ChangeRequest) -> ChangeReq
     return request
 
 
+def change_request_by_id(*, session: Session, request_id: int) -> ChangeRequest | None:
+    return session.get(ChangeRequest, request_id)
+
+
 def change_request_in(
     *, session: Session, workspace: Workspace, change_id: int
 ) -> tuple[ChangeRequest, Pilot] | None:

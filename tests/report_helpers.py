@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 from bot.core.boundaries import Boundary
 from bot.core.risks import RiskCategory
 from storage.db import unit_of_work
+from storage.decisions import confirm_ramp
 from storage.models import ChangeRequest, Flag, Pilot
+from storage.readings import record_values
 from storage.record import add_change_request, add_criterion, defer_request, set_scope
-from storage.reviews import LESSONS, PRIORITIES, add_note, confirm_ramp, record_values
+from storage.review_notes import LESSONS, PRIORITIES, add_note
 from storage.risks import add_risk
 from storage.team import log_change
 

@@ -10,11 +10,13 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import FakeClock
-from schedules.delivery import EVENT_TYPE, LEASE, deliver
+from schedules.attempts import EVENT_TYPE, LEASE
+from schedules.delivery import deliver
 from schedules.tick import tick
 from storage.db import make_engine, unit_of_work
+from storage.leases import claim
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, claim, encode_payload
+from storage.outbox import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, encode_payload
 from tests.cadence_helpers import (
     FIRST_CHECKIN,
     posted,

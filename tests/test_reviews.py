@@ -26,7 +26,7 @@ from storage.models import (
     SuccessCriterion,
 )
 from storage.outbox import SKIPPED
-from storage.reviews import record_values
+from storage.readings import record_values
 from storage.team import change_log
 from tests.cadence_helpers import eventually, schedule_pilot
 from tests.helpers import CHANNEL, store_member

@@ -11,7 +11,7 @@ from bot.blocks import ids
 from storage.db import unit_of_work
 from storage.models import MetricValue, OutboxMessage, SuccessCriterion
 from storage.outbox import SKIPPED
-from storage.reviews import add_note
+from storage.review_notes import add_note
 from tests.cadence_helpers import schedule_pilot
 from tests.helpers import acme_plan, store_member
 from tests.review_helpers import REVIEW_KINDS, bot_posts, button, local, post, run_at, walk

@@ -11,13 +11,15 @@ import pytest
 from sqlmodel import select
 
 from schedules import uploads
-from schedules.delivery import LEASE, deliver
+from schedules.attempts import LEASE
+from schedules.delivery import deliver
 from slack_emulator.files import UPLOAD_URL
 from storage import outbox
 from storage.db import unit_of_work
 from storage.files import files_of, record_file_ids
+from storage.leases import claim
 from storage.models import OutboxMessage, Pilot
-from storage.outbox import FAILED, PENDING, SENT, UNKNOWN, UPLOAD, OwedFile, claim, owe, owe_upload
+from storage.outbox import FAILED, PENDING, SENT, UNKNOWN, UPLOAD, OwedFile, owe, owe_upload
 from tests.cadence_helpers import rows, slack_client
 from tests.upload_helpers import CHART, CSV, NOW, REPORT, a_pilot, owe_files, run, shared, the_row
 
