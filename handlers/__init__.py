@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import (
+    answers,
     change,
     checkins,
     commands,
@@ -23,6 +24,9 @@ from handlers import (
 
 
 def register_all(app: App) -> None:
+    # The one error path answers what fails outside a listener too (replacing the
+    # handler bot.app installs, which only the benchmarks' own listeners still use).
+    app.error(answers.bolt_error)
     commands.register(app)
     replays.register(app)  # after commands: it skips the requests that only read
     home.register(app)

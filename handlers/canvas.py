@@ -19,10 +19,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Reply, section
 from bot.blocks.text import literal
-from bot.core import commands as catalog
 from bot.documents.canvas import canvas_title
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
-from handlers.reply import slack_error_code
+from bot.features.access import require_editor
+from handlers.answers import slack_error_code
+from handlers.editing import channel_pilot
 from schedules.canvas import canvas_markdown
 from storage.canvas import canvas_of, owe_canvas_update, record_canvas
 from storage.db import unit_of_work
@@ -52,12 +52,16 @@ def _line(text: str) -> Reply:
     return Reply(text, [section(text)])
 
 
-@answers_with_usage(catalog.CANVAS)
 def canvas_command(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "create the pilot's canvas")
+        require_editor(
+            session=session,
+            pilot=pilot,
+            user_id=request.user_id,
+            action="create the pilot's canvas",
+        )
         assert pilot.id is not None
         pilot_id, channel_id, name = pilot.id, pilot.channel_id, pilot.name
         ours = canvas_of(session=session, pilot_id=pilot.id)

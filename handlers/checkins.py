@@ -21,19 +21,12 @@ from sqlmodel import Session
 
 from bot.blocks import ids
 from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal, status_posted
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, Refusal
 from bot.core.inputs import parse_id
-from handlers.editing import Refusal
+from bot.features.access import pilot_named
+from handlers.answers import guarded
+from handlers.clicks import Click, clicked_thread, input_value, metadata_of, multiline_value
 from handlers.flags import flag_from_reply
-from handlers.reply import guarded
-from handlers.reviewing import (
-    Click,
-    clicked_thread,
-    input_value,
-    load_pilot,
-    metadata_of,
-    multiline_value,
-)
 from storage.checkins import (
     STATUS_POST_KIND,
     CheckinThread,
@@ -201,7 +194,9 @@ def post_status(
     try:
         with click.services.work() as session:
             pilot_id, _ = click.parts(2)
-            pilot = load_pilot(session, click, parse_id(pilot_id))
+            pilot = pilot_named(
+                session=session, workspace=click.workspace, pilot_id=parse_id(pilot_id)
+            )
             thread = checkin_thread(
                 session=session,
                 team_id=click.workspace.team_id,

@@ -24,7 +24,6 @@ from bot.blocks.plan import (
     create_modal,
     created_announcement,
 )
-from bot.core import commands as catalog
 from bot.core.calendar import snapshot
 from bot.core.creation import (
     DEFAULT_TZ,
@@ -36,12 +35,11 @@ from bot.core.creation import (
     RampAnswers,
     plan_from_request,
 )
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, Refusal
 from bot.core.grammar import ParsedCommand
 from bot.core.inputs import next_monday, parse_timezone, parse_yes_no
 from bot.core.localtime import local_date
-from handlers.editing import Refusal, answers_with_usage
-from handlers.reply import guarded, slack_error_code
+from handlers.answers import guarded, slack_error_code
 from storage.db import unit_of_work
 from storage.outbox import owe
 from storage.pilots import (
@@ -82,7 +80,6 @@ class ChannelTaken(Refusal):
         super().__init__(channel_taken_text(pilot_name, owner_id))
 
 
-@answers_with_usage(catalog.CREATE)
 def create_command(request: CommandRequest) -> Reply | None:
     parsed = request.parsed
     if not parsed.args and not parsed.options:

@@ -13,11 +13,11 @@ from bot.blocks.record import (
     criterion_ref,
     criterion_removed,
 )
-from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_page
 from bot.core.refs import CRITERION, parse_ref
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.features.access import require_editor
+from handlers.editing import channel_pilot
 from storage.db import unit_of_work
 from storage.record import add_criterion, criteria_of, criterion_by_number, remove_criterion
 from storage.team import log_change
@@ -29,7 +29,6 @@ MAX_NAME_LENGTH = 200
 MAX_TARGET_LENGTH = 200
 
 
-@answers_with_usage(catalog.CRITERIA)
 def criteria_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
@@ -42,7 +41,6 @@ def criteria_command(request: CommandRequest) -> Reply | None:
         return criteria_reply(pilot.name, lines, page=page)
 
 
-@answers_with_usage(catalog.CRITERIA_ADD)
 def criteria_add(request: CommandRequest) -> Reply | None:
     name = " ".join(request.parsed.args["name"].split())
     target = " ".join(request.parsed.options.get("target", "").split())
@@ -54,7 +52,12 @@ def criteria_add(request: CommandRequest) -> Reply | None:
         raise DomainError(f"Keep the name and the target under {MAX_NAME_LENGTH} characters each.")
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the success criteria")
+        require_editor(
+            session=session,
+            pilot=pilot,
+            user_id=request.user_id,
+            action="change the success criteria",
+        )
         assert pilot.id is not None
         if any(
             c.name.casefold() == name.casefold()
@@ -82,13 +85,17 @@ def criteria_add(request: CommandRequest) -> Reply | None:
     return criterion_added(row.number, name, target)
 
 
-@answers_with_usage(catalog.CRITERIA_REMOVE)
 def criteria_remove(request: CommandRequest) -> Reply | None:
     number = parse_ref(request.parsed.args["criterion"], CRITERION)
     ref = criterion_ref(number)
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the success criteria")
+        require_editor(
+            session=session,
+            pilot=pilot,
+            user_id=request.user_id,
+            action="change the success criteria",
+        )
         assert pilot.id is not None
         row = criterion_by_number(session=session, pilot_id=pilot.id, number=number)
         if row is None or row.removed_at is not None:

@@ -17,11 +17,11 @@ from bot.blocks.plan import (
     resumed_notice,
     say,
 )
-from bot.core import commands as catalog
 from bot.core.calendar import next_due, snapshot
 from bot.core.errors import DomainError
 from bot.core.localtime import local_date
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.features.access import require_editor
+from handlers.editing import channel_pilot
 from storage.db import unit_of_work
 from storage.models import Pilot
 from storage.outbox import owe
@@ -46,13 +46,14 @@ def _reason(request: CommandRequest, example: str) -> str:
     return reason
 
 
-@answers_with_usage(catalog.PAUSE)
 def pause_command(request: CommandRequest) -> Reply | None:
     reason = _reason(request, "customer code freeze")
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "pause this pilot")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="pause this pilot"
+        )
         if pilot.state == "ended":
             return say(refusal_for_ended(pilot.name, pilot.state_reason))
         if pilot.state == "paused":
@@ -78,12 +79,13 @@ def pause_command(request: CommandRequest) -> Reply | None:
     return None
 
 
-@answers_with_usage(catalog.RESUME)
 def resume_command(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "resume this pilot")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="resume this pilot"
+        )
         if pilot.state == "ended":
             return say(refusal_for_ended(pilot.name, pilot.state_reason))
         if pilot.state != "paused":
@@ -108,12 +110,13 @@ def resume_command(request: CommandRequest) -> Reply | None:
     return None
 
 
-@answers_with_usage(catalog.END)
 def end_command(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "end this pilot")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="end this pilot"
+        )
         if pilot.state == "ended":
             plan = plan_of(pilot)
             on = local_date(pilot.updated_at, plan.zone)

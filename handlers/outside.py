@@ -13,10 +13,9 @@ from bot.blocks.outside import (
     no_intake_token,
     no_public_url,
 )
-from bot.core import commands as catalog
+from bot.features.access import require_editor, require_record_keeper
 from bot.outside import CALENDAR_PATH
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
-from handlers.reviewing import require_record_keeper
+from handlers.editing import channel_pilot
 from storage.feeds import (
     calendar_token,
     new_calendar_token,
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 EXAMPLE_HOST = "https://YOUR-HOST"  # in the curl example, until PUBLIC_URL says where
 
 
-@answers_with_usage(catalog.CALENDAR)
 def calendar_command(request: CommandRequest) -> Reply | None:
     """The calendar's address, made on first use: anyone on the team or among the editors."""
     public = request.services.settings.public_url
@@ -41,7 +39,9 @@ def calendar_command(request: CommandRequest) -> Reply | None:
         return no_public_url()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_record_keeper(session, pilot, request.user_id, "get the pilot's calendar")
+        require_record_keeper(
+            session=session, pilot=pilot, user_id=request.user_id, action="get the pilot's calendar"
+        )
         assert pilot.id is not None
         token = calendar_token(
             session=session,
@@ -53,7 +53,6 @@ def calendar_command(request: CommandRequest) -> Reply | None:
     return calendar_address(plan, _calendar_url(public, token))
 
 
-@answers_with_usage(catalog.CALENDAR_RESET)
 def calendar_reset(request: CommandRequest) -> Reply | None:
     public = request.services.settings.public_url
     if not public:
@@ -61,7 +60,12 @@ def calendar_reset(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "replace the calendar's address")
+        require_editor(
+            session=session,
+            pilot=pilot,
+            user_id=request.user_id,
+            action="replace the calendar's address",
+        )
         assert pilot.id is not None
         token = new_calendar_token(
             session=session, pilot_id=pilot.id, user_id=request.user_id, now=now
@@ -78,12 +82,13 @@ def calendar_reset(request: CommandRequest) -> Reply | None:
     return calendar_address(plan, _calendar_url(public, token), replaced=True)
 
 
-@answers_with_usage(catalog.METRICS_TOKEN)
 def metrics_token(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "make a metrics token")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="make a metrics token"
+        )
         assert pilot.id is not None
         token = new_intake_token(
             session=session, pilot_id=pilot.id, user_id=request.user_id, now=now
@@ -103,11 +108,12 @@ def metrics_token(request: CommandRequest) -> Reply | None:
     return intake_token(plan, token, base, example)
 
 
-@answers_with_usage(catalog.METRICS_REVOKE)
 def metrics_revoke(request: CommandRequest) -> Reply | None:
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "revoke the metrics token")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="revoke the metrics token"
+        )
         assert pilot.id is not None
         plan = plan_of(pilot)
         if not revoke_intake_token(session=session, pilot_id=pilot.id):

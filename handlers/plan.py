@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from bot.blocks import Reply, usage_reply
 from bot.blocks.plan import plan_reply, refusal_for_ended, settings_changed_reply, settings_reply
-from bot.core import commands as catalog
 from bot.core.calendar import snapshot, weeks
 from bot.core.errors import DomainError
 from bot.core.grammar import UsageError
 from bot.core.settings_table import SETTINGS, apply_settings, parse_assignments
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.features.access import require_editor
+from handlers.editing import channel_pilot
 from storage.db import unit_of_work
 from storage.pilots import plan_of, refresh_next_due
 from storage.settings import settings_of, write_settings
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from handlers.commands import CommandRequest
 
 
-@answers_with_usage(catalog.PLAN)
 def plan_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
@@ -30,21 +29,24 @@ def plan_command(request: CommandRequest) -> Reply | None:
     return plan_reply(plan, weeks(plan), snapshot(plan, now), state=state)
 
 
-@answers_with_usage(catalog.SETTINGS)
 def settings_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
         return settings_reply(pilot.name, settings_of(pilot), SETTINGS)
 
 
-@answers_with_usage(catalog.SET)
 def set_command(request: CommandRequest) -> Reply | None:
     services = request.services
     try:
         assignments = parse_assignments(request.parsed.rest)
         with unit_of_work(services.engine) as session:
             pilot = channel_pilot(session, request)
-            require_editor(session, pilot, request.user_id, "change this pilot's settings")
+            require_editor(
+                session=session,
+                pilot=pilot,
+                user_id=request.user_id,
+                action="change this pilot's settings",
+            )
             if pilot.state == "ended":
                 raise DomainError(refusal_for_ended(pilot.name, pilot.state_reason))
             new, changes = apply_settings(settings_of(pilot), assignments)

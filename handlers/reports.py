@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from bot.blocks import Reply
 from bot.blocks.common import section
 from bot.blocks.text import literal
-from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.documents.kinds import ReportKind, check_format, report, weekly_report
 from bot.documents.record import PilotRecord
 from bot.names import display_names
-from handlers.editing import answers_with_usage, channel_pilot
+from handlers.editing import channel_pilot
 from schedules.documents import owed_files, pilot_record, report_week, week_end, weekly_of
 from storage.db import read_session
 from storage.documentation import REPORT_ASKED_KIND
@@ -27,14 +26,14 @@ if TYPE_CHECKING:
 REPORT_KIND = REPORT_ASKED_KIND  # the outbox kind of a document someone asked for
 
 
-@answers_with_usage(catalog.REPORT)
 def report_command(request: CommandRequest) -> Reply | None:
     """Render the document now (the record as of this moment), owe its upload, and say
     it is on its way; delivery shares it in the channel once."""
     parsed = request.parsed
     if not parsed.args.get("kind"):
-        raise DomainError("Which document? Name one of: "
-                          + ", ".join(kind.value for kind in ReportKind) + ".")
+        raise DomainError(
+            "Which document? Name one of: " + ", ".join(kind.value for kind in ReportKind) + "."
+        )
     kind = ReportKind.parse(parsed.args["kind"])
     fmt = check_format(kind, parsed.options.get("format", "md"))
     if "week" in parsed.options and kind is not ReportKind.WEEKLY:

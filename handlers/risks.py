@@ -13,12 +13,12 @@ from bot.blocks.record import (
     risk_removed,
     risks_reply,
 )
-from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_page
 from bot.core.refs import RISK, parse_ref
 from bot.core.risks import RiskCategory
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.features.access import require_editor
+from handlers.editing import channel_pilot
 from storage.db import unit_of_work
 from storage.risks import add_risk, remove_risk, risk_by_number, risks_of
 from storage.team import log_change
@@ -30,7 +30,6 @@ MAX_RISK_LENGTH = 500
 MAX_MITIGATION_LENGTH = 1000
 
 
-@answers_with_usage(catalog.RISKS)
 def risks_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
@@ -42,7 +41,6 @@ def risks_command(request: CommandRequest) -> Reply | None:
         return risks_reply(pilot.name, lines, page=parse_page(request.parsed.options.get("page")))
 
 
-@answers_with_usage(catalog.RISKS_ADD)
 def risks_add(request: CommandRequest) -> Reply | None:
     category = _category(request.parsed.args["category"])
     risk = " ".join(request.parsed.args["risk"].split())
@@ -59,7 +57,9 @@ def risks_add(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the risk register")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="change the risk register"
+        )
         assert pilot.id is not None
         row = add_risk(
             session=session,
@@ -82,13 +82,14 @@ def risks_add(request: CommandRequest) -> Reply | None:
     return risk_added(row.number, category, risk, mitigation)
 
 
-@answers_with_usage(catalog.RISKS_REMOVE)
 def risks_remove(request: CommandRequest) -> Reply | None:
     number = parse_ref(request.parsed.args["risk"], RISK)
     ref = risk_ref(number)
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the risk register")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="change the risk register"
+        )
         assert pilot.id is not None
         row = risk_by_number(session=session, pilot_id=pilot.id, number=number)
         if row is None or row.removed_at is not None:

@@ -13,14 +13,14 @@ from bot.blocks.record import (
     scope_reply,
     scope_updated,
 )
-from bot.core import commands as catalog
 from bot.core.boundaries import Boundary, boundary_values
 from bot.core.changes import needs_approval
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_page
 from bot.core.localtime import local_date
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
-from handlers.signoff import owe_scope_document
+from bot.features.access import require_editor
+from bot.features.signoff import owe_scope_document
+from handlers.editing import channel_pilot
 from schedules.docs import scope_state
 from storage.db import unit_of_work
 from storage.pilots import plan_of
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 MAX_REQUEST_LENGTH = 2000
 
 
-@answers_with_usage(catalog.SCOPE)
 def scope_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
@@ -57,7 +56,6 @@ def scope_command(request: CommandRequest) -> Reply | None:
     )
 
 
-@answers_with_usage(catalog.SCOPE_SET)
 def scope_set(request: CommandRequest) -> Reply | None:
     values = boundary_values(request.parsed.options)
     if not values:
@@ -65,7 +63,9 @@ def scope_set(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with request.services.work() as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the scope")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="change the scope"
+        )
         assert pilot.id is not None
         plan = plan_of(pilot)
         if needs_approval(plan, local_date(now, plan.zone)):
@@ -84,8 +84,8 @@ def scope_set(request: CommandRequest) -> Reply | None:
         )
         # The scope document, as it now reads, goes to the channel for sign-off.
         owe_scope_document(
-            session,
-            pilot,
+            session=session,
+            pilot=pilot,
             why=f"Written with `/pilot scope set` by <@{request.user_id}>.",
             user_id=request.user_id,
             now=now,
@@ -93,7 +93,6 @@ def scope_set(request: CommandRequest) -> Reply | None:
     return scope_updated(values)
 
 
-@answers_with_usage(catalog.SCOPE_DEFER)
 def scope_defer(request: CommandRequest) -> Reply | None:
     text = " ".join(request.parsed.rest.split())
     if len(text) > MAX_REQUEST_LENGTH:
@@ -101,7 +100,9 @@ def scope_defer(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the scope")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="change the scope"
+        )
         assert pilot.id is not None
         row = defer_request(
             session=session, pilot_id=pilot.id, request=text, user_id=request.user_id, at=now

@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.blocks import Reply
 from bot.blocks.team import member_added_reply, member_removed_reply, team_reply
-from bot.core import commands as catalog
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, Refusal
 from bot.core.grammar import parse_user_id
 from bot.core.roles import Role
-from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
-from handlers.reply import slack_error_code
+from bot.features.access import require_editor
+from handlers.answers import slack_error_code
+from handlers.editing import channel_pilot
 from storage.db import unit_of_work
 from storage.models import TeamMember
 from storage.team import holders, log_change, organisations_of, team_of
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 _NOT_A_USER = frozenset({"user_not_found", "user_not_visible", "invalid_user"})
 
 
-@answers_with_usage(catalog.TEAM)
 def team_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
@@ -42,12 +41,13 @@ def team_command(request: CommandRequest) -> Reply | None:
         )
 
 
-@answers_with_usage(catalog.TEAM_ADD)
 def team_add(request: CommandRequest) -> Reply | None:
     user_id, role = _member_and_role(request)
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the team")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="change the team"
+        )
         assert pilot.id is not None
         if (user_id, role) in holders(session=session, pilot_id=pilot.id):
             raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.")
@@ -84,12 +84,13 @@ def team_add(request: CommandRequest) -> Reply | None:
         raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.") from None
 
 
-@answers_with_usage(catalog.TEAM_REMOVE)
 def team_remove(request: CommandRequest) -> Reply | None:
     user_id, role = _member_and_role(request)
     with unit_of_work(request.services.engine) as session:
         pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the team")
+        require_editor(
+            session=session, pilot=pilot, user_id=request.user_id, action="change the team"
+        )
         assert pilot.id is not None
         members = team_of(session=session, pilot_id=pilot.id)
         row = next((m for m in members if m.user_id == user_id and m.role == role.value), None)
