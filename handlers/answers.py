@@ -32,7 +32,7 @@ from bot import blocks
 from bot.app import Services
 from bot.blocks import Reply, apology, section
 from bot.core.errors import DomainError, Refusal
-from storage.db import Session
+from storage.db import Session, unit_of_work
 from storage.work import owes_messages, wrote
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,12 @@ _OUTCOME: ContextVar[Outcome | None] = ContextVar("pilot_bot_outcome", default=N
 
 
 @contextmanager
-def work(services: Services) -> Iterator[Session]:
+def work(services: Services, *, wake: bool = True) -> Iterator[Session]:
     """A listener's unit of work (``Services.work``), noted once it commits, so that an
-    answer failing afterwards says the change was saved."""
-    with services.work() as session:
+    answer failing afterwards says the change was saved. ``wake=False``: delivery is not
+    woken, and what it owes waits for the scheduler (a burst of team changes, say,
+    coalesces into one canvas edit)."""
+    with services.work() if wake else unit_of_work(services.engine) as session:
         yield session
         saved, owed = wrote(session), owes_messages(session)
     outcome = _OUTCOME.get()

@@ -15,7 +15,7 @@ from bot.blocks.text import escape
 from bot.core import commands as catalog
 from bot.core.changes import ChangeKind
 from bot.core.inputs import MAX_ID
-from bot.features import change
+from bot.features import change, change_decision
 from bot.features.change import Applied, ChangeAsked, NoDecider
 from handlers.answers import work
 from handlers.clicks import Click, on_button
@@ -76,7 +76,7 @@ def decision_clicked(click: Click, client: WebClient) -> Reply | None:
     if not (value.isascii() and value.isdigit() and int(value) <= MAX_ID):
         return change_blocks.not_found()
     with work(click.services) as session:
-        decided = change.decide(
+        decided = change_decision.decide(
             session=session,
             now=click.services.clock.now(),
             workspace=click.workspace,  # acted on only from its own workspace

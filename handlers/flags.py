@@ -41,7 +41,7 @@ from bot.core.flags import (
     parse_severity,
 )
 from bot.core.inputs import parse_id, parse_page
-from bot.features import flags
+from bot.features import flags, issue_log
 from bot.features.access import InChannel, Named, Where
 from handlers.answers import guarded, slack_error_code, work
 from handlers.clicks import Click, Submission, on_button, on_submit
@@ -70,7 +70,7 @@ def flag_command(request: CommandRequest) -> Reply | None:
                 f" `/pilot resolve {what} <resolution>`."
             )
         with unit_of_work(request.services.engine) as session:
-            return flags.flag_history(
+            return issue_log.flag_history(
                 session=session,
                 now=request.services.clock.now(),
                 where=request.where,
@@ -312,7 +312,7 @@ def submit_resolve_form(submission: Submission, ack: Ack, client: WebClient) -> 
 
 def flags_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
-        return flags.open_flags(
+        return issue_log.open_flags(
             session=session,
             now=request.services.clock.now(),
             where=request.where,

@@ -58,7 +58,7 @@ def open_metrics(click: Click, client: WebClient) -> str | None:
 @on_submit()  # a refusal shows on the form's first field
 def record_metrics(form: Submission, ack: Ack, client: WebClient) -> None:
     click = form.click
-    with work(click.services) as session:
+    with work(click.services, wake=False) as session:
         done = reviews.record_metrics(
             session=session,
             now=click.services.clock.now(),
@@ -108,7 +108,7 @@ def save_priorities(form: Submission, ack: Ack, client: WebClient) -> None:
         raise DomainError("Write at least one.")
     if len(text) > MAX_PRIORITIES:
         raise DomainError(f"Keep them under {MAX_PRIORITIES} characters.")
-    with work(click.services) as session:
+    with work(click.services, wake=False) as session:
         channel_id = reviews.save_priorities(
             session=session,
             now=click.services.clock.now(),

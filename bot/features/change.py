@@ -10,20 +10,17 @@ the requester and the channel are told. The change log keeps all of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.blocks import Reply
 from bot.blocks import change as change_blocks
 from bot.blocks.text import user_text
 from bot.core.authority import decision_maker
 from bot.core.boundaries import boundary_values
 from bot.core.changes import (
     ChangeKind,
-    ChangeStatus,
     Proposal,
-    moved_since,
     needs_approval,
     propose_end,
     propose_ramp,
@@ -33,24 +30,19 @@ from bot.core.errors import DomainError, Refusal
 from bot.core.inputs import parse_date, parse_weeks, parse_yes_no
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
-from bot.core.refs import CHANGE, ref
 from bot.core.roles import Role
 from bot.features.access import Where, pilot_at, require_editor
-from bot.features.clicked import Clicked
 from bot.features.signoff import owe_scope_document
 from storage.db import Session
 from storage.models import ChangeRequest, Pilot
-from storage.outbox import UPDATE, owe
+from storage.outbox import owe
 from storage.pilots import plan_of
 from storage.record import (
     add_change_request,
     apply_change,
-    change_request_in,
-    decide_change,
     scope_of,
 )
-from storage.scope import Workspace
-from storage.team import holders, log_change, team_of
+from storage.team import holders, log_change
 
 MAX_REASON_LENGTH = 1000
 
@@ -86,14 +78,6 @@ class Applied:
 @dataclass(frozen=True)
 class NoDecider:
     """From the start date on, a change needs a decision maker, and nobody holds the role."""
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A click on Approve or Reject: ``answer`` tells the clicker why nothing was decided
-    (None: decided, and the channel, the DMs and the clicked DM will say so)."""
-
-    answer: Reply | None = None
 
 
 def reason_of(text: str) -> str:
@@ -184,7 +168,7 @@ def open_change_request(
             requested_at=now,
         ),
     )
-    view = _view(row, pilot)
+    view = view_of(row, pilot)
     log_change(
         session=session,
         pilot_id=pilot.id,
@@ -193,12 +177,12 @@ def open_change_request(
         summary=(
             f"{view.ref} requested: {proposal.summary}."
             f" Impact: {' '.join(proposal.impact) or change_blocks.NO_IMPACT}"
-            f" Sent to {', '.join(f'<@{u}>' for u in deciders)} ({_role_name(role)})."
+            f" Sent to {', '.join(f'<@{u}>' for u in deciders)} ({role_name_of(role)})."
         ),
         reason=reason,
         at=now,
     )
-    opened = OpenedRequest(view, tuple(deciders), _role_name(role))
+    opened = OpenedRequest(view, tuple(deciders), role_name_of(role))
     _owe_decision_request(session, pilot, opened, now)
     return opened
 
@@ -229,7 +213,7 @@ def _owe_decision_request(
     """Step 3: the channel first (by the time the decision maker can click, the request
     is public), then each decision maker's DM with Approve / Reject."""
     view, deciders, role_name = opened.view, opened.deciders, opened.role_name
-    key = _key(view)
+    key = key_of(view)
     notice = change_blocks.channel_requested(view, deciders, role_name)
     owe(
         session=session,
@@ -252,141 +236,12 @@ def _owe_decision_request(
         )
 
 
-def _key(view: change_blocks.ChangeView) -> str:
+def key_of(view: change_blocks.ChangeView) -> str:
     """The outbox keys of a change request's messages start with this: "change:CH-3"."""
     return f"change:{view.ref}"
 
 
-# ----- the decision ------------------------------------------------------------------------
-
-
-def decide(
-    *,
-    session: Session,
-    now: datetime,
-    workspace: Workspace,
-    change_id: int,
-    approved: bool,
-    user_id: str,
-    clicked: Clicked,
-) -> Decision:
-    """Approve or Reject CH-n, clicked in the decision maker's DM (``clicked``)."""
-    found = change_request_in(session=session, workspace=workspace, change_id=change_id)
-    if found is None:
-        return Decision(change_blocks.not_found())
-    row, pilot = found
-    assert pilot.id is not None
-    view = _view(row, pilot)
-    role, deciders = decision_maker(holders(session=session, pilot_id=pilot.id))
-    role_name = _role_name(role)
-    if row.status != ChangeStatus.PENDING:
-        return Decision(_already(row, pilot))
-    if user_id not in deciders:
-        return Decision(change_blocks.only_decider(deciders, role_name, view.ref))
-    if approved and pilot.state == "ended":
-        raise DomainError(f"The pilot has ended; {view.ref} can no longer be approved.")
-    proposal = json.loads(row.proposal)
-    moved = moved_since(proposal, plan_of(pilot), scope_of(session=session, pilot_id=pilot.id))
-    if approved and moved:
-        # Its stated impact no longer holds: approving it would approve something else.
-        return Decision(change_blocks.outdated(view.ref, moved))
-    status = ChangeStatus.APPROVED if approved else ChangeStatus.REJECTED
-    if not decide_change(
-        session=session, request=row, status=status, user_id=user_id, role=role.value, at=now
-    ):
-        return Decision(_already(row, pilot))  # another click got there first
-    if approved:
-        apply_change(
-            session=session, pilot=pilot, proposal=proposal, user_id=row.requested_by, at=now
-        )
-        if row.kind == ChangeKind.SCOPE.value:  # a new scope document, to sign again
-            owe_scope_document(
-                session=session,
-                pilot=pilot,
-                why=(
-                    f"{view.ref} approved by <@{user_id}> ({role_name}):"
-                    f" {user_text(row.reason, 300)}"
-                ),
-                user_id=user_id,
-                now=now,
-            )
-    log_change(
-        session=session,
-        pilot_id=pilot.id,
-        user_id=user_id,
-        kind="change",
-        summary=(
-            f"{view.ref} {status.value} by <@{user_id}> ({role_name}): {row.summary}."
-            f" Impact: {' '.join(view.impact) or change_blocks.NO_IMPACT}"
-        ),
-        reason=row.reason,
-        at=now,
-    )
-    if approved:
-        members = [m.user_id for m in team_of(session=session, pilot_id=pilot.id)]
-        recipients = _stakeholders(
-            members, requester=row.requested_by, owner=pilot.owner_id, decider=user_id
-        )
-    else:
-        recipients = [row.requested_by] if row.requested_by != user_id else []
-    _owe_decided(session, pilot, view, approved, user_id, role_name, recipients, now)
-    # The DM the decision maker clicked in shows the decision instead of its buttons.
-    if clicked.channel_id and clicked.message_ts:
-        decided_at = now.astimezone(plan_of(pilot).zone)
-        owe(
-            session=session,
-            pilot=pilot,
-            key=f"{_key(view)}:decided-in:{clicked.message_ts}",
-            kind="change_decided_dm",
-            message=change_blocks.decided_dm(view, approved, decided_at).message(),
-            now=now,
-            method=UPDATE,
-            channel_id=clicked.channel_id,
-            target_ts=clicked.message_ts,
-        )
-    return Decision()
-
-
-def _owe_decided(
-    session: Session,
-    pilot: Pilot,
-    view: change_blocks.ChangeView,
-    approved: bool,
-    decider: str,
-    role_name: str,
-    recipients: list[str],
-    now: datetime,
-) -> None:
-    """Step 5: the channel is told, then each stakeholder (approved) or the requester
-    (rejected) by DM."""
-    key = _key(view)
-    notice = change_blocks.channel_decided(view, approved, decider, role_name)
-    owe(
-        session=session,
-        pilot=pilot,
-        key=f"{key}:decided",
-        kind="change_decided",
-        message=notice.message(),
-        now=now,
-    )
-    message = (
-        change_blocks.stakeholder_dm(view, decider)
-        if approved
-        else change_blocks.rejected_dm(view, decider)
-    )
-    for recipient in recipients:
-        owe(
-            session=session,
-            pilot=pilot,
-            key=f"{key}:told:{recipient}",
-            kind="change_decided_dm",
-            message=message.message(),
-            now=now,
-            dm_user=recipient,
-        )
-
-
-def _view(row: ChangeRequest, pilot: Pilot) -> change_blocks.ChangeView:
+def view_of(row: ChangeRequest, pilot: Pilot) -> change_blocks.ChangeView:
     assert row.id is not None
     return change_blocks.ChangeView(
         change_id=row.id,
@@ -400,18 +255,5 @@ def _view(row: ChangeRequest, pilot: Pilot) -> change_blocks.ChangeView:
     )
 
 
-def _already(row: ChangeRequest, pilot: Pilot) -> Reply:
-    at = row.decided_at.astimezone(plan_of(pilot).zone) if row.decided_at else None
-    return change_blocks.already_decided(ref(CHANGE, row.number), row.status, row.decided_by, at)
-
-
-def _role_name(role: Role) -> str:
+def role_name_of(role: Role) -> str:
     return role.display_name.lower()
-
-
-def _stakeholders(members: Iterable[str], *, requester: str, owner: str, decider: str) -> list[str]:
-    """Everyone on the team, the requester and the owner, once each; not the decider,
-    whose DM already shows the decision."""
-    ordered = dict.fromkeys([*members, requester, owner])
-    ordered.pop(decider, None)
-    return list(ordered)

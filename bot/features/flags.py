@@ -16,8 +16,6 @@ from bot.blocks import Reply
 from bot.blocks.flags import (
     acknowledged_line,
     announcement,
-    flag_history_reply,
-    flags_reply,
     not_allowed,
     resolved_line,
     unknown_flag,
@@ -37,7 +35,6 @@ from bot.core.flags import (
 from bot.core.grammar import unescape
 from bot.core.localtime import local_date
 from bot.features.access import InChannel, Where, pilot_at
-from bot.features.escalation import levels_of, timeline_of
 from storage.checkins import CheckinThread, checkin_thread, checkin_thread_of_day, reply_at
 from storage.db import Session
 from storage.flags import (
@@ -47,7 +44,6 @@ from storage.flags import (
     announcement_key,
     flag_by_number,
     flag_numbers,
-    open_flags_of,
     owe_flag_line,
     raise_flag,
     record_of,
@@ -372,32 +368,4 @@ def _owe_progress(
     )
     owe_flag_line(
         session=session, pilot=pilot, flag=flag, step=step, message=line.message(), now=now
-    )
-
-
-# ----- reading -----------------------------------------------------------------------------
-
-
-def open_flags(*, session: Session, now: datetime, where: Where, page: int) -> Reply:
-    """`/pilot flags`: the open ones, each with the escalation timer's word on it."""
-    pilot = pilot_at(session=session, where=where)
-    assert pilot.id is not None
-    flags = list(open_flags_of(session=session, pilot_id=pilot.id))
-    levels = levels_of(session=session, pilot=pilot, flags=flags)
-    records = [record_of(flag) for flag in flags]
-    return flags_reply(pilot.name, records, now=now, levels=levels, page=page)
-
-
-def flag_history(*, session: Session, now: datetime, where: Where, number: int) -> Reply:
-    """`/pilot flag F-3`: one flag's history and its escalation."""
-    pilot = pilot_at(session=session, where=where)
-    assert pilot.id is not None
-    flag = flag_by_number(session=session, pilot_id=pilot.id, number=number)
-    if flag is None:
-        raise Refusal(unknown_flag(number, flag_numbers(session=session, pilot_id=pilot.id)))
-    return flag_history_reply(
-        record_of(flag),
-        zone=ZoneInfo(pilot.tz),
-        now=now,
-        timeline=timeline_of(session=session, flag=flag, pilot=pilot),
     )
