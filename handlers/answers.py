@@ -3,7 +3,7 @@ who asked, never a stack trace.
 
 - A domain error (bot.core.errors) is the user's own one-line answer: ephemeral, or in a
   modal the inline error on the field it concerns. A command's malformed input also gets
-  the command's usage; a refusal does not.
+  the command's usage (or the form a UsageError names); a refusal does not.
 - Anything else is a bug of ours: logged with a reference id, which a polite apology
   quotes so a user's report can be matched to the traceback.
 - The apology knows whether the listener's unit of work (``work``) committed: "nothing
@@ -32,6 +32,7 @@ from bot import blocks
 from bot.app import Services
 from bot.blocks import Reply, apology, section
 from bot.core.errors import DomainError, Refusal
+from bot.core.grammar import UsageError
 from storage.db import Session, unit_of_work
 from storage.work import owes_messages, wrote
 
@@ -75,6 +76,8 @@ def slack_error_code(error: SlackApiError) -> str:
 def answer_for(error: BaseException, outcome: Outcome, *, usage: str | None = None) -> Reply:
     """What the person is told when ``error`` ended their request."""
     if isinstance(error, DomainError):
+        if isinstance(error, UsageError):  # it names the right form (one setting's, say)
+            usage = error.usage
         if usage and not isinstance(error, Refusal):
             return blocks.usage_reply(error.message, usage)
         return Reply(error.message, [section(error.message)])
