@@ -97,9 +97,9 @@ def post_status(form: Submission, ack: Ack, client: WebClient) -> None:
     click, metadata = form.click, form.metadata
     status, note = form.choice(ids.CHECKIN_STATUS), form.lines(ids.CHECKIN_NOTE)
     if status not in STATUSES:
-        raise DomainError("Pick green, yellow or red.", field=ids.CHECKIN_STATUS)
+        raise DomainError("Pick green, yellow or red.", form_field=ids.CHECKIN_STATUS)
     if status != "green" and not note:
-        raise DomainError(NOTE_NEEDED, field=ids.CHECKIN_NOTE)
+        raise DomainError(NOTE_NEEDED, form_field=ids.CHECKIN_NOTE)
     with work(click.services) as session:
         checkins.post_status(
             session=session,

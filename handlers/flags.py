@@ -137,9 +137,9 @@ def submit_raise_form(submission: Submission, ack: Ack, client: WebClient) -> No
     category = submission.choice(ids.FLAG_CATEGORY) or DEFAULT_CATEGORY.value
     description = submission.lines(ids.FLAG_DESCRIPTION)
     if not severity:
-        raise DomainError("Pick a severity.", field=ids.FLAG_SEVERITY)
+        raise DomainError("Pick a severity.", form_field=ids.FLAG_SEVERITY)
     if not description:
-        raise DomainError("Say what is wrong.", field=ids.FLAG_DESCRIPTION)
+        raise DomainError("Say what is wrong.", form_field=ids.FLAG_DESCRIPTION)
     click, metadata = submission.click, submission.metadata
     flag_input = FlagInput(
         parse_severity(severity), parse_category(category), parse_description(description)

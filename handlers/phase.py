@@ -91,7 +91,7 @@ def record_no_go(form: Submission, ack: Ack, client: WebClient) -> None:
     click = form.click
     reason = form.text(ids.NO_GO_REASON)
     if (problem := reason_problem(reason, MAX_REASON_LENGTH)) is not None:
-        raise DomainError(problem, field=ids.NO_GO_REASON)
+        raise DomainError(problem, form_field=ids.NO_GO_REASON)
     with work(click.services) as session:
         decisions.no_go(
             session=session,

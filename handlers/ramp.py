@@ -53,7 +53,7 @@ def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
     click = form.click
     reason = form.text(ids.RAMP_HOLD_REASON)
     if (problem := reason_problem(reason, MAX_REASON_LENGTH)) is not None:
-        raise DomainError(problem, field=ids.RAMP_HOLD_REASON)
+        raise DomainError(problem, form_field=ids.RAMP_HOLD_REASON)
     with work(click.services) as session:
         held = ramp.request_hold(
             session=session,
@@ -65,7 +65,7 @@ def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
             ramp_field=ids.RAMP_HOLD_RAMP,
         )
     if held.opened is None:
-        raise DomainError(no_decider_reply().text, field=ids.RAMP_HOLD_REASON)
+        raise DomainError(no_decider_reply().text, form_field=ids.RAMP_HOLD_REASON)
     ack()
     confirmation = requested_reply(held.opened.view, held.opened.deciders, held.opened.role_name)
     tell_in_channel(client, held.channel_id, click.user_id, confirmation)

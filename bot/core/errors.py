@@ -13,13 +13,13 @@ class DomainError(Exception):
     """A problem the user can fix; `message` is user-facing, `usage` an optional hint."""
 
     def __init__(
-        self, message: str, *, usage: str | None = None, field: str | None = None
+        self, message: str, *, usage: str | None = None, form_field: str | None = None
     ) -> None:
         # Slack shows this as one line, so never let a newline sneak in.
         self.message = " ".join(message.split())
         self.usage = usage
         # The form field it concerns (a modal's block id), where the form shows it inline.
-        self.field = field
+        self.form_field = form_field
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -27,8 +27,8 @@ from storage.team import log_change
 class ChannelTaken(Refusal):
     """The channel already runs a live pilot; it holds one at a time."""
 
-    def __init__(self, pilot_name: str, owner_id: str, *, field: str | None = None) -> None:
-        super().__init__(channel_taken_text(pilot_name, owner_id), field=field)
+    def __init__(self, pilot_name: str, owner_id: str, *, form_field: str | None = None) -> None:
+        super().__init__(channel_taken_text(pilot_name, owner_id), form_field=form_field)
 
 
 def live_pilot_here(*, session: Session, where: InChannel) -> tuple[str, str] | None:
@@ -55,7 +55,7 @@ def create_pilot(
     workspace, channel_id = where.workspace, where.channel_id
     taken = live_pilot_here(session=session, where=where)
     if taken is not None:
-        raise ChannelTaken(*taken, field=name_field)
+        raise ChannelTaken(*taken, form_field=name_field)
     pilot = pilot_from_plan(new.plan, workspace=workspace, channel_id=channel_id, owner_id=owner_id)
     pilot.created_at = pilot.updated_at = now
     try:
@@ -63,7 +63,7 @@ def create_pilot(
     except ChannelHasLivePilot:  # created a moment ago by someone else
         raced = pilot_for_channel(session=session, workspace=workspace, channel_id=channel_id)
         name, owner = (raced.name, raced.owner_id) if raced else ("a pilot", "")
-        raise ChannelTaken(name, owner, field=name_field) from None
+        raise ChannelTaken(name, owner, form_field=name_field) from None
     assert pilot.id is not None
     add_starter_risks(session=session, pilot_id=pilot.id)
     log_change(

@@ -187,7 +187,7 @@ def no_go(
             plan, end=None, weeks=plan.weeks + extra, today=local_date(now, plan.zone)
         )
     except DomainError as error:  # about the weeks typed: shown on their field
-        raise DomainError(error.message, field=weeks_field) from None
+        raise DomainError(error.message, form_field=weeks_field) from None
     held = _held_pct(session, pilot, plan, now)
     opened = open_change_request(
         session=session,

@@ -119,7 +119,7 @@ def request_hold(
     try:
         proposal = propose_ramp(plan, ramp, today=local_date(now, plan.zone))
     except DomainError as error:  # about the ramp typed: shown on its field
-        raise DomainError(error.message, field=ramp_field) from None
+        raise DomainError(error.message, form_field=ramp_field) from None
     opened = open_change_request(
         session=session, pilot=pilot, proposal=proposal, reason=reason, user_id=user_id, now=now
     )
