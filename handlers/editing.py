@@ -1,5 +1,6 @@
-"""The pilot of the channel a `/pilot` command came from (bot/features/access.py holds
-the rules; this only reads the request)."""
+"""The pilot of the channel a `/pilot` command came from, for handlers/status.py (being
+rewritten): every other listener hands ``request.where`` to its feature function, and
+bot/features/access.py holds the rules. Delete this once status.py does the same."""
 
 from __future__ import annotations
 

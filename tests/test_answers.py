@@ -98,3 +98,17 @@ def test_button_values_round_trip_through_the_codec() -> None:
         ids.button_parts("12:3", 3)
     with pytest.raises(DomainError):
         ids.button_parts("x:3", 2)
+
+
+@pytest.mark.parametrize("modal", sorted(ids.OLD_CALLBACK_IDS))
+def test_a_form_opened_before_the_restart_is_still_answered_under_its_old_callback_id(
+    bot, modal
+):
+    """An empty form under the old callback id reaches its listener (an unhandled one
+    would be answered with an empty 200): the form gets its inline errors."""
+    old = ids.OLD_CALLBACK_IDS[modal]
+    assert old != modal
+    payload = bot.sender.view_submission(old, {}, user_id=OWNER, private_metadata="{}")
+    response = bot.sender.interactive(payload)
+    assert response.status == 200
+    assert response.json()["response_action"] == "errors"

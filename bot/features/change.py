@@ -10,10 +10,11 @@ the requester and the channel are told. The change log keeps all of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.blocks import Reply
 from bot.blocks import change as change_blocks
 from bot.blocks.text import user_text
 from bot.core.authority import decision_maker
@@ -213,26 +214,53 @@ def _owe_decision_request(
     """Step 3: the channel first (by the time the decision maker can click, the request
     is public), then each decision maker's DM with Approve / Reject."""
     view, deciders, role_name = opened.view, opened.deciders, opened.role_name
+    owe_told(
+        session=session,
+        pilot=pilot,
+        now=now,
+        view=view,
+        notice=(
+            "requested",
+            "change_requested",
+            change_blocks.channel_requested(view, deciders, role_name),
+        ),
+        dm=("ask", "change_decision_dm", change_blocks.decision_request(view, role_name)),
+        users=deciders,
+    )
+
+
+def owe_told(
+    *,
+    session: Session,
+    pilot: Pilot,
+    now: datetime,
+    view: change_blocks.ChangeView,
+    notice: tuple[str, str, Reply],
+    dm: tuple[str, str, Reply],
+    users: Iterable[str],
+) -> None:
+    """A step of CH-n told: the channel's notice, then one DM per user. ``notice`` and
+    ``dm`` are (step, outbox kind, message); the step names the outbox key, once each."""
     key = key_of(view)
-    notice = change_blocks.channel_requested(view, deciders, role_name)
+    step, kind, message = notice
     owe(
         session=session,
         pilot=pilot,
-        key=f"{key}:requested",
-        kind="change_requested",
-        message=notice.message(),
+        key=f"{key}:{step}",
+        kind=kind,
+        message=message.message(),
         now=now,
     )
-    dm = change_blocks.decision_request(view, role_name)
-    for decider in deciders:
+    step, kind, message = dm
+    for user in users:
         owe(
             session=session,
             pilot=pilot,
-            key=f"{key}:ask:{decider}",
-            kind="change_decision_dm",
-            message=dm.message(),
+            key=f"{key}:{step}:{user}",
+            kind=kind,
+            message=message.message(),
             now=now,
-            dm_user=decider,
+            dm_user=user,
         )
 
 

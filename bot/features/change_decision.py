@@ -17,7 +17,7 @@ from bot.core.authority import decision_maker
 from bot.core.changes import ChangeKind, ChangeStatus, moved_since
 from bot.core.errors import DomainError
 from bot.core.refs import CHANGE, ref
-from bot.features.change import key_of, role_name_of, view_of
+from bot.features.change import key_of, owe_told, role_name_of, view_of
 from bot.features.clicked import Clicked
 from bot.features.signoff import owe_scope_document
 from storage.db import Session
@@ -136,31 +136,24 @@ def _owe_decided(
 ) -> None:
     """Step 5: the channel is told, then each stakeholder (approved) or the requester
     (rejected) by DM."""
-    key = key_of(view)
-    notice = change_blocks.channel_decided(view, approved, decider, role_name)
-    owe(
-        session=session,
-        pilot=pilot,
-        key=f"{key}:decided",
-        kind="change_decided",
-        message=notice.message(),
-        now=now,
-    )
-    message = (
+    dm = (
         change_blocks.stakeholder_dm(view, decider)
         if approved
         else change_blocks.rejected_dm(view, decider)
     )
-    for recipient in recipients:
-        owe(
-            session=session,
-            pilot=pilot,
-            key=f"{key}:told:{recipient}",
-            kind="change_decided_dm",
-            message=message.message(),
-            now=now,
-            dm_user=recipient,
-        )
+    owe_told(
+        session=session,
+        pilot=pilot,
+        now=now,
+        view=view,
+        notice=(
+            "decided",
+            "change_decided",
+            change_blocks.channel_decided(view, approved, decider, role_name),
+        ),
+        dm=("told", "change_decided_dm", dm),
+        users=recipients,
+    )
 
 
 def _already(row: ChangeRequest, pilot: Pilot) -> Reply:
