@@ -131,8 +131,10 @@ def guarded(listener: Callable[..., None] | None = None, *, field: str | None = 
             except Exception as error:
                 reply = answer_for(error, outcome, usage=_command_usage(kwargs))
                 view = kwargs.get("view")
-                if view is not None and not acked and ack is not None:
+                where = ""
+                if view is not None:
                     where = getattr(error, "form_field", None) or field or _first_input(view)
+                if where and not acked and ack is not None:
                     _show_in_form(ack, where, reply)
                 else:
                     _tell(kwargs, acked, reply)
