@@ -14,7 +14,6 @@ from bot.blocks.common import section
 from bot.blocks.text import escape
 from bot.core import commands as catalog
 from bot.core.changes import ChangeKind
-from bot.core.inputs import MAX_ID
 from bot.features import change, change_decision
 from bot.features.change import Applied, ChangeAsked, NoDecider
 from handlers.answers import work
@@ -72,15 +71,15 @@ def _change(request: CommandRequest, kind: ChangeKind) -> Reply:
 @on_button
 def decision_clicked(click: Click, client: WebClient) -> Reply | None:
     """Approve or Reject, clicked in the decision maker's DM; the value is the change id."""
-    value = click.value
-    if not (value.isascii() and value.isdigit() and int(value) <= MAX_ID):
+    change_id = ids.change_value(click.value)
+    if change_id is None:
         return change_blocks.not_found()
     with work(click.services) as session:
         decided = change_decision.decide(
             session=session,
             now=click.services.clock.now(),
             workspace=click.workspace,  # acted on only from its own workspace
-            change_id=int(value),
+            change_id=change_id,
             approved=click.action_id == ids.CHANGE_APPROVE,
             user_id=click.user_id,
             clicked=click.clicked,

@@ -10,8 +10,6 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks import Reply, ids
-from bot.core.errors import Refusal
-from bot.core.inputs import parse_id
 from bot.features import docs
 from bot.features.access import Named
 from handlers.answers import work
@@ -43,20 +41,15 @@ def docs_post_command(request: CommandRequest) -> Reply | None:
 @on_button
 def tick(click: Click, client: WebClient) -> None:
     """Tick (or untick) one item; the post it was pressed on follows, through delivery."""
-    # "pilot:list:item:tick|untick"; a post from before the intent was in the value
-    # ("pilot:list:item") toggles.
-    four = click.value.count(":") == 3
-    pilot_id, name, key, *intent = click.parts(4 if four else 3)
-    if intent and intent[0] not in ("tick", "untick"):
-        raise Refusal(docs.OUT_OF_DATE)
+    pilot_id, name, key, untick = ids.docs_tick_parts(click.value)
     with work(click.services) as session:
         docs.tick_item(
             session=session,
             now=click.services.clock.now(),
-            where=Named(click.workspace, parse_id(pilot_id)),
+            where=Named(click.workspace, pilot_id),
             name=name,
             key=key,
-            untick=intent[0] == "untick" if intent else None,
+            untick=untick,
             user_id=click.user_id,
             clicked=click.clicked,
         )

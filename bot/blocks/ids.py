@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from bot.core.errors import Refusal
-from bot.core.inputs import parse_id
+from bot.core.inputs import MAX_ID, parse_id
 
 # The change process (handlers/change.py): the decision maker's buttons carry the change id.
 CHANGE_APPROVE: Final = "change_approve"
@@ -141,3 +141,24 @@ def checklist_block(block_id: str) -> tuple[int, str]:
     if len(parts) != 4 or parts[0] != "checklist":
         raise Refusal("This checklist is out of date; use the latest post in the channel.")
     return parse_id(parts[1]), parts[2]
+
+
+def change_value(value: str) -> int | None:
+    """The change request id an Approve / Reject button carries (None: not one)."""
+    if not (value.isascii() and value.isdigit() and len(value) <= 10) or int(value) > MAX_ID:
+        return None
+    return int(value)
+
+
+def docs_tick_parts(value: str) -> tuple[int, str, str, bool | None]:
+    """(pilot id, checklist, item, untick) of a documentation item's button. Its value is
+    "pilot:list:item:tick|untick"; a post from before the intent was in the value
+    ("pilot:list:item") toggles (untick None)."""
+    four = value.count(SEPARATOR) == 3
+    pilot_id, name, key, *intent = button_parts(value, 4 if four else 3)
+    if intent and intent[0] not in ("tick", "untick"):
+        raise Refusal(DOCS_OUT_OF_DATE)
+    return parse_id(pilot_id), name, key, (intent[0] == "untick") if intent else None
+
+
+DOCS_OUT_OF_DATE: Final = "This checklist is out of date; post it again with `/pilot docs post`."

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks import Reply
+from bot.blocks import Reply, ids
 from bot.blocks.docs import docs_post, docs_reply
 from bot.core.documentation import documentation_checklist, tickable
 from bot.core.errors import Refusal
@@ -22,7 +22,7 @@ from storage.reviews import tick_checklist
 
 POST_KIND = "docs_posted"
 UPDATE_KIND = "docs_update"
-OUT_OF_DATE = "This checklist is out of date; post it again with `/pilot docs post`."
+OUT_OF_DATE = ids.DOCS_OUT_OF_DATE
 
 
 def docs_of(*, session: Session, now: datetime, where: Where) -> Reply:
