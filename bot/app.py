@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.blocks import apology
 from bot.clock import Clock
 from bot.inbound import clean_in_place
 from bot.settings import Settings
@@ -161,7 +157,10 @@ def build_app(
         executor.run_next_inline(False)  # handlers/commands.py marks the quick reads
         next_()
 
-    app.error(_handle_error)
+    # The one error path (handlers/answers.py) answers what fails outside a listener too.
+    from handlers.answers import bolt_error
+
+    app.error(bolt_error)
     if register is None:
         from handlers import register_all
 
@@ -177,24 +176,3 @@ _SERVICES: dict[int, Services] = {}
 def services_of(app: App) -> Services:
     """The services ``build_app`` gave ``app``'s listeners."""
     return _SERVICES[id(app)]
-
-
-def _handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-    if isinstance(error, BoltUnhandledRequestError):
-        log.debug("no listener for this request; answered 200 so Slack does not retry it")
-        return BoltResponse(status=200, body="")
-    # Listeners catch their own errors and apologise; anything reaching here is a bug.
-    # The person still gets an answer (a 500 would show them Slack's own error), and an
-    # event a 200, so Slack does not retry it into the same bug.
-    reference = uuid.uuid4().hex[:8]
-    log.error(
-        "unexpected error (reference %s)", reference, exc_info=error, extra={"reference": reference}
-    )
-    if body.get("type") == "event_callback":
-        return BoltResponse(status=200, body="")
-    text = apology(reference).text
-    return BoltResponse(
-        status=200,
-        body=json.dumps({"response_type": "ephemeral", "text": text}),
-        headers={"content-type": "application/json"},
-    )

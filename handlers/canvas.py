@@ -19,12 +19,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Reply, section
 from bot.blocks.text import literal
-from bot.core import commands as catalog
-from bot.documents.canvas import canvas_title
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
-from handlers.reply import slack_error_code
-from schedules.canvas import canvas_markdown
-from storage.canvas import canvas_of, owe_canvas_update, record_canvas
+from bot.features import canvas
+from handlers.answers import slack_error_code, work
 from storage.db import unit_of_work
 
 if TYPE_CHECKING:
@@ -52,47 +48,38 @@ def _line(text: str) -> Reply:
     return Reply(text, [section(text)])
 
 
-@answers_with_usage(catalog.CANVAS)
 def canvas_command(request: CommandRequest) -> Reply | None:
     now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "create the pilot's canvas")
-        assert pilot.id is not None
-        pilot_id, channel_id, name = pilot.id, pilot.channel_id, pilot.name
-        ours = canvas_of(session=session, pilot_id=pilot.id)
-        markdown = canvas_markdown(session, pilot, now)
-        title = canvas_title(pilot.name)
+        draft = canvas.draft(session=session, now=now, where=request.where, user_id=request.user_id)
     try:
         # One Web API call, well inside the 3 s ack window.
         answer = request.client.conversations_canvases_create(
-            channel_id=channel_id,
-            title=title,
-            document_content={"type": "markdown", "markdown": markdown},
+            channel_id=draft.channel_id,
+            title=draft.title,
+            document_content={"type": "markdown", "markdown": draft.markdown},
         )
-    except SlackApiError as error:
+    except SlackApiError as error:  # Slack's refusal is the answer, in its own words
         code = slack_error_code(error)
-        if code == "channel_canvas_already_exists" and ours is not None:
-            with request.services.work() as session:
-                owe_canvas_update(session=session, pilot_id=pilot_id, now=now)
+        if code == "channel_canvas_already_exists" and draft.ours:
+            with work(request.services) as session:
+                canvas.rewrite(session=session, now=now, pilot_id=draft.pilot_id)
             return _line(
-                f"This channel's canvas is already *{literal(name)}*'s: the bot keeps it"
+                f"This channel's canvas is already *{literal(draft.name)}*'s: the bot keeps it"
                 " current (it is being rewritten now)."
             )
-        log.info("canvas for pilot %s not created: %s", pilot_id, code)
+        log.info("canvas for pilot %s not created: %s", draft.pilot_id, code)
         return _line(_REFUSED.get(code, f"Slack did not create the canvas ({code})."))
-    canvas_id = str(answer.get("canvas_id") or "")
-    with request.services.work() as session:
-        record_canvas(
+    with work(request.services) as session:
+        canvas.created(
             session=session,
-            pilot_id=pilot_id,
-            canvas_id=canvas_id,
-            channel_id=channel_id,
+            now=now,
+            draft=draft,
+            canvas_id=str(answer.get("canvas_id") or ""),
             user_id=request.user_id,
-            at=now,
         )
     return _line(
-        f"Created the channel's canvas for *{literal(name)}*: the plan and calendar, team,"
+        f"Created the channel's canvas for *{literal(draft.name)}*: the plan and calendar, team,"
         " scope and sign-off, criteria with their latest values, risks, open flags and"
         " decisions. The bot rewrites it whenever any of these change."
     )

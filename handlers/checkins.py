@@ -1,4 +1,5 @@
-"""Check-ins: replies in the daily thread, and the thread's Post status button.
+"""Check-ins: replies in the daily thread, and the thread's Post status button
+(bot/features/checkins.py does the work).
 
 Each reply in a check-in thread is that person's check-in for the day. One
 listener for every ``message`` event (Bolt runs the first listener that
@@ -10,44 +11,22 @@ of the same event (``X-Slack-Retry-Num``, same ``event_id``) is acted on once.
 
 from __future__ import annotations
 
-import logging
-import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlmodel import Session
 
 from bot.blocks import ids
-from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal, status_posted
-from bot.core.errors import DomainError
+from bot.blocks.checkin import NOTE_NEEDED, STATUSES, status_modal
+from bot.core.errors import DomainError, Refusal
 from bot.core.inputs import parse_id
-from handlers.editing import Refusal
+from bot.features import checkins
+from bot.features.access import Named
+from handlers.answers import guarded, work
+from handlers.clicks import Click, Submission, on_button, on_submit
 from handlers.flags import flag_from_reply
-from handlers.reply import guarded
-from handlers.reviewing import (
-    Click,
-    clicked_thread,
-    input_value,
-    load_pilot,
-    metadata_of,
-    multiline_value,
-)
-from storage.checkins import (
-    STATUS_POST_KIND,
-    CheckinThread,
-    checkin_thread,
-    delete_reply,
-    first_delivery,
-    reply_at,
-    save_reply,
-    status_post_key,
-)
 from storage.db import unit_of_work
-from storage.outbox import owe
-
-log = logging.getLogger(__name__)
 
 # Subtypes of a person's new message (a plain reply, "also send to channel", a file).
 _NEW_MESSAGE = (None, "thread_broadcast", "file_share")
@@ -61,179 +40,77 @@ def message_event(
     team_id = context.get("team_id") or body.get("team_id", "")
     channel = str(event.get("channel", ""))
     subtype = event.get("subtype")
+    event_id = body.get("event_id")
+    delivery = checkins.Delivery(team_id, channel, str(event_id) if event_id else None)
     now = services.clock.now()
+    # Nobody waits for an answer to an event, so nothing needs the listener's answer path.
     with unit_of_work(services.engine) as session:
         if subtype in _NEW_MESSAGE:
-            _new_reply(session, body, team_id, channel, event, now)
+            checkins.new_reply(
+                session=session, now=now, delivery=delivery, message=_person_message(event)
+            )
         elif subtype == "message_changed":
-            _edited(session, body, team_id, channel, event.get("message") or {}, now)
+            checkins.edited(
+                session=session,
+                now=now,
+                delivery=delivery,
+                message=_person_message(event.get("message") or {}),
+            )
         elif subtype == "message_deleted":
-            _deleted(session, body, team_id, channel, str(event.get("deleted_ts", "")), now)
+            ts = str(event.get("deleted_ts", ""))
+            checkins.deleted(session=session, now=now, delivery=delivery, ts=ts)
     if subtype in _NEW_MESSAGE:
         # A reply that starts with flag: (or the flag emoji) also raises an issue flag.
         flag_from_reply(client, services, team_id, channel, event)
 
 
-def _new_reply(
-    session: Session,
-    body: dict[str, Any],
-    team_id: str,
-    channel: str,
-    message: dict[str, Any],
-    now: datetime,
-) -> None:
-    thread = _thread_of(session, team_id, channel, message)
-    if thread is None or not _first(session, body, team_id, now):
-        return
-    save_reply(
-        session=session,
-        thread=thread,
-        ts=str(message["ts"]),
-        user_id=str(message["user"]),
+def _person_message(message: dict[str, Any]) -> checkins.PersonMessage:
+    return checkins.PersonMessage(
+        ts=str(message.get("ts") or ""),
+        thread_ts=str(message.get("thread_ts") or ""),
+        user_id=str(message.get("user") or ""),
         text=str(message.get("text") or ""),
-        now=now,
+        from_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
     )
-    log.info("check-in from %s for pilot %s on %s", message["user"], thread.pilot_id, thread.day)
-
-
-def _edited(
-    session: Session,
-    body: dict[str, Any],
-    team_id: str,
-    channel: str,
-    message: dict[str, Any],
-    now: datetime,
-) -> None:
-    if _from_a_bot(message) or not message.get("ts"):
-        return
-    ts = str(message["ts"])
-    stored = reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts)
-    if stored is not None:
-        if _first(session, body, team_id, now):
-            stored.text, stored.updated_at = str(message.get("text") or ""), now
-            session.add(stored)
-        return
-    # An edit of a reply we never saw (its event was lost): store it now.
-    _new_reply(session, body, team_id, channel, message, now)
-
-
-def _deleted(
-    session: Session, body: dict[str, Any], team_id: str, channel: str, ts: str, now: datetime
-) -> None:
-    if reply_at(session=session, team_id=team_id, channel_id=channel, ts=ts) is None:
-        return
-    if _first(session, body, team_id, now):
-        delete_reply(session=session, team_id=team_id, channel_id=channel, ts=ts)
-
-
-def _thread_of(
-    session: Session, team_id: str, channel: str, message: dict[str, Any]
-) -> CheckinThread | None:
-    """The check-in thread a person's reply belongs to; None for anything else."""
-    thread_ts, ts = message.get("thread_ts"), message.get("ts")
-    if _from_a_bot(message) or not message.get("user") or not thread_ts or thread_ts == ts:
-        return None  # a bot, or a top-level message (a thread's parent has ts == thread_ts)
-    return checkin_thread(
-        session=session, team_id=team_id, channel_id=channel, thread_ts=str(thread_ts)
-    )
-
-
-def _from_a_bot(message: dict[str, Any]) -> bool:
-    return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
-
-
-def _first(session: Session, body: dict[str, Any], team_id: str, now: datetime) -> bool:
-    # Only events that change something are recorded, so the table stays small.
-    event_id = body.get("event_id")
-    if not event_id:
-        return True
-    if first_delivery(session=session, team_id=team_id, event_id=str(event_id), now=now):
-        return True
-    log.info("event %s was already handled: a retry from Slack, ignored", event_id)
-    return False
 
 
 # ----- Post status ---------------------------------------------------------------------------
 
 
-@guarded
-def open_status(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: dict[str, Any],
-    respond: Respond,
-) -> None:
-    ack()
+@on_button
+def open_status(click: Click, client: WebClient) -> None:
     # The modal is built from the button alone: views.open goes first, within the
     # trigger's 3 seconds; the pilot is checked when the form comes back.
-    click = Click.of(body, context, str(action.get("value", "")))
     pilot_id, day = click.parts(2)
     # The check-in itself, or a reminder inside its thread: the thread is the check-in.
     view = status_modal(
         pilot_id=parse_id(pilot_id),
         day=_day(day),
         channel_id=click.channel_id,
-        thread_ts=clicked_thread(body),
+        thread_ts=click.thread_ts,
     )
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@guarded
-def post_status(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
-    metadata = metadata_of(view)
-    click = Click.of(body, context, str(metadata.get("pilot", "")))
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    chosen = input_value(values, ids.CHECKIN_STATUS).get("selected_option") or {}
-    status, note = str(chosen.get("value") or ""), multiline_value(values, ids.CHECKIN_NOTE)
+@on_submit(field=ids.CHECKIN_STATUS)
+def post_status(form: Submission, ack: Ack, client: WebClient) -> None:
+    click, metadata = form.click, form.metadata
+    status, note = form.choice(ids.CHECKIN_STATUS), form.lines(ids.CHECKIN_NOTE)
     if status not in STATUSES:
-        ack(response_action="errors", errors={ids.CHECKIN_STATUS: "Pick green, yellow or red."})
-        return
+        raise DomainError("Pick green, yellow or red.", form_field=ids.CHECKIN_STATUS)
     if status != "green" and not note:
-        ack(response_action="errors", errors={ids.CHECKIN_NOTE: NOTE_NEEDED})
-        return
-    channel_id, thread_ts = str(metadata.get("channel", "")), str(metadata.get("thread", ""))
-    now = click.services.clock.now()
-    reply = status_posted(user_id=click.user_id, status=status, note=note)
-    try:
-        with click.services.work() as session:
-            pilot_id, _ = click.parts(2)
-            pilot = load_pilot(session, click, parse_id(pilot_id))
-            thread = checkin_thread(
-                session=session,
-                team_id=click.workspace.team_id,
-                channel_id=channel_id,
-                thread_ts=thread_ts,
-            )
-            if thread is None:
-                raise Refusal("This check-in thread is not one the bot posted.")
-            # The status counts from now; the thread shows it once Slack takes the post
-            # (the bot's own post is not a reply to store, so it is kept under its own id).
-            posted_as = f"status:{uuid.uuid4().hex[:16]}"
-            save_reply(
-                session=session,
-                thread=thread,
-                ts=posted_as,
-                user_id=click.user_id,
-                text=note,
-                now=now,
-                status=status,
-            )
-            owe(
-                session=session,
-                pilot=pilot,
-                key=status_post_key(click.user_id, posted_as),
-                kind=STATUS_POST_KIND,
-                message=reply.message(),
-                now=now,
-                thread_ts=thread.ts,
-            )
-    except DomainError as error:
-        ack(response_action="errors", errors={ids.CHECKIN_STATUS: error.message[:2000]})
-        return
+        raise DomainError(NOTE_NEEDED, form_field=ids.CHECKIN_NOTE)
+    with work(click.services) as session:
+        checkins.post_status(
+            session=session,
+            now=click.services.clock.now(),
+            where=Named(click.workspace, click.pilot_id(2)),
+            user_id=click.user_id,
+            channel_id=str(metadata.get("channel", "")),
+            thread_ts=str(metadata.get("thread", "")),
+            status=status,
+            note=note,
+        )
     ack()
 
 

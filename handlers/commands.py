@@ -16,8 +16,10 @@ from bot.blocks import Reply
 from bot.core import commands as catalog
 from bot.core.flags import looks_like_flag_ref
 from bot.core.grammar import ParsedCommand, UsageError, parse
+from bot.features.access import InChannel
 from handlers import change, criteria, flags, reports, review, risks, scope, status, team
 from handlers import outside as outside_commands
+from handlers.answers import guarded
 from handlers.canvas import canvas_command
 from handlers.create import create_command
 from handlers.docs import docs_command, docs_post_command
@@ -25,7 +27,6 @@ from handlers.escalation import escalation_command, snooze_command
 from handlers.lifecycle import end_command, list_command, pause_command, resume_command
 from handlers.notes import notes_command
 from handlers.plan import plan_command, set_command, settings_command
-from handlers.reply import guarded
 from storage.scope import Workspace, installation_of
 
 
@@ -41,6 +42,11 @@ class CommandRequest:
     client: WebClient
     ack: Ack  # routes that post for themselves ack first, then return None
     trigger_id: str = ""  # opens a modal; valid once, for 3 s after Slack sent the command
+
+    @property
+    def where(self) -> InChannel:
+        """The pilot this command is about: the channel's."""
+        return InChannel(self.workspace, self.channel_id)
 
     def once_key(self, prefix: str) -> str:
         """An outbox key for a post this very request asks for: the same for a retry of
@@ -159,6 +165,7 @@ def pilot_command(
         )
         ack(response_type="ephemeral", **reply.message())
         return
+    context["pilot_parsed"] = parsed  # the one error path answers bad input with its usage
     request = CommandRequest(
         parsed=parsed,
         workspace=installation_of(context, command),

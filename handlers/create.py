@@ -20,16 +20,11 @@ from bot.blocks.create import (
     OVERRIDE_YES,
     ModalDefaults,
     channel_taken_modal,
-    channel_taken_text,
     create_modal,
-    created_announcement,
 )
-from bot.core import commands as catalog
-from bot.core.calendar import snapshot
 from bot.core.creation import (
     DEFAULT_TZ,
     SUGGESTED,
-    NewPlan,
     PlanField,
     PlanRequest,
     PlanRequestError,
@@ -39,22 +34,12 @@ from bot.core.creation import (
 from bot.core.errors import DomainError
 from bot.core.grammar import ParsedCommand
 from bot.core.inputs import next_monday, parse_timezone, parse_yes_no
-from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
-from handlers.editing import Refusal, answers_with_usage
-from handlers.reply import guarded, slack_error_code
+from bot.features import create
+from bot.features.access import InChannel
+from handlers.answers import guarded, slack_error_code, work
 from storage.db import unit_of_work
-from storage.outbox import owe
-from storage.pilots import (
-    ChannelHasLivePilot,
-    add_pilot,
-    pilot_for_channel,
-    pilot_from_plan,
-    refresh_next_due,
-)
-from storage.risks import add_starter_risks
-from storage.scope import Workspace, installation_of
-from storage.team import log_change
+from storage.scope import installation_of
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
@@ -76,14 +61,6 @@ _LINE_FIELDS = {
 _REQUIRED = ("customer", "type", "start")
 
 
-class ChannelTaken(Refusal):
-    """The channel already runs a live pilot; it holds one at a time."""
-
-    def __init__(self, pilot_name: str, owner_id: str) -> None:
-        super().__init__(channel_taken_text(pilot_name, owner_id))
-
-
-@answers_with_usage(catalog.CREATE)
 def create_command(request: CommandRequest) -> Reply | None:
     parsed = request.parsed
     if not parsed.args and not parsed.options:
@@ -94,13 +71,14 @@ def create_command(request: CommandRequest) -> Reply | None:
         now=request.services.clock.now(),
         override_hint=COMMAND_OVERRIDE_HINT,
     )
-    _store(  # raises ChannelTaken, answered without the usage
-        request.services,
-        workspace=request.workspace,
-        channel_id=request.channel_id,
-        owner_id=request.user_id,
-        new=new,
-    )
+    with work(request.services) as session:  # ChannelTaken: answered without the usage
+        create.create_pilot(
+            session=session,
+            now=request.services.clock.now(),
+            where=request.where,
+            owner_id=request.user_id,
+            new=new,
+        )
     request.ack()  # the announcement in the channel is the answer
     return None
 
@@ -142,11 +120,7 @@ def _open_form(request: CommandRequest) -> None:
     )
     view = opened["view"]
     with unit_of_work(services.engine) as session:
-        existing = pilot_for_channel(
-            session=session, workspace=request.workspace, channel_id=request.channel_id
-        )
-        taken = existing if existing is not None and existing.state != PilotState.ENDED else None
-        taken_by = (taken.name, taken.owner_id) if taken is not None else None
+        taken_by = create.live_pilot_here(session=session, where=request.where)
     if taken_by is not None:
         _update_form(client, view, channel_taken_modal(*taken_by))
         return
@@ -177,7 +151,7 @@ def _user_timezone(client: WebClient, user_id: str) -> str | None:
         return None
 
 
-@guarded
+@guarded(field=ids.CREATE_NAME)
 def create_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
@@ -199,12 +173,15 @@ def create_submission(
         problem = "Open this form with `/pilot create` in the pilot's channel."
         ack(response_action="errors", errors={ids.CREATE_NAME: problem})
         return
-    workspace = installation_of(context, body)
-    try:
-        _store(services, workspace=workspace, channel_id=channel_id, owner_id=owner_id, new=new)
-    except ChannelTaken as taken:
-        ack(response_action="errors", errors={ids.CREATE_NAME: taken.message})
-        return
+    with work(services) as session:
+        create.create_pilot(
+            session=session,
+            now=services.clock.now(),
+            where=InChannel(installation_of(context, body), channel_id),
+            owner_id=owner_id,
+            new=new,
+            name_field=ids.CREATE_NAME,
+        )
     ack()  # closes the modal; the announcement follows in the channel
 
 
@@ -259,70 +236,6 @@ def _selected(values: dict[str, Any], block_id: str) -> str:
 def _ticked(values: dict[str, Any], block_id: str) -> frozenset[str]:
     options = _element(values, block_id).get("selected_options") or []
     return frozenset(str(option.get("value")) for option in options)
-
-
-# ----- storing and announcing ---------------------------------------------------------------
-
-
-def _store(
-    services: Services, *, workspace: Workspace, channel_id: str, owner_id: str, new: NewPlan
-) -> None:
-    """Save the pilot with its starter risks and a `created` change-log entry, and owe
-    its announcement in the channel."""
-    now = services.clock.now()
-    with services.work() as session:
-        existing = pilot_for_channel(session=session, workspace=workspace, channel_id=channel_id)
-        if existing is not None and existing.state != PilotState.ENDED:
-            raise ChannelTaken(existing.name, existing.owner_id)
-        pilot = pilot_from_plan(
-            new.plan, workspace=workspace, channel_id=channel_id, owner_id=owner_id
-        )
-        pilot.created_at = pilot.updated_at = now
-        try:
-            add_pilot(session=session, pilot=pilot)
-        except ChannelHasLivePilot:  # created a moment ago by someone else
-            raced = pilot_for_channel(session=session, workspace=workspace, channel_id=channel_id)
-            name, owner = (raced.name, raced.owner_id) if raced else ("a pilot", "")
-            raise ChannelTaken(name, owner) from None
-
-        assert pilot.id is not None
-        add_starter_risks(session=session, pilot_id=pilot.id)
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=owner_id,
-            kind="created",
-            summary=_created_summary(new),
-            at=now,
-        )
-        refresh_next_due(session, pilot, now)
-        announcement = created_announcement(
-            new.plan,
-            snapshot(new.plan, now),
-            owner_id=owner_id,
-            warnings=new.warnings,
-            suggestion=new.suggestion,
-        )
-        owe(
-            session=session,
-            pilot=pilot,
-            key="created",
-            kind="created",
-            message=announcement.message(),
-            now=now,
-        )
-
-
-def _created_summary(new: NewPlan) -> str:
-    plan = new.plan
-    summary = (
-        f"Created {plan.name} for {plan.customer}: a {plan.weeks}-week {plan.pilot_type} pilot"
-        f" on the {plan.ramp.label}, {plan.start.isoformat()} to"
-        f" {plan.hard_end_date.isoformat()}."
-    )
-    if new.warnings:
-        summary += " Kept with override: " + " ".join(new.warnings)
-    return summary
 
 
 def register(app: App) -> None:

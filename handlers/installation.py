@@ -18,8 +18,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.app import Services
-from storage.installations import record_gone
-from storage.outbox import skip_owed_of_workspace
+from bot.features import installation
 from storage.scope import installation_of
 
 log = logging.getLogger(__name__)
@@ -51,22 +50,21 @@ def _gone(body: dict[str, Any], context: dict[str, Any], reason: str) -> None:
             team,
         )
         return
-    now = services.clock.now()
     with services.work() as session:
-        if not record_gone(
+        left = installation.workspace_gone(
             session=session,
+            now=services.clock.now(),
             client_id=settings.client_id or "",
             team_id=team,
             reason=reason,
-            now=now,
-        ):
-            return  # told already (Slack retries an event it thinks was lost)
-        skipped = skip_owed_of_workspace(session=session, team_id=team, now=now, reason=reason)
+        )
+    if left.skipped is None:
+        return  # told already (Slack retries an event it thinks was lost)
     log.warning(
         "workspace %s: %s; %d owed messages skipped, its pilots wait for a new install",
         team,
         reason,
-        skipped,
+        left.skipped,
     )
 
 

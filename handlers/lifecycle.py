@@ -1,195 +1,74 @@
-"""`/pilot pause`, `/pilot resume`, `/pilot end` and `/pilot list`."""
+"""`/pilot pause`, `/pilot resume`, `/pilot end` and `/pilot list` (bot/features/lifecycle.py
+does the work)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
 from bot.blocks import Reply
-from bot.blocks.lifecycle import (
-    ListedPilot,
-    ended_notice,
-    list_reply,
-    paused_notice,
-    refusal_for_ended,
-    resumed_notice,
-    say,
-)
-from bot.core import commands as catalog
-from bot.core.calendar import next_due, snapshot
-from bot.core.errors import DomainError
-from bot.core.lifecycle import PilotState
-from bot.core.localtime import local_date
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.blocks.lifecycle import list_reply
+from bot.features import lifecycle
+from bot.features.lifecycle import Asked, Moved
+from handlers.answers import work
 from storage.db import unit_of_work
-from storage.models import Pilot
-from storage.outbox import owe
-from storage.pilots import pilots_in_workspace, plan_of, refresh_next_due
-from storage.team import log_change
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
 
-MAX_REASON = 2000  # what the change log keeps
 
-
-def _reason(request: CommandRequest, example: str) -> str:
+def _asked(request: CommandRequest, state: str) -> Asked:
     parsed = request.parsed
-    reason = " ".join((parsed.options.get("reason") or parsed.rest).split())
-    if not reason:
-        raise DomainError(
-            f'Say why, for the change log: `/pilot {parsed.spec.name} reason="{example}"`.'
-        )
-    if len(reason) > MAX_REASON:
-        raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
-    return reason
+    return Asked(
+        user_id=request.user_id,
+        reason=parsed.options.get("reason") or parsed.rest,
+        command=parsed.spec.name,
+        notice_key=request.once_key(state),
+    )
 
 
-@answers_with_usage(catalog.PAUSE)
-def pause_command(request: CommandRequest) -> Reply | None:
-    reason = _reason(request, "customer code freeze")
-    now = request.services.clock.now()
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "pause this pilot")
-        if pilot.state == PilotState.ENDED:
-            return say(refusal_for_ended(pilot.name, pilot.state_reason))
-        if pilot.state == PilotState.PAUSED:
-            return say(
-                f"*{pilot.name}* is already paused ({pilot.state_reason}). Resume it with"
-                " `/pilot resume`."
-            )
-        _move(
-            session,
-            pilot,
-            request,
-            now,
-            state=PilotState.PAUSED,
-            reason=reason,
-            kind="pause",
-            summary=f"Paused {pilot.name}.",
-            why=reason,
-        )
-        plan = plan_of(pilot)
-        notice = paused_notice(plan, user_id=request.user_id, reason=reason)
-        _owe_notice(session, pilot, request, now, notice)
+def _answer(request: CommandRequest, moved: Moved) -> Reply | None:
+    if moved.answer is not None:
+        return moved.answer
     request.ack()  # the notice in the channel is the answer
     return None
 
 
-@answers_with_usage(catalog.RESUME)
+def pause_command(request: CommandRequest) -> Reply | None:
+    with work(request.services) as session:
+        moved = lifecycle.pause(
+            session=session,
+            now=request.services.clock.now(),
+            where=request.where,
+            asked=_asked(request, "paused"),
+        )
+    return _answer(request, moved)
+
+
 def resume_command(request: CommandRequest) -> Reply | None:
-    now = request.services.clock.now()
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "resume this pilot")
-        if pilot.state == PilotState.ENDED:
-            return say(refusal_for_ended(pilot.name, pilot.state_reason))
-        if pilot.state != PilotState.PAUSED:
-            return say(f"*{pilot.name}* is not paused: its cadence is running.")
-        was = pilot.state_reason
-        # Schedule from now: what fell due while paused is not owed any more.
-        pilot.next_due_at = None
-        _move(
-            session,
-            pilot,
-            request,
-            now,
-            state=PilotState.ACTIVE,
-            reason="",
-            kind="resume",
-            summary=f"Resumed {pilot.name} (paused for: {was}).",
+    with work(request.services) as session:
+        moved = lifecycle.resume(
+            session=session,
+            now=request.services.clock.now(),
+            where=request.where,
+            asked=_asked(request, "active"),
         )
-        plan = plan_of(pilot)
-        notice = resumed_notice(plan, user_id=request.user_id, next_due=next_due(plan, now))
-        _owe_notice(session, pilot, request, now, notice)
-    request.ack()
-    return None
+    return _answer(request, moved)
 
 
-@answers_with_usage(catalog.END)
 def end_command(request: CommandRequest) -> Reply | None:
-    now = request.services.clock.now()
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "end this pilot")
-        if pilot.state == PilotState.ENDED:
-            plan = plan_of(pilot)
-            on = local_date(pilot.updated_at, plan.zone)
-            why = f": {pilot.state_reason}" if pilot.state_reason else ""
-            return say(
-                f"*{pilot.name}* already ended on {on.isoformat()}{why}. Ending is final;"
-                " start a new pilot here with `/pilot create`."
-            )
-        reason = _reason(request, "customer chose another vendor")
-        _move(
-            session,
-            pilot,
-            request,
-            now,
-            state=PilotState.ENDED,
-            reason=reason,
-            kind="end",
-            summary=f"Ended {pilot.name}.",
-            why=reason,
+    with work(request.services) as session:
+        moved = lifecycle.end(
+            session=session,
+            now=request.services.clock.now(),
+            where=request.where,
+            asked=_asked(request, "ended"),
         )
-        plan = plan_of(pilot)
-        notice = ended_notice(plan, user_id=request.user_id, reason=reason)
-        _owe_notice(session, pilot, request, now, notice)
-    request.ack()
-    return None
-
-
-def _move(
-    session: Session,
-    pilot: Pilot,
-    request: CommandRequest,
-    now: datetime,
-    *,
-    state: str,
-    reason: str,
-    kind: str,
-    summary: str,
-    why: str = "",
-) -> None:
-    """Put the pilot in `state`, log it, and reschedule it, in the caller's unit of work."""
-    pilot.state, pilot.state_reason, pilot.updated_at = state, reason, now
-    assert pilot.id is not None
-    log_change(
-        session=session,
-        pilot_id=pilot.id,
-        user_id=request.user_id,
-        kind=kind,
-        summary=summary,
-        reason=why,
-        at=now,
-    )
-    refresh_next_due(session, pilot, now)
-
-
-def _owe_notice(
-    session: Session, pilot: Pilot, request: CommandRequest, now: datetime, notice: Reply
-) -> None:
-    """The channel is told, once for this request (``pilot.state`` names the move)."""
-    owe(
-        session=session,
-        pilot=pilot,
-        key=request.once_key(pilot.state),
-        kind=f"{pilot.state}_notice",
-        message=notice.message(),
-        now=now,
-    )
+    return _answer(request, moved)
 
 
 def list_command(request: CommandRequest) -> Reply | None:
-    now = request.services.clock.now()
     with unit_of_work(request.services.engine) as session:
-        rows = [
-            (plan_of(p), p.channel_id, p.state)
-            for p in pilots_in_workspace(session=session, workspace=request.workspace)
-        ]
-    return list_reply(
-        [ListedPilot(plan, channel, state, snapshot(plan, now)) for plan, channel, state in rows]
-    )
+        listed = lifecycle.listed(
+            session=session, now=request.services.clock.now(), workspace=request.workspace
+        )
+    return list_reply(listed)

@@ -1,9 +1,10 @@
 """`/pilot calendar`, `/pilot calendar reset`, `/pilot metrics token`, `/pilot metrics revoke`:
-the secrets calendar apps and monitoring reach the pilot with. Every answer is ephemeral."""
+the secrets calendar apps and monitoring reach the pilot with (bot/features/outside.py).
+Every answer is ephemeral."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.blocks import Reply
 from bot.blocks.outside import (
@@ -13,19 +14,10 @@ from bot.blocks.outside import (
     no_intake_token,
     no_public_url,
 )
-from bot.core import commands as catalog
+from bot.features import outside
 from bot.outside import CALENDAR_PATH
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
-from handlers.reviewing import require_record_keeper
-from storage.feeds import (
-    calendar_token,
-    new_calendar_token,
-    new_intake_token,
-    revoke_intake_token,
-)
-from storage.pilots import plan_of
-from storage.record import criteria_of
-from storage.team import log_change
+from handlers.answers import work
+from storage.db import Session
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
@@ -33,94 +25,48 @@ if TYPE_CHECKING:
 EXAMPLE_HOST = "https://YOUR-HOST"  # in the curl example, until PUBLIC_URL says where
 
 
-@answers_with_usage(catalog.CALENDAR)
 def calendar_command(request: CommandRequest) -> Reply | None:
     """The calendar's address, made on first use: anyone on the team or among the editors."""
     public = request.services.settings.public_url
     if not public:
         return no_public_url()
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_record_keeper(session, pilot, request.user_id, "get the pilot's calendar")
-        assert pilot.id is not None
-        token = calendar_token(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            now=request.services.clock.now(),
-        )
-        plan = plan_of(pilot)
-    return calendar_address(plan, _calendar_url(public, token))
+    with work(request.services) as session:
+        secret = outside.calendar(**_asked(request, session))
+    assert secret.token is not None
+    return calendar_address(secret.plan, _calendar_url(public, secret.token))
 
 
-@answers_with_usage(catalog.CALENDAR_RESET)
 def calendar_reset(request: CommandRequest) -> Reply | None:
     public = request.services.settings.public_url
     if not public:
         return no_public_url()
-    now = request.services.clock.now()
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "replace the calendar's address")
-        assert pilot.id is not None
-        token = new_calendar_token(
-            session=session, pilot_id=pilot.id, user_id=request.user_id, now=now
-        )
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            kind="calendar",
-            summary="The calendar's address was replaced; the old one no longer works",
-            at=now,
-        )
-        plan = plan_of(pilot)
-    return calendar_address(plan, _calendar_url(public, token), replaced=True)
+    with work(request.services) as session:
+        secret = outside.reset_calendar(**_asked(request, session))
+    assert secret.token is not None
+    return calendar_address(secret.plan, _calendar_url(public, secret.token), replaced=True)
 
 
-@answers_with_usage(catalog.METRICS_TOKEN)
 def metrics_token(request: CommandRequest) -> Reply | None:
-    now = request.services.clock.now()
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "make a metrics token")
-        assert pilot.id is not None
-        token = new_intake_token(
-            session=session, pilot_id=pilot.id, user_id=request.user_id, now=now
-        )
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            kind="metrics_token",
-            summary="A new metrics token was made; any earlier one no longer works",
-            at=now,
-        )
-        criteria = criteria_of(session=session, pilot_id=pilot.id)
-        plan = plan_of(pilot)
-    example = f"C-{criteria[0].number}" if criteria else "C-1"
+    with work(request.services) as session:
+        secret = outside.make_metrics_token(**_asked(request, session))
+    assert secret.token is not None
     base = request.services.settings.public_url or EXAMPLE_HOST
-    return intake_token(plan, token, base, example)
+    return intake_token(secret.plan, secret.token, base, secret.example_criterion)
 
 
-@answers_with_usage(catalog.METRICS_REVOKE)
 def metrics_revoke(request: CommandRequest) -> Reply | None:
-    with request.services.work() as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "revoke the metrics token")
-        assert pilot.id is not None
-        plan = plan_of(pilot)
-        if not revoke_intake_token(session=session, pilot_id=pilot.id):
-            return no_intake_token(plan)
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            kind="metrics_token",
-            summary="The metrics token was revoked",
-            at=request.services.clock.now(),
-        )
-    return intake_revoked(plan)
+    with work(request.services) as session:
+        secret = outside.revoke_metrics_token(**_asked(request, session))
+    return no_intake_token(secret.plan) if secret.token is None else intake_revoked(secret.plan)
+
+
+def _asked(request: CommandRequest, session: Session) -> dict[str, Any]:
+    return {
+        "session": session,
+        "now": request.services.clock.now(),
+        "where": request.where,
+        "user_id": request.user_id,
+    }
 
 
 def _calendar_url(public: str, token: str) -> str:

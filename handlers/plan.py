@@ -1,74 +1,37 @@
-"""`/pilot plan`, `/pilot settings` and `/pilot set key=value ...`."""
+"""`/pilot plan`, `/pilot settings` and `/pilot set key=value ...` (bot/features/plan.py
+does the work)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.blocks import Reply, usage_reply
-from bot.blocks.lifecycle import refusal_for_ended
-from bot.blocks.plan import plan_reply
-from bot.blocks.settings import settings_changed_reply, settings_reply
-from bot.core import commands as catalog
-from bot.core.calendar import snapshot, weeks
-from bot.core.errors import DomainError
-from bot.core.grammar import UsageError
-from bot.core.lifecycle import PilotState
-from bot.core.setting_changes import apply_settings, parse_assignments
-from bot.core.settings_table import SETTINGS
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.blocks import Reply
+from bot.features import plan
+from handlers.answers import work
 from storage.db import unit_of_work
-from storage.pilots import plan_of, refresh_next_due
-from storage.settings import settings_of, write_settings
-from storage.team import log_change
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
 
 
-@answers_with_usage(catalog.PLAN)
 def plan_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        plan, state = plan_of(pilot), pilot.state
-    now = request.services.clock.now()
-    return plan_reply(plan, weeks(plan), snapshot(plan, now), state=state)
+        return plan.plan_view(
+            session=session, now=request.services.clock.now(), where=request.where
+        )
 
 
-@answers_with_usage(catalog.SETTINGS)
 def settings_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        return settings_reply(pilot.name, settings_of(pilot), SETTINGS)
+        return plan.settings_view(session=session, where=request.where)
 
 
-@answers_with_usage(catalog.SET)
 def set_command(request: CommandRequest) -> Reply | None:
-    services = request.services
-    try:
-        assignments = parse_assignments(request.parsed.rest)
-        with unit_of_work(services.engine) as session:
-            pilot = channel_pilot(session, request)
-            require_editor(session, pilot, request.user_id, "change this pilot's settings")
-            if pilot.state == PilotState.ENDED:
-                raise DomainError(refusal_for_ended(pilot.name, pilot.state_reason))
-            new, changes = apply_settings(settings_of(pilot), assignments)
-            if not changes:
-                return settings_changed_reply(changes)
-            now = services.clock.now()
-            write_settings(pilot=pilot, settings=new)
-            pilot.updated_at = now
-            assert pilot.id is not None
-            for change in changes:
-                log_change(
-                    session=session,
-                    pilot_id=pilot.id,
-                    user_id=request.user_id,
-                    kind="setting",
-                    summary=change.summary,
-                    at=now,
-                )
-            refresh_next_due(session, pilot, now)
-            return settings_changed_reply(changes)
-    except UsageError as error:
-        # Answered with the form of the one bad key, not the whole command's usage.
-        return usage_reply(error.message, error.usage)
+    with work(request.services, wake=False) as session:
+        return plan.set_settings(
+            session=session,
+            now=request.services.clock.now(),
+            where=request.where,
+            user_id=request.user_id,
+            assignments=request.parsed.rest,
+        )

@@ -1,149 +1,78 @@
-"""The ramp announcement's buttons: Applied (confirmed in production) and Hold (a change
-request for the ramp, through the change process, pre-filled with the step put off)."""
+"""The ramp announcement's buttons: Applied and Hold (bot/features/ramp.py does the work)."""
 
 from __future__ import annotations
 
-import logging
-
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.blocks import ids
 from bot.blocks.change import no_decider_reply, requested_reply
-from bot.blocks.ramp import hold_modal, ramp_change_message
-from bot.blocks.review import local_when
-from bot.core.changes import propose_ramp
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_id
-from bot.core.lifecycle import PilotState
-from bot.core.localtime import local_date
-from bot.core.traffic import Confirmation, held_ramp, ramp_step
-from handlers.change import MAX_REASON_LENGTH, open_change_request
-from handlers.editing import Refusal, require_editor
-from handlers.reviewing import (
-    Click,
-    Submission,
-    load_pilot,
-    on_button,
-    on_submit,
-    reason_problem,
-    require_record_keeper,
-    tell,
-    tell_in_channel,
-)
+from bot.features import ramp
+from bot.features.access import Named
+from bot.features.change import MAX_REASON_LENGTH
+from handlers.answers import work
+from handlers.clicks import Click, Submission, on_button, on_submit, reason_problem, tell_in_channel
 from storage.db import unit_of_work
-from storage.pilots import plan_of
-from storage.reviews import confirm_ramp, confirmation_of
-from storage.team import log_change
-
-log = logging.getLogger(__name__)
 
 
 @on_button
-def applied(click: Click, client: WebClient, respond: Respond) -> None:
+def applied(click: Click, client: WebClient) -> str | None:
     """Record who confirmed the step in production, and when; the post says so."""
-    pilot_id, week_text, pct_text = click.parts(3)
-    week, pct = parse_id(week_text), parse_id(pct_text)
-    now = click.services.clock.now()
-    with click.services.work() as session:
-        pilot = load_pilot(session, click, parse_id(pilot_id))
-        require_record_keeper(session, pilot, click.user_id, "confirm a ramp step")
-        assert pilot.id is not None
-        plan = plan_of(pilot)
-        if not confirm_ramp(
+    pilot_id, week, pct = (parse_id(part) for part in click.parts(3))
+    with work(click.services) as session:
+        done = ramp.confirm_applied(
             session=session,
-            pilot_id=pilot.id,
+            now=click.services.clock.now(),
+            where=Named(click.workspace, pilot_id),
             week=week,
             pct=pct,
             user_id=click.user_id,
-            at=now,
-        ):
-            first = confirmation_of(session=session, pilot_id=pilot.id, week=week)
-            assert first is not None
-            tell(
-                respond,
-                f"Week {week}'s step to {first.pct}% was already confirmed by"
-                f" <@{first.confirmed_by}> at {local_when(first.confirmed_at, plan)}.",
-            )
-            return
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=click.user_id,
-            kind="ramp",
-            summary=f"Week {week}: traffic at {pct}% confirmed applied in production",
-            at=now,
+            clicked=click.clicked,
         )
-        step = ramp_step(plan, week)
-        if step is not None:  # the post shows who confirmed it, and drops Applied
-            confirmed = Confirmation(week=week, pct=pct, by=click.user_id, at=now)
-            reply = ramp_change_message(
-                plan, step, pilot_id=parse_id(pilot_id), confirmed=confirmed
-            )
-            click.owe_update(session, pilot, reply, kind="ramp_applied", now=now)
-    if step is None:  # the plan changed since: say it plainly, without the buttons
-        tell(respond, f"Recorded: week {week} runs at {pct}% in production.")
+    return done.answer
 
 
 @on_button
-def hold(click: Click, client: WebClient, respond: Respond) -> None:
+def hold(click: Click, client: WebClient) -> None:
     """Open the change request for the ramp, pre-filled with the step put off a week."""
-    pilot_id, week_text = click.parts(2)
+    pilot_id, week = click.parts(2)
     with unit_of_work(click.services.engine) as session:
-        pilot = load_pilot(session, click, parse_id(pilot_id))
-        require_editor(session, pilot, click.user_id, "hold the ramp")
-        if pilot.state == PilotState.ENDED:
-            raise Refusal("This pilot has ended; its ramp no longer changes.")
-        plan = plan_of(pilot)
-        step = ramp_step(plan, parse_id(week_text))
-        if step is None:
-            raise Refusal(f"The plan has no ramp step in week {week_text} any more.")
-        view = hold_modal(
-            pilot_id=parse_id(pilot_id),
-            channel_id=pilot.channel_id,
-            plan=plan,
-            step=step,
-            proposal=held_ramp(plan, step.week),
+        view = ramp.hold_form(
+            session=session,
+            where=Named(click.workspace, parse_id(pilot_id)),
+            week=parse_id(week),
+            user_id=click.user_id,
         )
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@on_submit
+@on_submit(field=ids.RAMP_HOLD_RAMP)
 def request_hold(form: Submission, ack: Ack, client: WebClient) -> None:
     click = form.click
-    ramp_text = form.text(ids.RAMP_HOLD_RAMP)
     reason = form.text(ids.RAMP_HOLD_REASON)
     if (problem := reason_problem(reason, MAX_REASON_LENGTH)) is not None:
-        ack(response_action="errors", errors={ids.RAMP_HOLD_REASON: problem})
-        return
-    now = click.services.clock.now()
-    with click.services.work() as session:
-        try:
-            pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
-            require_editor(session, pilot, click.user_id, "hold the ramp")
-            plan = plan_of(pilot)
-            proposal = propose_ramp(plan, ramp_text, today=local_date(now, plan.zone))
-        except DomainError as error:
-            ack(response_action="errors", errors={ids.RAMP_HOLD_RAMP: error.message[:2000]})
-            return
-        opened = open_change_request(
-            session,
-            pilot=pilot,
-            proposal=proposal,
-            reason=f"Hold on week {form.metadata.get('week')}'s ramp step: {reason}",
+        raise DomainError(problem, form_field=ids.RAMP_HOLD_REASON)
+    with work(click.services) as session:
+        held = ramp.request_hold(
+            session=session,
+            now=click.services.clock.now(),
+            where=Named(click.workspace, click.pilot_id()),
             user_id=click.user_id,
-            now=now,
+            ramp=form.text(ids.RAMP_HOLD_RAMP),
+            reason=f"Hold on week {form.metadata.get('week')}'s ramp step: {reason}",
+            ramp_field=ids.RAMP_HOLD_RAMP,
         )
-        if opened is None:
-            ack(response_action="errors", errors={ids.RAMP_HOLD_REASON: no_decider_reply().text})
-            return
-        channel_id = pilot.channel_id
+    if held.opened is None:
+        raise DomainError(no_decider_reply().text, form_field=ids.RAMP_HOLD_REASON)
     ack()
-    confirmation = requested_reply(opened.view, opened.deciders, opened.role_name)
-    tell_in_channel(client, channel_id, click.user_id, confirmation)
+    confirmation = requested_reply(held.opened.view, held.opened.deciders, held.opened.role_name)
+    tell_in_channel(client, held.channel_id, click.user_id, confirmation)
 
 
 def register(app: App) -> None:
     app.action(ids.RAMP_APPLIED)(applied)
     app.action(ids.RAMP_HOLD)(hold)
-    app.view(ids.RAMP_HOLD_MODAL)(request_hold)
+    for callback_id in ids.callback_ids(ids.RAMP_HOLD_MODAL):
+        app.view(callback_id)(request_hold)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import unit_of_work
+from storage.errors import DatabaseError
 from storage.requests import first_sighting
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def refuse_replays(
     try:
         with unit_of_work(services.engine) as session:
             first = first_sighting(session=session, signature=signature, at=services.clock.now())
-    except SQLAlchemyError as error:  # the database takes no writes: nor will the listener,
+    except DatabaseError as error:  # the database takes no writes: nor will the listener,
         log.warning("could not record a request's signature: %s", type(error).__name__)
         first = True  # which then answers that nothing was changed
     if first:

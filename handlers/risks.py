@@ -1,27 +1,18 @@
-"""The risk register: `/pilot risks`, `/pilot risks add ...`, `/pilot risks remove R-2`."""
+"""The risk register: `/pilot risks`, `/pilot risks add ...`, `/pilot risks remove R-2`
+(bot/features/risks.py does the work)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply
-from bot.blocks.record import (
-    RiskLine,
-    risk_added,
-    risk_not_open,
-    risk_ref,
-    risk_removed,
-    risks_reply,
-)
-from bot.core import commands as catalog
 from bot.core.errors import DomainError
 from bot.core.inputs import parse_page
 from bot.core.refs import RISK, parse_ref
 from bot.core.risks import RiskCategory
-from handlers.editing import answers_with_usage, channel_pilot, require_editor
+from bot.features import risks
+from handlers.answers import work
 from storage.db import unit_of_work
-from storage.risks import add_risk, remove_risk, risk_by_number, risks_of
-from storage.team import log_change
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
@@ -30,19 +21,12 @@ MAX_RISK_LENGTH = 500
 MAX_MITIGATION_LENGTH = 1000
 
 
-@answers_with_usage(catalog.RISKS)
 def risks_command(request: CommandRequest) -> Reply | None:
+    page = parse_page(request.parsed.options.get("page"))
     with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        assert pilot.id is not None
-        lines = [
-            RiskLine(r.number, RiskCategory(r.category), r.risk, r.mitigation)
-            for r in risks_of(session=session, pilot_id=pilot.id)
-        ]
-        return risks_reply(pilot.name, lines, page=parse_page(request.parsed.options.get("page")))
+        return risks.register_view(session=session, where=request.where, page=page)
 
 
-@answers_with_usage(catalog.RISKS_ADD)
 def risks_add(request: CommandRequest) -> Reply | None:
     category = _category(request.parsed.args["category"])
     risk = " ".join(request.parsed.args["risk"].split())
@@ -56,55 +40,28 @@ def risks_add(request: CommandRequest) -> Reply | None:
             f"Keep the risk under {MAX_RISK_LENGTH} characters and the mitigation under"
             f" {MAX_MITIGATION_LENGTH}."
         )
-    now = request.services.clock.now()
-    with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the risk register")
-        assert pilot.id is not None
-        row = add_risk(
+    with work(request.services, wake=False) as session:
+        return risks.add(
             session=session,
-            pilot_id=pilot.id,
+            now=request.services.clock.now(),
+            where=request.where,
+            user_id=request.user_id,
             category=category,
             risk=risk,
             mitigation=mitigation,
-            added_by=request.user_id,
-            at=now,
         )
-        ref = risk_ref(row.number)
-        log_change(
-            session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            kind="risk",
-            summary=f"Added {ref} ({category.value}): {risk}. Mitigation: {mitigation}",
-            at=now,
-        )
-    return risk_added(row.number, category, risk, mitigation)
 
 
-@answers_with_usage(catalog.RISKS_REMOVE)
 def risks_remove(request: CommandRequest) -> Reply | None:
     number = parse_ref(request.parsed.args["risk"], RISK)
-    ref = risk_ref(number)
-    with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the risk register")
-        assert pilot.id is not None
-        row = risk_by_number(session=session, pilot_id=pilot.id, number=number)
-        if row is None or row.removed_at is not None:
-            open_numbers = [r.number for r in risks_of(session=session, pilot_id=pilot.id)]
-            return risk_not_open(number, removed=row is not None, open_numbers=open_numbers)
-        now = request.services.clock.now()
-        remove_risk(session=session, risk=row, removed_by=request.user_id, at=now)
-        log_change(
+    with work(request.services, wake=False) as session:
+        return risks.remove(
             session=session,
-            pilot_id=pilot.id,
+            now=request.services.clock.now(),
+            where=request.where,
             user_id=request.user_id,
-            kind="risk",
-            summary=f"Removed {ref}: {row.risk}",
-            at=now,
+            number=number,
         )
-        return risk_removed(number, row.risk)
 
 
 def _category(text: str) -> RiskCategory:

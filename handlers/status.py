@@ -1,4 +1,4 @@
-"""`/pilot status`: where the channel's pilot stands today."""
+"""`/pilot status`: where the channel's pilot stands today (bot/features/status.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot import blocks
 from bot.blocks import Reply
-from bot.features.status import asker_status, public_status
-from handlers.editing import channel_pilot
-from storage.outbox import owe
+from bot.features.status import asker_status, post_status
+from handlers.answers import work
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
@@ -25,17 +24,7 @@ def status_command(request: CommandRequest) -> Reply | None:
             now=now,
         )
         return reply or blocks.no_pilot_reply()
-    with services.work() as session:
-        pilot = channel_pilot(session, request)
-        assert pilot.id is not None
-        reply = public_status(connection=session.connection(), pilot_id=pilot.id, now=now)
-        owe(
-            session=session,
-            pilot=pilot,
-            key=request.once_key("status"),
-            kind="status_public",
-            message=reply.message(),
-            now=now,
-        )
-    request.ack()
+    with work(services) as session:
+        post_status(session=session, where=request.where, now=now, key=request.once_key("status"))
+    request.ack()  # the post in the channel is the answer
     return None

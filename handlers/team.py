@@ -1,4 +1,5 @@
-"""`/pilot team`, `/pilot team add @user role`, `/pilot team remove @user role`."""
+"""`/pilot team`, `/pilot team add @user role`, `/pilot team remove @user role`
+(bot/features/team.py does the work; this module asks Slack who a person is)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,14 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
 
 from bot.blocks import Reply
-from bot.blocks.team import member_added_reply, member_removed_reply, team_reply
-from bot.core import commands as catalog
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, Refusal
 from bot.core.grammar import parse_user_id
 from bot.core.roles import Role
-from handlers.editing import Refusal, answers_with_usage, channel_pilot, require_editor
-from handlers.reply import slack_error_code
+from bot.features import team
+from handlers.answers import slack_error_code, work
 from storage.db import unit_of_work
-from storage.models import TeamMember
-from storage.team import holders, log_change, organisations_of, team_of
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest
@@ -29,85 +25,42 @@ log = logging.getLogger(__name__)
 _NOT_A_USER = frozenset({"user_not_found", "user_not_visible", "invalid_user"})
 
 
-@answers_with_usage(catalog.TEAM)
 def team_command(request: CommandRequest) -> Reply | None:
     with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        assert pilot.id is not None
-        return team_reply(
-            pilot.name,
-            holders(session=session, pilot_id=pilot.id),
-            owner_id=pilot.owner_id,
-            organisations=organisations_of(session=session, pilot_id=pilot.id),
-        )
+        return team.team_view(session=session, where=request.where)
 
 
-@answers_with_usage(catalog.TEAM_ADD)
 def team_add(request: CommandRequest) -> Reply | None:
     user_id, role = _member_and_role(request)
+    by = request.user_id
     with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the team")
-        assert pilot.id is not None
-        if (user_id, role) in holders(session=session, pilot_id=pilot.id):
-            raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.")
+        team.check_add(session=session, where=request.where, by=by, user_id=user_id, role=role)
     # Checked after the cheap refusals: one Web API call, well inside the 3 s ack window.
     their_team = _check_is_person(request, user_id)
     external = their_team if their_team and their_team != request.workspace.team_id else ""
-    now = request.services.clock.now()
-    try:
-        with unit_of_work(request.services.engine) as session:
-            pilot = channel_pilot(session, request)
-            assert pilot.id is not None
-            session.add(
-                TeamMember(
-                    pilot_id=pilot.id,
-                    user_id=user_id,
-                    role=role.value,
-                    added_by=request.user_id,
-                    added_at=now,
-                    user_team_id=external,
-                )
-            )
-            log_change(
-                session=session,
-                pilot_id=pilot.id,
-                user_id=request.user_id,
-                kind="team",
-                summary=f"Added <@{user_id}> as {role.display_name.lower()}.",
-                at=now,
-            )
-            session.flush()
-            return member_added_reply(user_id, role, holders(session=session, pilot_id=pilot.id))
-    except IntegrityError:
-        # Someone added the same person and role a moment earlier.
-        raise Refusal(f"<@{user_id}> is already {role.display_name.lower()}.") from None
+    with work(request.services, wake=False) as session:
+        return team.add(
+            session=session,
+            now=request.services.clock.now(),
+            where=request.where,
+            by=by,
+            user_id=user_id,
+            role=role,
+            external_team=external,
+        )
 
 
-@answers_with_usage(catalog.TEAM_REMOVE)
 def team_remove(request: CommandRequest) -> Reply | None:
     user_id, role = _member_and_role(request)
-    with unit_of_work(request.services.engine) as session:
-        pilot = channel_pilot(session, request)
-        require_editor(session, pilot, request.user_id, "change the team")
-        assert pilot.id is not None
-        members = team_of(session=session, pilot_id=pilot.id)
-        row = next((m for m in members if m.user_id == user_id and m.role == role.value), None)
-        if row is None:
-            held = [Role(m.role).value for m in members if m.user_id == user_id]
-            has = f"They hold: {', '.join(held)}." if held else "They are not on the team."
-            raise Refusal(f"<@{user_id}> is not {role.display_name.lower()}. {has}")
-        session.delete(row)
-        log_change(
+    with work(request.services, wake=False) as session:
+        return team.remove(
             session=session,
-            pilot_id=pilot.id,
-            user_id=request.user_id,
-            kind="team",
-            summary=f"Removed <@{user_id}> as {role.display_name.lower()}.",
-            at=request.services.clock.now(),
+            now=request.services.clock.now(),
+            where=request.where,
+            by=request.user_id,
+            user_id=user_id,
+            role=role,
         )
-        session.flush()
-        return member_removed_reply(user_id, role, holders(session=session, pilot_id=pilot.id))
 
 
 def _member_and_role(request: CommandRequest) -> tuple[str, Role]:

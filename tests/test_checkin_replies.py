@@ -69,7 +69,7 @@ def test_an_edit_updates_it_and_a_deletion_removes_it(bot, clock):
 
 
 def test_a_retried_event_is_acted_on_once(bot, clock, caplog):
-    caplog.set_level("INFO", logger="handlers.checkins")
+    caplog.set_level("INFO", logger="bot.features.checkins")
     thread = post_checkin(bot, clock)
     ts, _ = bot.sender.post_user_message(CHANNEL, "U0001", "v1", thread_ts=thread)
     eventually(lambda: replies(bot))
@@ -93,7 +93,7 @@ def test_a_retried_event_is_acted_on_once(bot, clock, caplog):
 
 
 def test_the_same_reply_delivered_twice_is_stored_once(bot, clock, caplog):
-    caplog.set_level("INFO", logger="handlers.checkins")
+    caplog.set_level("INFO", logger="bot.features.checkins")
     thread = post_checkin(bot, clock)
     event = bot.sender.message_event(CHANNEL, "U0001", "All green", thread_ts=thread)
     bot.sender.event(event, event_id="Ev0REPLY")

@@ -393,6 +393,21 @@ def test_ack_by_button_and_resolve_through_the_form(bot, clock, pilot):
     assert "F-1 was resolved already by <@U0003>" in response.json()["errors"][ids.FLAG_RESOLUTION]
 
 
+def test_a_resolve_form_opened_before_a_restart_still_submits_under_its_old_callback_id(
+    bot, pilot
+):
+    command(bot, "flag minor Typo")
+    [post] = announced(bot)
+    assert click(bot, post, ids.FLAG_RESOLVE, VENDOR).status == 200
+    [opened] = bot.emulator.wait_for_calls("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == ids.FLAG_RESOLVE_MODAL != ids.FLAG_RESOLVE
+    old = ids.OLD_CALLBACK_IDS[ids.FLAG_RESOLVE_MODAL]
+    response = submit(bot, old, resolution_state("Fixed the typo"), view, VENDOR)
+    assert response.status == 200 and not response.body
+    eventually(lambda: the_flag(bot).state == "resolved")
+
+
 def test_resolve_from_the_button_tells_someone_off_the_team_who_may(bot, pilot):
     command(bot, "flag minor Typo")
     [post] = announced(bot)

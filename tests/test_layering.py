@@ -1,5 +1,6 @@
 """The layers hold: listeners (handlers/) call feature functions and never speak SQL or
-reach into the scheduler; only storage/ speaks SQL; no runtime module outgrows 400 lines.
+reach into the scheduler; feature functions (bot/features/) speak neither Slack nor SQL;
+only storage/ speaks SQL; no runtime module outgrows 400 lines.
 (The pure core has its own test: tests/core/test_purity.py.)"""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = ("bot", "handlers", "schedules", "storage")
 MAX_LINES = 400
+FEATURES_NEVER = ("slack_sdk", "slack_bolt", "handlers")
 
 # What a module outside storage/ may take from SQLAlchemy or SQLModel: the types it hands
 # on (an engine, a session or connection a feature function is given, a row) and errors
@@ -78,6 +80,17 @@ def test_listeners_import_no_sql_library_and_nothing_from_the_scheduler(path):
         if _is_sql_library(module) or module.split(".")[0] == "schedules"
     ]
     assert wrong == [], f"{_name(path)}: listeners call bot/features and storage, not {wrong}"
+
+
+@pytest.mark.parametrize("path", modules("bot/features"), ids=_name)
+def test_feature_functions_speak_neither_slack_nor_sql_and_call_no_listener(path):
+    imports = _imports(ast.parse(path.read_text()))
+    wrong = [
+        f"{module} {name}".strip()
+        for module, name in imports
+        if _is_sql_library(module) or module.split(".")[0] in FEATURES_NEVER
+    ]
+    assert wrong == [], f"{_name(path)}: feature functions call storage and owe messages ({wrong})"
 
 
 @pytest.mark.parametrize("path", modules("bot", "handlers", "schedules"), ids=_name)

@@ -1,4 +1,7 @@
-"""Feature functions: what each of the bot's features does, between the listeners (which
-ack, parse, call one of these and answer) and storage (the only layer that speaks SQL).
-They take the unit of work or a connection, the clock's ``now`` and typed inputs, queue
-what is owed through the outbox, and return typed results; they never talk to Slack."""
+"""Feature functions: one module per feature, the one layer that orchestrates.
+
+Each is keyword-only, given the unit of work's session, the clock's ``now`` and typed
+inputs; it checks the domain's rules, changes storage, owes through the outbox what
+Slack must be told, and returns a small frozen result. They import the core, the blocks
+and storage, never Slack: the listeners in handlers/ ack, parse, call one, and answer.
+"""

@@ -22,8 +22,9 @@ from bot.core.criteria import progress_of_all
 from bot.core.localtime import local_date, local_instant
 from bot.core.phases import PilotStatus
 from bot.core.traffic import traffic
-from storage.db import Connection, Engine, read_only
-from storage.outbox import undelivered_summary
+from bot.features.access import Where, pilot_at
+from storage.db import Connection, Engine, Session, read_only
+from storage.outbox import owe, undelivered_summary
 from storage.pilots import plan_of
 from storage.scope import Workspace
 from storage.status import (
@@ -89,10 +90,15 @@ def asker_status(*, engine: Engine, workspace: Workspace, channel_id: str, now: 
     return Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)])
 
 
-def public_status(*, connection: Connection, pilot_id: int, now: datetime) -> Reply:
-    """The status the whole channel sees (posted through the outbox)."""
-    built = build_status(connection=connection, pilot_id=pilot_id, now=now, public=True)
-    return Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)])
+def post_status(*, session: Session, where: Where, now: datetime, key: str) -> None:
+    """`/pilot status public`: owe the channel the status as of ``now`` (its answer is the
+    post itself). Built from the record every time: it is not read in a hurry."""
+    pilot = pilot_at(session=session, where=where)
+    assert pilot.id is not None
+    built = build_status(connection=session.connection(), pilot_id=pilot.id, now=now, public=True)
+    reply = Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)])
+    owe(session=session, pilot=pilot, key=key, kind="status_public", message=reply.message(),
+        now=now)
 
 
 def refresh_stale(*, engine: Engine, now: datetime, limit: int = 200) -> int:

@@ -1,34 +1,24 @@
-"""What the review, ramp and phase listeners share: who clicked where, the pilot a button
-or a modal names, the record keepers' rule, and telling one person something."""
+"""Click plumbing every button and modal listener shares: who clicked where, what the
+button or the form carried, and answering only the person who clicked."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from bot.app import Services
-from bot.blocks import Reply, section
-from bot.core.authority import RECORD_KEEPERS, may_record
-from bot.core.decisions import Deciders
-from bot.core.errors import DomainError
-from bot.core.inputs import parse_id
-from handlers.editing import Refusal
-from handlers.reply import guarded, slack_error_code
-from storage.models import Pilot
-from storage.outbox import UPDATE, owe
-from storage.reviews import pilot_in
+from bot.blocks import Reply, ids, section
+from bot.features.clicked import Clicked
+from handlers.answers import guarded, slack_error_code
 from storage.scope import Workspace, installation_of
-from storage.team import roles_of
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +34,8 @@ class Click:
     channel_id: str  # where the click happened ("" in a modal)
     trigger_id: str
     message_ts: str = ""  # the message clicked in ("" in a modal)
+    action_id: str = ""  # the button clicked ("" in a modal)
+    thread_ts: str = ""  # the thread of the message clicked in (see ``clicked_thread``)
 
     @classmethod
     def of(cls, body: dict[str, Any], context: dict[str, Any], value: str) -> Click:
@@ -52,41 +44,31 @@ class Click:
             workspace=installation_of(context, body),
             user_id=(body.get("user") or {}).get("id", ""),
             value=value,
-            channel_id=(body.get("channel") or {}).get("id", ""),
+            channel_id=str(
+                (body.get("channel") or {}).get("id")
+                or (body.get("container") or {}).get("channel_id")
+                or ""
+            ),
             trigger_id=str(body.get("trigger_id") or ""),
             message_ts=str(
                 (body.get("container") or {}).get("message_ts")
                 or (body.get("message") or {}).get("ts")
                 or ""
             ),
+            thread_ts=clicked_thread(body),
         )
 
-    def owe_update(
-        self, session: Session, pilot: Pilot, reply: Reply, *, kind: str, now: datetime
-    ) -> None:
-        """The message clicked in, rewritten to ``reply`` (through delivery: a later click's
-        update supersedes this one if it has not gone out yet)."""
-        if not (self.channel_id and self.message_ts):
-            return
-        owe(
-            session=session,
-            pilot=pilot,
-            key=f"{kind}:{self.message_ts}:{self.trigger_id or uuid.uuid4().hex}"[:100],
-            kind=kind,
-            message=reply.message(),
-            now=now,
-            method=UPDATE,
-            channel_id=self.channel_id,
-            target_ts=self.message_ts,
-        )
+    @property
+    def clicked(self) -> Clicked:
+        """The message clicked in, for a feature function to rewrite."""
+        return Clicked(self.channel_id, self.message_ts, self.trigger_id)
 
     def parts(self, count: int) -> list[str]:
-        """``value`` split on ":" into ``count`` parts, the first a pilot id."""
-        found = self.value.split(":")
-        if len(found) != count:
-            raise Refusal("This button is out of date; use the latest post in the channel.")
-        parse_id(found[0])  # the pilot's id: a real id, or the same refusal
-        return found
+        """The value's ``count`` parts, the first a pilot id (bot.blocks.ids's codec)."""
+        return ids.button_parts(self.value, count)
+
+    def pilot_id(self, count: int = 1) -> int:
+        return ids.button_pilot(self.value, count)
 
 
 def clicked_thread(body: dict[str, Any]) -> str:
@@ -124,10 +106,18 @@ class Submission:
     def lines(self, block_id: str) -> str:
         return multiline_value(self.values, block_id)
 
+    def choice(self, block_id: str) -> str:
+        """The value of a select's or a radio group's chosen option ("" if none)."""
+        chosen = input_value(self.values, block_id).get("selected_option") or {}
+        return str(chosen.get("value") or "")
 
-def on_button(listener: Callable[[Click, WebClient, Respond], None]) -> Callable[..., None]:
-    """A button listener: acked at once (replies go to response_url), guarded, handed the
-    click with the button's value."""
+
+ButtonListener = Callable[[Click, WebClient], Reply | str | None]
+
+
+def on_button(listener: ButtonListener) -> Callable[..., None]:
+    """A button listener: acked at once, guarded, handed the click with the button's
+    value; what it returns (a reply, or one line) is told to the person who clicked."""
 
     def button_clicked(
         ack: Ack,
@@ -138,23 +128,36 @@ def on_button(listener: Callable[[Click, WebClient, Respond], None]) -> Callable
         respond: Respond,
     ) -> None:
         ack()
-        listener(Click.of(body, context, str(action.get("value", ""))), client, respond)
+        click = Click.of(body, context, str(action.get("value", "")))
+        click = dataclasses.replace(click, action_id=str(action.get("action_id", "")))
+        reply = listener(click, client)
+        if reply is not None:
+            tell(respond, reply)
 
     button_clicked.__name__ = button_clicked.__qualname__ = listener.__name__
-    return guarded(button_clicked)
+    wrapped: Callable[..., None] = guarded(button_clicked)
+    return wrapped
 
 
-def on_submit(listener: Callable[[Submission, Ack, WebClient], None]) -> Callable[..., None]:
+SubmitListener = Callable[[Submission, Ack, WebClient], None]
+
+
+def on_submit(field: str | None = None) -> Callable[[SubmitListener], Callable[..., None]]:
     """A modal's view_submission listener, guarded, handed the submission. The listener
-    acks: empty to close the modal, or with ``response_action: errors``."""
+    acks: empty to close the modal, or with ``response_action: errors``; an error it
+    raises is shown on the field it names, else on ``field`` (else the first input)."""
 
-    def submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
-    ) -> None:
-        listener(Submission.of(body, view, context), ack, client)
+    def wrap(listener: SubmitListener) -> Callable[..., None]:
+        def submitted(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+        ) -> None:
+            listener(Submission.of(body, view, context), ack, client)
 
-    submitted.__name__ = submitted.__qualname__ = listener.__name__
-    return guarded(submitted)
+        submitted.__name__ = submitted.__qualname__ = listener.__name__
+        wrapped: Callable[..., None] = guarded(submitted, field=field)
+        return wrapped
+
+    return wrap
 
 
 def reason_problem(reason: str, limit: int) -> str | None:
@@ -174,35 +177,6 @@ def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def load_pilot(session: Session, click: Click, pilot_id: int) -> Pilot:
-    pilot = pilot_in(session=session, workspace=click.workspace, pilot_id=pilot_id)
-    if pilot is None:
-        raise Refusal("That pilot no longer exists in this workspace.")
-    return pilot
-
-
-def require_record_keeper(session: Session, pilot: Pilot, user_id: str, action: str) -> None:
-    assert pilot.id is not None
-    roles = roles_of(session=session, pilot_id=pilot.id, user_id=user_id)
-    if not may_record(user_id=user_id, owner_id=pilot.owner_id, roles=roles):
-        raise Refusal(
-            f"Only {RECORD_KEEPERS} may {action}. Ask the owner (<@{pilot.owner_id}>) to add"
-            " you with `/pilot team add`."
-        )
-
-
-def require_decider(deciders: Deciders, user_id: str, what: str) -> None:
-    """Only the decision maker (the executive sponsor, else the project lead) decides."""
-    if not deciders.users:
-        raise Refusal(
-            "Nobody holds the deciding role yet: add an executive sponsor (or a project lead)"
-            " with `/pilot team add @user executive_sponsor`."
-        )
-    if user_id not in deciders.users:
-        who = ", ".join(f"<@{u}>" for u in deciders.users)
-        raise Refusal(f"Only {who} ({deciders.role_name}) decides {what}.")
-
-
 def input_value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     """The element state of an input block whose element's action id is its block id."""
     element = (values.get(block_id) or {}).get(block_id) or {}
@@ -220,13 +194,15 @@ def multiline_value(values: dict[str, Any], block_id: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def tell(respond: Respond | None, text: str) -> None:
+def tell(respond: Respond | None, reply: Reply | str) -> None:
     """Answer the person who clicked, only them. A click on the Home tab has no response
     URL: the tab, published again, shows how things stand."""
+    if isinstance(reply, str):
+        reply = Reply(reply, [section(reply)])
     if respond is None:
-        log.info("a click without a response URL (the Home tab): %s", text[:80])
+        log.info("a click without a response URL (the Home tab): %s", reply.text[:80])
         return
-    respond(response_type="ephemeral", replace_original=False, text=text, blocks=[section(text)])
+    respond(response_type="ephemeral", replace_original=False, **reply.message())
 
 
 def tell_in_channel(client: WebClient, channel_id: str, user_id: str, reply: Reply) -> None:
@@ -236,20 +212,6 @@ def tell_in_channel(client: WebClient, channel_id: str, user_id: str, reply: Rep
         client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.message())
     except SlackApiError as error:
         log.info("could not post ephemerally in %s: %s", channel_id, slack_error_code(error))
-
-
-def modal_pilot(
-    session: Session, click: Click, ack: Ack, action: str, block_id: str
-) -> Pilot | None:
-    """The pilot a modal is about, if this person may still ``action`` on it; else the
-    refusal is shown on ``block_id`` and None returned."""
-    try:
-        pilot = load_pilot(session, click, parse_id(click.parts(1)[0]))
-        require_record_keeper(session, pilot, click.user_id, action)
-    except DomainError as error:
-        ack(response_action="errors", errors={block_id: error.message[:2000]})
-        return None
-    return pilot
 
 
 def first_block(values: dict[str, Any]) -> str:
