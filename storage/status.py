@@ -28,12 +28,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, event, inspect, or_
+from sqlalchemy import Connection, event, inspect, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
@@ -45,7 +45,6 @@ from bot.core.criteria import Criterion, Reading
 from bot.core.decisions import Decision
 from bot.core.escalation import Severity
 from bot.core.flags import FlagState, flag_ref
-from bot.core.lifecycle import PilotState
 from bot.core.phases import Phase
 from bot.core.traffic import Confirmation, Hold
 from storage.models import (
@@ -157,36 +156,49 @@ class StatusView:
         )
 
 
-_STATUS_VIEW = (
-    sa_select(
-        _pilots.c.id,
-        _snapshots.c.revision,
-        _snapshots.c.built_at,
-        _snapshots.c.valid_until,
-        _snapshots.c.body,
-    )
-    .select_from(_pilots.outerjoin(_snapshots, _snapshots.c.pilot_id == _pilots.c.id))
-    .where(
-        _pilots.c.team_id == bindparam("team_id"),
-        _pilots.c.channel_id == bindparam("channel_id"),
-    )
-    # The live pilot if there is one (at most one per channel), else the newest ended one.
-    .order_by(case((_pilots.c.state == PilotState.ENDED, 1), else_=0), _pilots.c.id.desc())
-    .limit(1)
-)
+# The hottest read in the bot, run on the driver's own cursor: SQLAlchemy's bookkeeping
+# for one execution (building its context, processing the row) costs about as much as
+# the rest of the answer, and this statement never changes. Only this query does so.
+_STATUS_VIEW = """
+SELECT p.id, s.revision, s.built_at, s.valid_until, s.body
+FROM pilot AS p LEFT OUTER JOIN status_snapshot AS s ON s.pilot_id = p.id
+WHERE p.team_id = {team_id} AND p.channel_id = {channel_id}
+ORDER BY CASE WHEN p.state = 'ended' THEN 1 ELSE 0 END, p.id DESC
+LIMIT 1
+"""  # the live pilot if there is one (at most one per channel), else the newest ended one
+_VIEW_SQL = {
+    "qmark": _STATUS_VIEW.format(team_id="?", channel_id="?"),  # sqlite3
+    "pyformat": _STATUS_VIEW.format(team_id="%s", channel_id="%s"),  # psycopg
+    "format": _STATUS_VIEW.format(team_id="%s", channel_id="%s"),
+}
 
 
 def status_view(
     *, connection: Connection, workspace: Workspace, channel_id: str
 ) -> StatusView | None:
     """The channel's pilot with its stored status answer, in one indexed read."""
-    row = connection.execute(
-        _STATUS_VIEW, {"team_id": workspace.team_id, "channel_id": channel_id}
-    ).first()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            _VIEW_SQL[connection.dialect.paramstyle], (workspace.team_id, channel_id)
+        )
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     if row is None:
         return None
     pilot_id, revision, built_at, valid_until, body = row
-    return StatusView(pilot_id, revision, built_at, valid_until, body or "")
+    return StatusView(pilot_id, revision, _instant(built_at), _instant(valid_until), body or "")
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    """An instant as the driver returns it, aware in UTC (storage/types.py's rule: SQLite
+    keeps UTC as text without an offset)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def pilot_row(*, connection: Connection, pilot_id: int) -> Row[Any]:
