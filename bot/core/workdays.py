@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
 
 import holidays
+from holidays.registry import COUNTRIES
 
 from bot.core.errors import PlanError
 from bot.core.plan import Plan
@@ -20,8 +24,34 @@ _ONE_DAY = timedelta(days=1)
 def _holiday_names(country: str, year: int) -> dict[date, str]:
     # Cached per (country, year): this runs in the scheduler's hot path and
     # building a holidays calendar is comparatively slow.
-    found = holidays.country_holidays(country, years=year)
+    found = _calendar_class(country)(years=year)
     return {d: name for d, name in found.items() if d.year == year}
+
+
+@cache
+def _calendar_class(country: str) -> Any:
+    """One country's holidays class, loaded from its own module.
+
+    `holidays.country_holidays` imports the package `holidays.countries`, whose
+    `__init__` imports all 250 countries (about 8 MB, held for the life of the process)
+    when a pilot needs its own country's only. The library's registry names each
+    country's module and class; tests/core/test_workdays.py checks the calendars match."""
+    module, name = _COUNTRY_MODULES[country]
+    path = Path(holidays.__file__).parent / "countries" / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(f"pilot_bot.holidays.{module}", path)
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return getattr(loaded, name)
+
+
+# Each country code (alpha-2 and alpha-3) -> (its module in holidays.countries, its class).
+_COUNTRY_MODULES = {
+    code: (module, names[0])
+    for module, names in COUNTRIES.items()
+    for code in names[1:]
+    if code.isupper() and len(code) in (2, 3)
+}
 
 
 def holiday_name(plan: Plan, day: date) -> str | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 
+import holidays
 import pytest
 
+from bot.core import workdays
 from bot.core.errors import PlanError
 from bot.core.workdays import holiday_name, is_workday, next_workday, previous_workday
 from tests.core.plans import make_plan
@@ -48,3 +52,19 @@ def test_a_plan_that_skips_everything_fails_cleanly() -> None:
     plan = make_plan(skip_dates=days)
     with pytest.raises(PlanError, match="no workday in the year after"):
         next_workday(plan, date(2026, 12, 6))
+
+
+@pytest.mark.parametrize("country", ["US", "GB", "DE", "FR", "JP", "IN", "BR", "USA", "DEU"])
+@pytest.mark.parametrize("year", [2026, 2027])
+def test_a_countrys_calendar_is_the_librarys_without_importing_every_country(country, year):
+    expected = {d: n for d, n in holidays.country_holidays(country, years=year).items()
+                if d.year == year}
+    assert workdays._holiday_names(country, year) == expected
+
+
+def test_looking_up_a_holiday_loads_one_country_not_all_of_them():
+    code = (
+        "import sys; from datetime import date; from bot.core.workdays import _holiday_names;"
+        " _holiday_names('US', 2026); sys.exit('holidays.countries' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
