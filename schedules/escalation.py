@@ -27,8 +27,8 @@ from sqlmodel import Session
 
 from bot.blocks import ids
 from bot.blocks.escalation import FlagFacts, StepDone, escalation_dm, step_line
-from bot.blocks.flags import button_value
 from bot.blocks.forms import button
+from bot.blocks.ids import button_value
 from bot.core.escalation import EscalationStep, Recipients, recipients
 from bot.core.escalation_timer import DueStep, EscalationState, due_steps, next_deadline
 from bot.core.flags import FlagState

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.blocks.home import Decision, FlagItem, HomeData, PilotLine, Upcoming, home_view
+from bot.blocks.ids import button_value
 from bot.blocks.text import literal, user_text
 from bot.core.calendar import snapshot
 from bot.core.decisions import RECOMMENDATION
@@ -180,7 +181,8 @@ def _decisions(session: Session, pilot: Pilot) -> list[Decision]:
         if f"phase_review:{phase.value}" in asked and undecided:
             following = list(Phase)[list(Phase).index(phase) + 1].display_name
             text = f"*End of {phase.display_name} review*: Go / No-go for {following}"
-            found.append(Decision("phase", plan, channel, text, f"{pilot.id}:{phase.value}"))
+            value = button_value(pilot.id, phase.value)
+            found.append(Decision("phase", plan, channel, text, value))
     if "final_evaluation" in asked and decided_of(session, pilot.id, RECOMMENDATION) is None:
         text = "*Final evaluation*: the go / no-go recommendation for the full rollout"
         found.append(Decision("recommendation", plan, channel, text, str(pilot.id)))

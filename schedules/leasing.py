@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.core.cadence import DueKind
+from bot.core.lifecycle import PilotState
 from bot.tokens import NoToken
 from schedules import uploads
 from schedules.attempts import DeliveryReport, Outcome, Owed, Result, backoff, count_skipped
@@ -213,7 +214,7 @@ def _skip_stopped_pilots(
     for rows in queues.values():
         for row in list(rows):
             state = states.get(row.pilot_id, "ended")
-            if state == "active" or row.kind not in _CADENCE_KINDS:
+            if state == PilotState.ACTIVE or row.kind not in _CADENCE_KINDS:
                 continue
             assert row.id is not None
             reason = f"the pilot was {state} before Slack took it"

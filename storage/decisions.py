@@ -16,7 +16,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.core.traffic import Confirmation, Hold
 from storage.models import ChecklistTick, PilotDecision, RampConfirmation
-from storage.status import record_changed, status_record
+from storage.status import record_changed
+from storage.status_record import status_record
 
 
 def confirm_ramp(

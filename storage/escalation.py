@@ -17,6 +17,7 @@ from bot.core.escalation import EscalationStep, Recipients, Severity
 from bot.core.escalation_policy import EscalationPolicy
 from bot.core.escalation_timer import EscalationState, next_deadline
 from bot.core.flags import FlagState, flag_ref, parse_flag_ref
+from bot.core.lifecycle import PilotState
 from bot.core.roles import Role
 from storage.models import EscalationSnooze, EscalationStepTaken, Flag, FlagEscalation, Pilot
 from storage.outbox_key import OutboxKey
@@ -107,7 +108,7 @@ def state_of(row: FlagEscalation, flag: Flag, pilot: Pilot) -> EscalationState:
         snoozed=timedelta(minutes=row.snoozed_minutes),
         acknowledged=bool(flag.acknowledged_by),
         resolved=flag.state == FlagState.RESOLVED,
-        pilot_ended=pilot.state == "ended",
+        pilot_ended=pilot.state == PilotState.ENDED,
     )
 
 

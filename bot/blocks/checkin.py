@@ -51,7 +51,7 @@ def checkin_message(
     """The thread the bot opens on each check-in day; replies to it are the check-ins."""
     title = checkin_title(snap)
     day = snap.local_date
-    value = f"{pilot_id}:{day.isoformat()}"
+    value = ids.button_value(pilot_id, day.isoformat())
     intro = (
         f"*{literal(plan.name)}* · {literal(plan.customer)} · {_short_day(day)}, {day.year}\n"
         "Reply in this thread with how today is going, or use *Post status*. "
@@ -111,7 +111,7 @@ def status_modal(*, pilot_id: int, day: date, channel_id: str, thread_ts: str) -
         ],
         submit="Post",
         metadata={
-            "pilot": f"{pilot_id}:{day.isoformat()}",
+            "pilot": ids.button_value(pilot_id, day.isoformat()),
             "channel": channel_id,
             "thread": thread_ts,
         },
@@ -134,7 +134,7 @@ def reminder_message(*, pilot_id: int, day: date, user_ids: Sequence[str]) -> Re
         f"Reminder: {people}, no check-in from you yet for {_short_day(day)}. "
         "Reply in this thread, or use *Post status*."
     )
-    value = f"{pilot_id}:{day.isoformat()}"
+    value = ids.button_value(pilot_id, day.isoformat())
     return Reply(
         text=text,
         blocks=[

@@ -89,7 +89,7 @@ def docs_post(doc: Documentation) -> Reply:
                 # What the press asks for, not a toggle: a press on a post not yet
                 # rewritten after someone else's tick must not undo it.
                 wanted = "untick" if item.done else "tick"
-                value = f"{doc.pilot_id}:{name}:{item.item.key}:{wanted}"
+                value = ids.button_value(doc.pilot_id, name, item.item.key, wanted)
                 block["accessory"] = button(label, ids.DOCS_TICK, value)
             blocks.append(block)
         text.append(f"{TITLES[name]}: " + "; ".join(_line(i, plan) for i in items))
@@ -163,7 +163,9 @@ def scope_document_message(
 def _sign_off(pilot_id: int, version: int) -> dict[str, Any]:
     return actions(
         "scope_sign_off",
-        button("Sign off", ids.SCOPE_SIGN_OFF, f"{pilot_id}:{version}", style="primary"),
+        button(
+            "Sign off", ids.SCOPE_SIGN_OFF, ids.button_value(pilot_id, version), style="primary"
+        ),
     )
 
 

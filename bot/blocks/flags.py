@@ -40,8 +40,6 @@ NO_LEVEL = "—"  # escalation level before the escalation timer has a say
 _EXCERPT = 150
 
 
-def button_value(pilot_id: int, number: int) -> str:
-    return f"{pilot_id}:{number}"
 
 
 def headline(flag: FlagRecord) -> str:
@@ -86,7 +84,7 @@ def announcement(flag: FlagRecord, *, pilot_id: int, zone: ZoneInfo) -> Reply:
     if not flag.is_open:
         state += f"\n*Resolution:* {user_text(flag.resolution)}"
     blocks: list[dict[str, Any]] = [section(body), context(state)]
-    value = button_value(pilot_id, flag.number)
+    value = ids.button_value(pilot_id, flag.number)
     elements = []
     if flag.is_open and not flag.acknowledged_by:
         elements.append(button("Acknowledge", ids.FLAG_ACKNOWLEDGE, value, style="primary"))
@@ -327,7 +325,7 @@ def resolve_modal(*, pilot_id: int, number: int) -> dict[str, Any]:
             ),
         ],
         submit="Resolve",
-        metadata={"pilot": button_value(pilot_id, number)},
+        metadata={"pilot": ids.button_value(pilot_id, number)},
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.common import context, header, section
-from bot.blocks.flags import button_value, headline
+from bot.blocks.flags import headline
 from bot.blocks.forms import actions, button
 from bot.blocks.review import local_when, short_day
 from bot.blocks.text import guarded, literal, user_text
@@ -154,7 +154,7 @@ def _flags(data: HomeData) -> list[dict[str, Any]]:
         if flag.acknowledged_by:
             text += f" · _acknowledged by <@{flag.acknowledged_by}>_"
         blocks.append(section(text))
-        value = button_value(item.pilot_id, flag.number)
+        value = ids.button_value(item.pilot_id, flag.number)
         buttons = [button("Resolve", ids.FLAG_RESOLVE, value)]
         if not flag.acknowledged_by:
             buttons.insert(0, button("Acknowledge", ids.FLAG_ACKNOWLEDGE, value, style="primary"))

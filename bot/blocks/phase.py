@@ -125,7 +125,7 @@ def phase_review_message(review: PhaseReview) -> Reply:
         " what it can answer."
     )
     pilot = str(review.pilot_id)
-    decision_value = f"{pilot}:{phase.value}"
+    decision_value = ids.button_value(pilot, phase.value)
     blocks: list[dict[str, Any]] = [header(title), section(intro)]
     blocks += _checklist_blocks(
         review.pilot_id, phase.value, review.items, review.ticked, review.answers

@@ -47,10 +47,10 @@ def ramp_change_message(
                 button(
                     "Applied",
                     ids.RAMP_APPLIED,
-                    f"{pilot_id}:{step.week}:{step.to_pct}",
+                    ids.button_value(pilot_id, step.week, step.to_pct),
                     style="primary",
                 ),
-                button("Hold", ids.RAMP_HOLD, f"{pilot_id}:{step.week}"),
+                button("Hold", ids.RAMP_HOLD, ids.button_value(pilot_id, step.week)),
             )
         )
     else:
@@ -80,7 +80,9 @@ def ramp_heads_up_message(plan: Plan, step: RampStep, *, pilot_id: int) -> Reply
             f"Get ready to move production to {step.to_pct}% on {short_day(step.on)}. Not"
             f" ready? *Hold* asks the decision maker to keep {step.from_pct}% for now."
         ),
-        actions("ramp_actions", button("Hold", ids.RAMP_HOLD, f"{pilot_id}:{step.week}")),
+        actions(
+            "ramp_actions", button("Hold", ids.RAMP_HOLD, ids.button_value(pilot_id, step.week))
+        ),
     ]
     return Reply(text=f"Heads-up: {sentence}. {literal(plan.name)}", blocks=blocks)
 

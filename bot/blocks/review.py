@@ -229,7 +229,9 @@ def weekly_review_message(review: WeeklyReview) -> Reply:
         actions(
             "review_actions",
             button("Record metrics", ids.REVIEW_RECORD_METRICS, pilot, style="primary"),
-            button("Set priorities", ids.REVIEW_SET_PRIORITIES, f"{pilot}:{review.period}"),
+            button(
+                "Set priorities", ids.REVIEW_SET_PRIORITIES, ids.button_value(pilot, review.period)
+            ),
             notes_button(review.pilot_id),
         )
     )

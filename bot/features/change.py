@@ -29,6 +29,7 @@ from bot.core.changes import (
 )
 from bot.core.errors import DomainError, Refusal
 from bot.core.inputs import parse_date, parse_weeks, parse_yes_no
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
 from bot.core.roles import Role
@@ -99,7 +100,7 @@ def request_change(
     pilot = pilot_at(session=session, where=where)
     require_editor(session=session, pilot=pilot, user_id=user_id, action="change the plan")
     assert pilot.id is not None
-    if pilot.state == "ended":
+    if pilot.state == PilotState.ENDED:
         raise Refusal("This pilot has ended; its plan no longer changes.")
     plan = plan_of(pilot)
     today = local_date(now, plan.zone)

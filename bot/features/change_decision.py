@@ -16,6 +16,7 @@ from bot.blocks.text import user_text
 from bot.core.authority import decision_maker
 from bot.core.changes import ChangeKind, ChangeStatus, moved_since
 from bot.core.errors import DomainError
+from bot.core.lifecycle import PilotState
 from bot.core.refs import CHANGE, ref
 from bot.features.change import key_of, owe_told, role_name_of, view_of
 from bot.features.clicked import Clicked
@@ -60,7 +61,7 @@ def decide(
         return Decision(_already(row, pilot))
     if user_id not in deciders:
         return Decision(change_blocks.only_decider(deciders, role_name, view.ref))
-    if approved and pilot.state == "ended":
+    if approved and pilot.state == PilotState.ENDED:
         raise DomainError(f"The pilot has ended; {view.ref} can no longer be approved.")
     proposal = json.loads(row.proposal)
     moved = moved_since(proposal, plan_of(pilot), scope_of(session=session, pilot_id=pilot.id))

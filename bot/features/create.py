@@ -10,6 +10,7 @@ from bot.blocks.create import channel_taken_text, created_announcement
 from bot.core.calendar import snapshot
 from bot.core.creation import NewPlan
 from bot.core.errors import Refusal
+from bot.core.lifecycle import PilotState
 from bot.features.access import InChannel
 from storage.db import Session
 from storage.outbox import owe
@@ -36,7 +37,7 @@ def live_pilot_here(*, session: Session, where: InChannel) -> tuple[str, str] | 
     existing = pilot_for_channel(
         session=session, workspace=where.workspace, channel_id=where.channel_id
     )
-    if existing is None or existing.state == "ended":
+    if existing is None or existing.state == PilotState.ENDED:
         return None
     return existing.name, existing.owner_id
 

@@ -33,6 +33,7 @@ from bot.core.flags import (
     reply_flag,
 )
 from bot.core.grammar import unescape
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from bot.features.access import InChannel, Where, pilot_at
 from storage.checkins import CheckinThread, checkin_thread, checkin_thread_of_day, reply_at
@@ -119,7 +120,7 @@ def raise_form_notice(*, session: Session, where: InChannel) -> str | None:
     )
     if pilot is None:
         return NO_PILOT_HERE
-    return ENDED if pilot.state == "ended" else None
+    return ENDED if pilot.state == PilotState.ENDED else None
 
 
 def raise_from_form(
@@ -230,7 +231,7 @@ def _reply_and_pilot(
 ) -> tuple[CheckinReply, Pilot] | None:
     stored = reply_at(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
     pilot = pilot_by_id(session=session, pilot_id=stored.pilot_id) if stored else None
-    if stored is None or pilot is None or pilot.state == "ended":
+    if stored is None or pilot is None or pilot.state == PilotState.ENDED:
         return None
     return stored, pilot
 
@@ -258,7 +259,7 @@ def _new_flag(
 ) -> FlagPost | None:
     """Log the flag and owe its announcement (in the check-in thread, else the channel);
     None when the message was a flag already."""
-    if pilot.state == "ended":
+    if pilot.state == PilotState.ENDED:
         raise Refusal(ENDED)
     if thread is None:
         assert pilot.id is not None

@@ -11,12 +11,13 @@ from bot.blocks.lifecycle import (
     ListedPilot,
     ended_notice,
     paused_notice,
-    refusal_for_ended,
     resumed_notice,
     say,
 )
+from bot.blocks.text import literal
 from bot.core.calendar import next_due, snapshot
 from bot.core.errors import DomainError
+from bot.core.lifecycle import LifecycleMove, PilotState, next_state, refusal
 from bot.core.localtime import local_date
 from bot.features.access import Where, pilot_at, require_editor
 from storage.db import Session
@@ -62,16 +63,9 @@ def _reason(asked: Asked, example: str) -> str:
 def pause(*, session: Session, now: datetime, where: Where, asked: Asked) -> Moved:
     reason = _reason(asked, "customer code freeze")
     pilot = _editable(session, where, asked, "pause this pilot")
-    if pilot.state == "ended":
-        return Moved(say(refusal_for_ended(pilot.name, pilot.state_reason)))
-    if pilot.state == "paused":
-        return Moved(
-            say(
-                f"*{pilot.name}* is already paused ({pilot.state_reason}). Resume it with"
-                " `/pilot resume`."
-            )
-        )
-    _move(session, pilot, asked, now, "paused", reason, "pause", f"Paused {pilot.name}.", reason)
+    if (refused := _refused(pilot, LifecycleMove.PAUSE)) is not None:
+        return refused
+    _move(session, pilot, asked, now, LifecycleMove.PAUSE, reason, f"Paused {pilot.name}.", reason)
     notice = paused_notice(plan_of(pilot), user_id=asked.user_id, reason=reason)
     _owe_notice(session, pilot, asked, now, notice)
     return Moved()
@@ -79,14 +73,12 @@ def pause(*, session: Session, now: datetime, where: Where, asked: Asked) -> Mov
 
 def resume(*, session: Session, now: datetime, where: Where, asked: Asked) -> Moved:
     pilot = _editable(session, where, asked, "resume this pilot")
-    if pilot.state == "ended":
-        return Moved(say(refusal_for_ended(pilot.name, pilot.state_reason)))
-    if pilot.state != "paused":
-        return Moved(say(f"*{pilot.name}* is not paused: its cadence is running."))
+    if (refused := _refused(pilot, LifecycleMove.RESUME)) is not None:
+        return refused
     was = pilot.state_reason
     summary = f"Resumed {pilot.name} (paused for: {was})."
     # Schedule from now: what fell due while paused is not owed any more.
-    _move(session, pilot, asked, now, "active", "", "resume", summary, "", from_now=True)
+    _move(session, pilot, asked, now, LifecycleMove.RESUME, "", summary, "", from_now=True)
     plan = plan_of(pilot)
     notice = resumed_notice(plan, user_id=asked.user_id, next_due=next_due(plan, now))
     _owe_notice(session, pilot, asked, now, notice)
@@ -95,20 +87,28 @@ def resume(*, session: Session, now: datetime, where: Where, asked: Asked) -> Mo
 
 def end(*, session: Session, now: datetime, where: Where, asked: Asked) -> Moved:
     pilot = _editable(session, where, asked, "end this pilot")
-    if pilot.state == "ended":
-        on = local_date(pilot.updated_at, plan_of(pilot).zone)
-        why = f": {pilot.state_reason}" if pilot.state_reason else ""
-        return Moved(
-            say(
-                f"*{pilot.name}* already ended on {on.isoformat()}{why}. Ending is final;"
-                " start a new pilot here with `/pilot create`."
-            )
-        )
+    if (refused := _refused(pilot, LifecycleMove.END)) is not None:
+        return refused
     reason = _reason(asked, "customer chose another vendor")
-    _move(session, pilot, asked, now, "ended", reason, "end", f"Ended {pilot.name}.", reason)
+    _move(session, pilot, asked, now, LifecycleMove.END, reason, f"Ended {pilot.name}.", reason)
     notice = ended_notice(plan_of(pilot), user_id=asked.user_id, reason=reason)
     _owe_notice(session, pilot, asked, now, notice)
     return Moved()
+
+
+def _refused(pilot: Pilot, move: LifecycleMove) -> Moved | None:
+    """The answer when the pilot's state does not allow ``move`` (bot/core/lifecycle.py)."""
+    ended_on = None
+    if pilot.state == PilotState.ENDED:
+        ended_on = local_date(pilot.updated_at, plan_of(pilot).zone)
+    why = refusal(
+        move,
+        state=pilot.state,
+        name=literal(pilot.name),
+        state_reason=pilot.state_reason,
+        ended_on=ended_on,
+    )
+    return None if why is None else Moved(say(why))
 
 
 def listed(*, session: Session, now: datetime, workspace: Workspace) -> list[ListedPilot]:
@@ -131,16 +131,18 @@ def _move(
     pilot: Pilot,
     asked: Asked,
     now: datetime,
-    state: str,
+    move: LifecycleMove,
     reason: str,
-    kind: str,
     summary: str,
     why: str,
     *,
     from_now: bool = False,
 ) -> None:
-    """Put the pilot in ``state``, log it, and reschedule it, in the caller's unit of work."""
+    """Make ``move`` (the pilot's next state, logged under the move's name, rescheduled),
+    in the caller's unit of work."""
     assert pilot.id is not None
+    state = next_state(pilot.state, move)
+    kind = move.value
     move_pilot(session=session, pilot=pilot, state=state, reason=reason, at=now, from_now=from_now)
     log_change(
         session=session,

@@ -12,6 +12,7 @@ from bot.blocks.plan import plan_reply
 from bot.blocks.settings import settings_changed_reply, settings_reply
 from bot.core.calendar import snapshot, weeks
 from bot.core.errors import DomainError
+from bot.core.lifecycle import PilotState
 from bot.core.setting_changes import apply_settings, parse_assignments
 from bot.core.settings_table import SETTINGS
 from bot.features.access import Where, pilot_at, require_editor
@@ -43,7 +44,7 @@ def set_settings(
     require_editor(
         session=session, pilot=pilot, user_id=user_id, action="change this pilot's settings"
     )
-    if pilot.state == "ended":
+    if pilot.state == PilotState.ENDED:
         raise DomainError(refusal_for_ended(pilot.name, pilot.state_reason))
     new, changes = apply_settings(settings_of(pilot), parsed)
     if not changes:

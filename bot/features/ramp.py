@@ -11,6 +11,7 @@ from bot.blocks.ramp import hold_modal, ramp_change_message
 from bot.blocks.review import local_when
 from bot.core.changes import propose_ramp
 from bot.core.errors import DomainError, Refusal
+from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from bot.core.traffic import Confirmation, held_ramp, ramp_step
 from bot.features.access import Named, pilot_at, require_editor, require_record_keeper
@@ -79,7 +80,7 @@ def hold_form(*, session: Session, where: Named, week: int, user_id: str) -> dic
     """The change request form for the ramp, pre-filled with the step put off a week."""
     pilot = pilot_at(session=session, where=where)
     require_editor(session=session, pilot=pilot, user_id=user_id, action="hold the ramp")
-    if pilot.state == "ended":
+    if pilot.state == PilotState.ENDED:
         raise Refusal("This pilot has ended; its ramp no longer changes.")
     plan = plan_of(pilot)
     step = ramp_step(plan, week)

@@ -31,10 +31,10 @@ from storage.status import (
     pilot_row,
     revision_of,
     stale_snapshots,
-    status_record,
     status_view,
     store_snapshot,
 )
+from storage.status_record import status_record
 
 
 @dataclass(frozen=True)
