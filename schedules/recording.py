@@ -91,7 +91,6 @@ def _record(
         leases.mark_sent_many(session=session, sent=sent, worker=me, now=now)
         for result in results:
             if result.owed is not None and result.outcome is not None:
-                _count(result.owed, result.outcome, now)
                 remember = _ON_SENT.get(result.owed.kind)
                 if remember is not None and result.outcome.kind in ("sent", "history"):
                     remember(
@@ -170,6 +169,10 @@ def _record(
             if not held:
                 lost.append(owed.key)
         report.owed_meanwhile |= outbox.owed_conversations(session)
+    # Counted once recorded: /metrics never shows a message sent that is still owed.
+    for result in results:
+        if result.owed is not None and result.outcome is not None:
+            _count(result.owed, result.outcome, now)
     for key in lost:
         log.warning("delivery: lost the lease on %s before recording its outcome", key)
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # Also registers the flush listener that notes which pilots a unit of work changed.
-from storage.status import bump_changed, forget_changes
+from storage.status import BUSY_TIMEOUT_MS, bump_changed, forget_changes
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # for a writer instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

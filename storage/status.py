@@ -26,6 +26,8 @@ person rarely waits for a build; a reader who finds one stale builds it there an
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
@@ -39,6 +41,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, UOWTransaction
 
 from storage.models import (
+    ChangeLogEntry,
+    OutboxMessage,
     Pilot,
     StatusSnapshot,
 )
@@ -46,6 +50,9 @@ from storage.pilots import PLAN_COLUMNS
 from storage.scope import Workspace
 
 log = logging.getLogger(__name__)
+
+ASKER_WAIT_MS = 200
+BUSY_TIMEOUT_MS = 30_000  # every SQLite connection's wait for a writer (storage/db.py)
 
 # session.info entry: the pilots whose record this unit of work changed.
 CHANGED = "pilot_bot.status_changed"
@@ -67,12 +74,17 @@ def record_changed(session: Session, pilot_id: int) -> None:
 def _note_flushed_rows(session: Session, _flush: UOWTransaction) -> None:
     changed = chain(session.new, session.deleted, (r for r in session.dirty if _shows(r)))
     for row in changed:
-        if isinstance(row, StatusSnapshot):
+        if isinstance(row, _NEVER_SHOWN):
             continue
         pilot_id = row.id if isinstance(row, Pilot) else getattr(row, "pilot_id", None)
         if isinstance(pilot_id, int):
             record_changed(session, pilot_id)
 
+
+# Rows with a pilot_id that no status shows, written often (delivery's own bookkeeping,
+# the change log): they must not cost a rebuild each. A message Slack refused for good is
+# shown, and says so itself (storage/leases.py mark_failed).
+_NEVER_SHOWN = (StatusSnapshot, OutboxMessage, ChangeLogEntry)
 
 # The pilot's columns its status never shows: the tick moves next_due_at several times a
 # day, and that alone must not cost every pilot a rebuild.
@@ -192,20 +204,41 @@ def pilot_row(*, connection: Connection, pilot_id: int) -> Row[Any]:
     return connection.execute(sa_select(*columns).where(_pilots.c.id == pilot_id)).one()
 
 
-def revision_of(*, connection: Connection, pilot_id: int) -> int:
-    """The snapshot's revision, creating its row first if a pilot has none yet."""
+def revision_of(*, connection: Connection, pilot_id: int) -> int | None:
+    """The snapshot's revision, creating its row first if a pilot has none yet (None: the
+    database was too busy to create it; the answer is then built, not stored)."""
     insert: Any = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(
-        insert(_snapshots)
-        .values(pilot_id=pilot_id, revision=0, body="")
-        .on_conflict_do_nothing(index_elements=["pilot_id"])
-    )
-    connection.commit()  # no write lock held while the record is read and rendered
+    with _briefly(connection):
+        try:
+            connection.execute(
+                insert(_snapshots)
+                .values(pilot_id=pilot_id, revision=0, body="")
+                .on_conflict_do_nothing(index_elements=["pilot_id"])
+            )
+            connection.commit()  # no write lock held while the record is read and rendered
+        except OperationalError as error:
+            connection.rollback()
+            log.info("status snapshot row of pilot %s not created: %s", pilot_id, error)
+            return None
     return int(
         connection.execute(
             sa_select(_snapshots.c.revision).where(_snapshots.c.pilot_id == pilot_id)
         ).scalar_one()
     )
+
+
+@contextmanager
+def _briefly(connection: Connection) -> Iterator[None]:
+    """On SQLite, wait at most ``ASKER_WAIT_MS`` for the one write lock (instead of the
+    engine's 30 s): a person is waiting for the answer, which does not need the store."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={ASKER_WAIT_MS}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def store_snapshot(
@@ -223,12 +256,13 @@ def store_snapshot(
     Best effort: a busy database (SQLite's one writer) must not cost the asker the answer
     they are waiting for; the next asker, or the scheduler's refresh, stores it."""
     try:
-        result = connection.execute(
-            _snapshots.update()
-            .where(_snapshots.c.pilot_id == pilot_id, _snapshots.c.revision == revision)
-            .values(built_at=built_at, valid_until=valid_until, body=body)
-        )
-        connection.commit()
+        with _briefly(connection):
+            result = connection.execute(
+                _snapshots.update()
+                .where(_snapshots.c.pilot_id == pilot_id, _snapshots.c.revision == revision)
+                .values(built_at=built_at, valid_until=valid_until, body=body)
+            )
+            connection.commit()
     except OperationalError as error:
         connection.rollback()
         log.info("status snapshot of pilot %s not stored: %s", pilot_id, error)
@@ -236,13 +270,16 @@ def store_snapshot(
     return bool(result.rowcount)
 
 
-def stale_snapshots(*, connection: Connection, now: datetime, limit: int) -> list[int]:
-    """Pilots whose snapshot a write or the clock has left stale, not ended ones first
-    (searches the valid_until index: NULL, or passed)."""
+def stale_snapshots(
+    *, connection: Connection, now: datetime, limit: int
+) -> list[tuple[int, int]]:
+    """(pilot id, revision) of the snapshots a write (first) or the clock has left stale,
+    on the valid_until index. The revision is read before the record the rebuild reads."""
     valid_until = _snapshots.c.valid_until
     rows = connection.execute(
-        sa_select(_snapshots.c.pilot_id)
+        sa_select(_snapshots.c.pilot_id, _snapshots.c.revision)
         .where(or_(valid_until.is_(None), valid_until <= now))
+        .order_by(valid_until.asc().nulls_first())
         .limit(limit)
     ).all()
-    return [pilot_id for (pilot_id,) in rows]
+    return [(pilot_id, revision) for pilot_id, revision in rows]

@@ -272,3 +272,37 @@ def test_a_value_dated_ahead_ends_the_answer_when_it_comes_due(engine, clock):
                              public=False)
     assert built.valid_until == later
     assert "no value recorded yet" in built.reply.text
+
+
+def test_an_answer_an_earlier_release_stored_is_built_anew(apps):
+    _, reader, pilot_id = apps
+    asked(apps)
+    now = reader.clock.now()
+    with read_only(reader.engine) as connection:
+        revision = view(reader).revision
+        assert store_snapshot(connection=connection, pilot_id=pilot_id, revision=revision,
+                              built_at=now, valid_until=now + timedelta(hours=1),
+                              body='{"text": "old wording", "blocks": [], "tz": "UTC"}')
+    assert "old wording" not in asked(apps)
+
+
+def test_a_pilot_whose_answer_cannot_be_built_does_not_hold_up_the_others(apps, monkeypatch):
+    writer, reader, broken = apps
+    other = schedule_pilot(writer.engine, reader.clock.now(), channel_id="C0OTHER")
+    import bot.features.status as feature
+
+    real = feature.build_status
+
+    def broken_for_the_first(*, connection, pilot_id: int, now, public):
+        if pilot_id == broken:
+            raise ValueError("a stored plan that no longer loads")
+        return real(connection=connection, pilot_id=pilot_id, now=now, public=public)
+
+    monkeypatch.setattr(feature, "build_status", broken_for_the_first)
+    assert refresh_stale(engine=reader.engine, now=reader.clock.now()) == 2
+    with read_only(reader.engine) as connection:
+        rebuilt = status_view(connection=connection, workspace=Workspace("T0001"),
+                              channel_id="C0OTHER")
+    assert rebuilt is not None and rebuilt.pilot_id == other.id
+    assert rebuilt.current_at(reader.clock.now())
+    assert not view(reader).current_at(reader.clock.now())

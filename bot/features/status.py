@@ -9,6 +9,7 @@ built from the record every time: it is posted through the outbox, not read in a
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -35,6 +36,13 @@ from storage.status import (
     store_snapshot,
 )
 from storage.status_record import status_record
+
+# The stored answer's shape and wording: bump it with any change to what the status shows
+# or to how writes mark it stale, so that an answer an earlier release stored is built anew
+# (a rolling deploy's other instances otherwise keep serving it until midnight).
+ANSWER_FORMAT = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,9 @@ def asker_status(*, engine: Engine, workspace: Workspace, channel_id: str, now: 
             return None
         if view.current_at(now):
             stored = json.loads(view.body)
-            stored["blocks"].append(as_of(now, stored.pop("tz")))
-            return Prepared(stored["text"], body=stored)
+            if stored.pop("format", None) == ANSWER_FORMAT:
+                stored["blocks"].append(as_of(now, stored.pop("tz")))
+                return Prepared(stored["text"], body=stored)
         built = _rebuild(connection, view.pilot_id, view.revision, now)
     return Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)])
 
@@ -106,8 +115,14 @@ def refresh_stale(*, engine: Engine, now: datetime, limit: int = 200) -> int:
     scheduler's job: an asker then rarely waits for a build). Returns how many it built."""
     with read_only(engine) as connection:
         stale = stale_snapshots(connection=connection, now=now, limit=limit)
-        for pilot_id in stale:
-            _rebuild(connection, pilot_id, None, now)
+        for pilot_id, revision in stale:
+            try:
+                _rebuild(connection, pilot_id, revision, now)
+            except Exception:
+                # One pilot whose record will not render must not hold up the others; its
+                # asker gets the one error path's apology, and the log says which.
+                log.exception("status snapshot of pilot %s could not be built", pilot_id)
+                connection.rollback()
     return len(stale)
 
 
@@ -117,7 +132,9 @@ def _rebuild(connection: Connection, pilot_id: int, revision: int | None, now: d
     # Read the revision before the record (above, or in the caller's view): a write that
     # commits in between bumps it, and the store below then changes nothing.
     built = build_status(connection=connection, pilot_id=pilot_id, now=now, public=False)
-    body = {**built.reply.message(), "tz": built.tz}
+    if revision is None:
+        return built
+    body = {**built.reply.message(), "tz": built.tz, "format": ANSWER_FORMAT}
     store_snapshot(
         connection=connection,
         pilot_id=pilot_id,
