@@ -37,7 +37,7 @@ from bot.core.lifecycle import PilotState
 from bot.core.localtime import require_aware
 from schedules.batches import in_batches
 from schedules.owed import local_label
-from storage.db import unit_of_work
+from storage.db import unit_of_work, write_now
 from storage.escalation import ESCALATION_KIND as KIND
 from storage.escalation import (
     StepKey,
@@ -130,7 +130,7 @@ def _sweep_flags(session: Session, flag_ids: list[int], now: datetime) -> SweepR
     report.enqueued += [
         f"{m.pilot_id}/{m.key}" for m in messages if (m.pilot_id, m.key) in inserted
     ]
-    session.flush()
+    write_now(session)  # an error here is this batch's (schedules/batches.py)
     return report
 
 

@@ -44,7 +44,7 @@ from schedules.reminders import build_reminder
 from schedules.review_files import owe_review_files
 from schedules.reviews import REVIEW_BUILDERS, Builder
 from storage.checkins import checked_in
-from storage.db import unit_of_work
+from storage.db import unit_of_work, write_now
 from storage.flags import flags_touched, record_of
 from storage.models import OutboxMessage, Pilot
 from storage.outbox import PENDING, encode_payload, enqueue_many
@@ -144,7 +144,7 @@ def _tick_pilots(session: Session, pilot_ids: list[int], now: datetime) -> TickR
             and (message.pilot_id, message.key) in inserted
         ):
             owe_review_files(session, by_id[message.pilot_id], message.key, now)
-    session.flush()
+    write_now(session)  # an error here is this batch's (schedules/batches.py)
     staged = TickReport(now=now, failed=failed)
     for message in messages:
         if (message.pilot_id, message.key) in inserted:

@@ -186,6 +186,12 @@ def touched(session: Session, pilot_id: int) -> None:
     session.info.setdefault(TOUCHED_PILOTS, set()).add(pilot_id)
 
 
+def write_now(session: Session) -> None:
+    """Send what the unit of work has staged to the database now (it still commits or
+    rolls back as one), so that a failure surfaces in the batch that caused it."""
+    session.flush()
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction: commits when the block ends, rolls back when it raises."""

@@ -21,7 +21,7 @@ FEATURES_NEVER = ("slack_sdk", "slack_bolt", "handlers")
 TYPES_ALLOWED = frozenset({"Engine", "Connection", "Session", "Row"})
 # Methods that run SQL, when called on a session or connection outside storage/.
 RUNS_SQL = frozenset({"exec", "execute", "add", "add_all", "delete", "merge", "get", "scalars",
-                      "scalar", "exec_driver_sql"})
+                      "scalar", "exec_driver_sql", "flush", "refresh", "query"})
 
 
 def modules(*packages: str) -> list[Path]:
