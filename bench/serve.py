@@ -26,6 +26,7 @@ from slack_bolt import Ack, App
 
 from bot.clock import SystemClock
 from bot.features.status import refresh_stale
+from bot.process import few_malloc_arenas, freeze_start_up
 from devtools.harness import SIGNING_SECRET, running_bot
 from slack_emulator.server import SlackEmulator
 from storage.db import Engine, make_engine
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16, help="waitress threads per app")
     args = parser.parse_args(argv)
 
+    few_malloc_arenas()  # as pilot-bot serve does, before any thread starts
     os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
     logging.basicConfig(level=logging.WARNING)
     # "Task queue depth is 1" on every burst: expected when clients match threads.
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         stop = threading.Event()
         stack.callback(stop.set)
         threading.Thread(target=refresh_status, args=(engine, clock, stop), daemon=True).start()
+        freeze_start_up()  # as pilot-bot serve does once it has started (bot/process.py)
         ready = {
             "real": real.sender.bot_url,
             "bare": bare.sender.bot_url,

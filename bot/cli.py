@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import logging
-import os
 import re
 import signal
 import sys
@@ -15,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.process import few_malloc_arenas, freeze_start_up
 from bot.settings import Settings, SettingsError, configure_logging, load_settings, redact_url
 
 log = logging.getLogger(__name__)
@@ -180,7 +178,7 @@ def _app(settings: Settings, engine: Any) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    _few_malloc_arenas()
+    few_malloc_arenas()
     settings = load_settings(need_public_url=True)
     configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
@@ -216,7 +214,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _socket(args: argparse.Namespace) -> int:
-    _few_malloc_arenas()
+    few_malloc_arenas()
     settings = load_settings(need_signing_secret=False, need_app_token=True)
     configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
@@ -236,28 +234,13 @@ def _socket(args: argparse.Namespace) -> int:
     return 0
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def _few_malloc_arenas() -> None:
-    """Two malloc arenas, as MALLOC_ARENA_MAX=2 would set (unless it is set already).
-
-    glibc gives threads arenas of their own, up to eight per core; memory freed in one
-    cannot serve another, so a process with the web server's, the listeners' and the
-    scheduler's threads holds more than it uses (about 4 MB more at 10,000 pilots:
-    bench/memory.py). These threads mostly wait on the network and the database. Set
-    before any thread starts; nothing happens where the C library is not glibc."""
-    if "MALLOC_ARENA_MAX" in os.environ:
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
-
-
 def _warm_up() -> None:
-    """What a first request would otherwise wait for: the charting library."""
+    """What a first request would otherwise wait for: the charting library. Then what
+    start-up built is set aside from the garbage collector (bot/process.py)."""
     from bot.documents.charts import warm_up
 
     warm_up()
+    freeze_start_up()
 
 
 def _close_sender(app: Any) -> None:
@@ -284,7 +267,7 @@ def _start_scheduler(settings: Settings, engine: Any) -> Any:
 
 
 def _scheduler(_args: argparse.Namespace) -> int:
-    _few_malloc_arenas()
+    few_malloc_arenas()
     settings = load_settings(need_signing_secret=False)
     configure_logging(settings.log_level, settings.log_format)
     engine = _engine(settings)
