@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.app import Services
 from bot.blocks import Reply, apology, section
+from bot.blocks.forms import answer_modal
 from bot.core.errors import DomainError, Refusal
 from bot.core.grammar import UsageError
 from storage.db import Session, unit_of_work
@@ -136,6 +137,8 @@ def guarded(listener: Callable[..., None] | None = None, *, field: str | None = 
                     where = getattr(error, "form_field", None) or field or _first_input(view)
                 if where and not acked and ack is not None:
                     _show_in_form(ack, where, reply)
+                elif view is not None and not acked and ack is not None:
+                    _answer_in_form(ack, reply)  # a form with no field to show it beside
                 else:
                     _tell(kwargs, acked, reply)
             finally:
@@ -163,6 +166,15 @@ def _show_in_form(ack: Callable[..., Any], block_id: str, reply: Reply) -> None:
         ack(response_action="errors", errors={block_id: reply.text[:MODAL_ERROR_LIMIT]})
     except Exception:
         log.warning("could not show an error in the form", exc_info=False)
+
+
+def _answer_in_form(ack: Callable[..., Any], reply: Reply) -> None:
+    # A submission's ack takes a response_action, never a message: the form becomes the
+    # answer instead.
+    try:
+        ack(response_action="update", view=answer_modal("Not done", reply.blocks))
+    except Exception:
+        log.warning("could not answer in the form", exc_info=False)
 
 
 def _tell(kwargs: dict[str, Any], acked: bool, reply: Reply) -> None:

@@ -112,3 +112,19 @@ def test_a_form_opened_before_the_restart_is_still_answered_under_its_old_callba
     response = bot.sender.interactive(payload)
     assert response.status == 200
     assert response.json()["response_action"] == "errors"
+
+
+def test_a_form_without_inputs_is_turned_into_the_answer_not_sent_a_message() -> None:
+    from handlers.answers import guarded
+
+    calls: list[dict] = []
+
+    @guarded
+    def submitted(**_kwargs) -> None:
+        raise DomainError("This review is over; the next one has its own form.")
+
+    submitted(ack=lambda *a, **kw: calls.append(kw), view={"state": {"values": {}}})
+    (sent,) = calls
+    assert sent["response_action"] == "update"
+    assert "This review is over" in str(sent["view"]["blocks"])
+    assert sent["view"]["type"] == "modal" and "submit" not in sent["view"]

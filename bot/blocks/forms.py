@@ -115,3 +115,14 @@ def modal(
         "private_metadata": private,
         "blocks": guarded(list(blocks)[:VIEW_BLOCKS]),
     }
+
+
+def answer_modal(title: str, reply_blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A form turned into its answer (``response_action: update``): what a submission
+    that cannot show an error beside a field is told instead, with only a Close button."""
+    return {
+        "type": "modal",
+        "title": plain(title, TITLE_LIMIT),
+        "close": plain("Close", TITLE_LIMIT),
+        "blocks": guarded(list(reply_blocks)[:VIEW_BLOCKS]),
+    }
