@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from slack_bolt import Ack, App
 
 from bot.clock import SystemClock
-from bot.features.status import refresh_stale
+from bot.features.status import catch_up
 from bot.process import few_malloc_arenas, freeze_start_up
 from devtools.harness import SIGNING_SECRET, running_bot
 from slack_emulator.server import SlackEmulator
@@ -46,8 +46,7 @@ def refresh_status(engine: Engine, clock: SystemClock, stop: threading.Event) ->
     status answers that changes or midnight left stale. Its cost lands in the real app's
     process, as it would in production."""
     while True:
-        while refresh_stale(engine=engine, now=clock.now(), limit=50) == 50:
-            pass
+        catch_up(engine=engine, clock=clock)
         if stop.wait(5):
             return
 
@@ -89,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         # The scheduler catches up with what seeding wrote before anyone asks, as it does
         # within seconds of a real start; then it keeps running beside the requests.
-        while refresh_stale(engine=engine, now=clock.now(), limit=200) == 200:
-            pass
+        catch_up(engine=engine, clock=clock)
         stop = threading.Event()
         stack.callback(stop.set)
         threading.Thread(target=refresh_status, args=(engine, clock, stop), daemon=True).start()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import uuid
 from datetime import UTC
 
@@ -25,7 +24,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.app import Services
-from bot.features.status import refresh_stale
+from bot.features.status import catch_up
 from schedules import uploads
 from schedules.clients import Clients
 from schedules.delivery import DeliveryReport, deliver
@@ -88,12 +87,8 @@ def run_render(services: Services) -> None:
 def run_status_refresh(services: Services) -> None:
     """Rebuild stale `/pilot status` snapshots, so that askers read them instead of waiting
     for a build (an asker who finds one stale still builds it: this is only ahead of them)."""
-    started = time.monotonic()
     try:
-        while time.monotonic() - started < STATUS_BUDGET:
-            batch = 50
-            if refresh_stale(engine=services.engine, now=services.clock.now(), limit=batch) < batch:
-                break
+        catch_up(engine=services.engine, clock=services.clock, budget=STATUS_BUDGET)
     except Exception:
         log.exception("refreshing status snapshots failed; it runs again in %d s", STATUS_SECONDS)
 

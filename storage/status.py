@@ -26,10 +26,8 @@ person rarely waits for a build; a reader who finds one stale builds it there an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -39,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.sql import Executable
 
 from storage.models import (
     ChangeLogEntry,
@@ -48,6 +47,7 @@ from storage.models import (
 )
 from storage.pilots import PLAN_COLUMNS
 from storage.scope import Workspace
+from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ BUSY_TIMEOUT_MS = 30_000  # every SQLite connection's wait for a writer (storage
 # session.info entry: the pilots whose record this unit of work changed.
 CHANGED = "pilot_bot.status_changed"
 
+_UTC = UTCDateTime()
+_NO_DIALECT: Any = None  # UTCDateTime reads results alike on every dialect
 _snapshots = StatusSnapshot.__table__  # type: ignore[attr-defined]
 _pilots = Pilot.__table__  # type: ignore[attr-defined]
 
@@ -188,13 +190,11 @@ def status_view(
 
 
 def _instant(value: datetime | str | None) -> datetime | None:
-    """An instant as the driver returns it, aware in UTC (storage/types.py's rule: SQLite
-    keeps UTC as text without an offset)."""
-    if value is None:
-        return None
+    """An instant as the driver returns it, aware in UTC by storage/types.py's rule (SQLite
+    keeps UTC as text, which SQLAlchemy would have parsed)."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        value = datetime.fromisoformat(value)
+    return _UTC.process_result_value(value, _NO_DIALECT)
 
 
 def pilot_row(*, connection: Connection, pilot_id: int) -> Row[Any]:
@@ -208,37 +208,20 @@ def revision_of(*, connection: Connection, pilot_id: int) -> int | None:
     """The snapshot's revision, creating its row first if a pilot has none yet (None: the
     database was too busy to create it; the answer is then built, not stored)."""
     insert: Any = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    with _briefly(connection):
-        try:
-            connection.execute(
-                insert(_snapshots)
-                .values(pilot_id=pilot_id, revision=0, body="")
-                .on_conflict_do_nothing(index_elements=["pilot_id"])
-            )
-            connection.commit()  # no write lock held while the record is read and rendered
-        except OperationalError as error:
-            connection.rollback()
-            log.info("status snapshot row of pilot %s not created: %s", pilot_id, error)
-            return None
+    created = _write_briefly(
+        connection,
+        insert(_snapshots)
+        .values(pilot_id=pilot_id, revision=0, body="")
+        .on_conflict_do_nothing(index_elements=["pilot_id"]),
+        f"status snapshot row of pilot {pilot_id} not created",
+    )
+    if created is None:
+        return None
     return int(
         connection.execute(
             sa_select(_snapshots.c.revision).where(_snapshots.c.pilot_id == pilot_id)
         ).scalar_one()
     )
-
-
-@contextmanager
-def _briefly(connection: Connection) -> Iterator[None]:
-    """On SQLite, wait at most ``ASKER_WAIT_MS`` for the one write lock (instead of the
-    engine's 30 s): a person is waiting for the answer, which does not need the store."""
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    connection.exec_driver_sql(f"PRAGMA busy_timeout={ASKER_WAIT_MS}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def store_snapshot(
@@ -251,23 +234,37 @@ def store_snapshot(
     body: str,
 ) -> bool:
     """Store an answer built from the record as of ``revision``, unless a write has bumped
-    the revision since (then the next reader builds again). True if it was stored.
+    the revision since (then the next reader builds again). True if it was stored."""
+    result = _write_briefly(
+        connection,
+        _snapshots.update()
+        .where(_snapshots.c.pilot_id == pilot_id, _snapshots.c.revision == revision)
+        .values(built_at=built_at, valid_until=valid_until, body=body),
+        f"status snapshot of pilot {pilot_id} not stored",
+    )
+    return bool(result is not None and result.rowcount)
 
-    Best effort: a busy database (SQLite's one writer) must not cost the asker the answer
-    they are waiting for; the next asker, or the scheduler's refresh, stores it."""
+
+def _write_briefly(connection: Connection, statement: Executable, failed: str) -> Any:
+    """Run and commit one write of the read path, best effort: a busy database (SQLite's one
+    writer) must not cost the asker the answer they wait for, which does not need the
+    write; the next asker, or the scheduler's refresh, makes it. On SQLite it waits at most
+    ``ASKER_WAIT_MS`` for the write lock, not the engine's 30 s. None if it was not made
+    (no write lock is held while the record is then read and rendered)."""
+    sqlite_db = connection.dialect.name == "sqlite"
+    if sqlite_db:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={ASKER_WAIT_MS}")
     try:
-        with _briefly(connection):
-            result = connection.execute(
-                _snapshots.update()
-                .where(_snapshots.c.pilot_id == pilot_id, _snapshots.c.revision == revision)
-                .values(built_at=built_at, valid_until=valid_until, body=body)
-            )
-            connection.commit()
+        result = connection.execute(statement)
+        connection.commit()
+        return result
     except OperationalError as error:
         connection.rollback()
-        log.info("status snapshot of pilot %s not stored: %s", pilot_id, error)
-        return False
-    return bool(result.rowcount)
+        log.info("%s: %s", failed, error)
+        return None
+    finally:
+        if sqlite_db:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def stale_snapshots(

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.blocks import Reply, ids
-from bot.blocks.common import as_of
+from bot.blocks import ids
 from bot.core.calendar import snapshot
 from bot.features.status import build_status, refresh_stale
 from devtools.harness import RunningBot, running_bot
@@ -62,7 +61,7 @@ def fresh(bot: RunningBot, pilot_id: int) -> dict[str, Any]:
     now = bot.clock.now()
     with read_only(bot.engine) as connection:
         built = build_status(connection=connection, pilot_id=pilot_id, now=now, public=False)
-    return Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)]).message()
+    return built.as_of(now).message()
 
 
 def view(bot: RunningBot) -> StatusView:

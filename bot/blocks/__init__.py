@@ -11,7 +11,6 @@ from bot.blocks.common import (
     help_reply,
     no_pilot_reply,
     section,
-    status_reply,
     unknown_command_reply,
     usage_reply,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "help_reply",
     "no_pilot_reply",
     "section",
-    "status_reply",
     "unknown_command_reply",
     "usage_reply",
 ]

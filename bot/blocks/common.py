@@ -220,18 +220,6 @@ def status_body(
     return Reply(text=text, blocks=blocks)
 
 
-def status_reply(
-    plan: Plan,
-    snap: PlanSnapshot,
-    *,
-    state: str = "active",
-    extra: Sequence[tuple[str, str]] = (),
-) -> Reply:
-    """`/pilot status` as of ``snap.now``: the answer, then when it was true."""
-    reply = status_body(plan, snap, state=state, extra=extra)
-    return Reply(reply.text, [*reply.blocks, as_of(snap.now, plan.tz)])
-
-
 def as_of(now: datetime, tz: str) -> dict[str, Any]:
     """The status's last line, added when it is read (a stored answer holds the rest)."""
     local = now.astimezone(ZoneInfo(tz))

@@ -12,11 +12,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 
 from bot.blocks import Reply
 from bot.blocks.common import Prepared, as_of, status_body
 from bot.blocks.flags import status_flag_parts, undelivered_part
 from bot.blocks.review import status_parts
+from bot.clock import Clock
 from bot.core.calendar import snapshot
 from bot.core.checkins import is_checkin_day
 from bot.core.criteria import progress_of_all
@@ -41,6 +43,7 @@ from storage.status_record import status_record
 # or to how writes mark it stale, so that an answer an earlier release stored is built anew
 # (a rolling deploy's other instances otherwise keep serving it until midnight).
 ANSWER_FORMAT = 1
+CATCH_UP_BATCH = 50  # snapshots a connection rebuilds before the next batch is read
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,10 @@ class Built:
     reply: Reply  # without its "As of" line
     tz: str
     valid_until: datetime
+
+    def as_of(self, now: datetime) -> Reply:
+        """The answer as shown at ``now``."""
+        return Reply(self.reply.text, [*self.reply.blocks, as_of(now, self.tz)])
 
 
 def build_status(*, connection: Connection, pilot_id: int, now: datetime, public: bool) -> Built:
@@ -96,7 +103,7 @@ def asker_status(*, engine: Engine, workspace: Workspace, channel_id: str, now: 
                 stored["blocks"].append(as_of(now, stored.pop("tz")))
                 return Prepared(stored["text"], body=stored)
         built = _rebuild(connection, view.pilot_id, view.revision, now)
-    return Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)])
+    return built.as_of(now)
 
 
 def post_status(*, session: Session, where: Where, now: datetime, key: str) -> None:
@@ -105,9 +112,8 @@ def post_status(*, session: Session, where: Where, now: datetime, key: str) -> N
     pilot = pilot_at(session=session, where=where)
     assert pilot.id is not None
     built = build_status(connection=session.connection(), pilot_id=pilot.id, now=now, public=True)
-    reply = Reply(built.reply.text, [*built.reply.blocks, as_of(now, built.tz)])
-    owe(session=session, pilot=pilot, key=key, kind="status_public", message=reply.message(),
-        now=now)
+    owe(session=session, pilot=pilot, key=key, kind="status_public",
+        message=built.as_of(now).message(), now=now)
 
 
 def refresh_stale(*, engine: Engine, now: datetime, limit: int = 200) -> int:
@@ -124,6 +130,18 @@ def refresh_stale(*, engine: Engine, now: datetime, limit: int = 200) -> int:
                 log.exception("status snapshot of pilot %s could not be built", pilot_id)
                 connection.rollback()
     return len(stale)
+
+
+def catch_up(*, engine: Engine, clock: Clock, budget: float | None = None) -> int:
+    """Rebuild stale snapshots in batches until none is left, or ``budget`` seconds have
+    gone (the scheduler's job runs it every few seconds). Returns how many it built."""
+    started, built = monotonic(), 0
+    while budget is None or monotonic() - started < budget:
+        done = refresh_stale(engine=engine, now=clock.now(), limit=CATCH_UP_BATCH)
+        built += done
+        if done < CATCH_UP_BATCH:
+            break
+    return built
 
 
 def _rebuild(connection: Connection, pilot_id: int, revision: int | None, now: datetime) -> Built:
