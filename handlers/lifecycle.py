@@ -3,6 +3,7 @@ does the work)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.blocks import Reply
@@ -34,34 +35,25 @@ def _answer(request: CommandRequest, moved: Moved) -> Reply | None:
 
 
 def pause_command(request: CommandRequest) -> Reply | None:
-    with work(request.services) as session:
-        moved = lifecycle.pause(
-            session=session,
-            now=request.services.clock.now(),
-            where=request.where,
-            asked=_asked(request, "paused"),
-        )
-    return _answer(request, moved)
+    return _moved(request, lifecycle.pause, "paused")
 
 
 def resume_command(request: CommandRequest) -> Reply | None:
-    with work(request.services) as session:
-        moved = lifecycle.resume(
-            session=session,
-            now=request.services.clock.now(),
-            where=request.where,
-            asked=_asked(request, "active"),
-        )
-    return _answer(request, moved)
+    return _moved(request, lifecycle.resume, "active")
 
 
 def end_command(request: CommandRequest) -> Reply | None:
+    return _moved(request, lifecycle.end, "ended")
+
+
+def _moved(request: CommandRequest, move: Callable[..., Moved], state: str) -> Reply | None:
+    """One of the pilot's moves, in a unit of work; ``state`` names its notice's key."""
     with work(request.services) as session:
-        moved = lifecycle.end(
+        moved = move(
             session=session,
             now=request.services.clock.now(),
             where=request.where,
-            asked=_asked(request, "ended"),
+            asked=_asked(request, state),
         )
     return _answer(request, moved)
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -122,46 +124,28 @@ def register_jobs(
         "max_instances": 1,
         "replace_existing": True,
     }
-    scheduler.add_job(
-        run_cadence,
-        IntervalTrigger(seconds=CADENCE_SECONDS, timezone=UTC),
-        id=CADENCE_JOB,
-        name="tick: record what the pilots owe, then deliver",
-        args=(services, client),
-        **options,
-    )
-    scheduler.add_job(
-        run_delivery,
-        IntervalTrigger(seconds=DELIVERY_SECONDS, timezone=UTC),
-        id=DELIVERY_JOB,
-        name="deliver owed messages (retries, backoff)",
-        args=(services, client),
-        **options,
-    )
-    scheduler.add_job(
-        run_render,
-        IntervalTrigger(seconds=RENDER_SECONDS, timezone=UTC),
-        id=RENDER_JOB,
-        name="draw the files owed uploads share (charts, reports)",
-        args=(services,),
-        **options,
-    )
-    scheduler.add_job(
-        run_status_refresh,
-        IntervalTrigger(seconds=STATUS_SECONDS, timezone=UTC),
-        id=STATUS_JOB,
-        name="rebuild the /pilot status answers that changes and midnights left stale",
-        args=(services,),
-        **options,
-    )
-    scheduler.add_job(
-        run_housekeeping,
-        IntervalTrigger(seconds=HOUSEKEEPING_SECONDS, timezone=UTC),
-        id=HOUSEKEEPING_JOB,
-        name="forget old request signatures and events",
-        args=(services,),
-        **options,
-    )
+    both, alone = (services, client), (services,)
+    jobs: list[tuple[Callable[..., None], int, str, str, tuple[Any, ...]]] = [
+        (run_cadence, CADENCE_SECONDS, CADENCE_JOB,
+         "tick: record what the pilots owe, then deliver", both),
+        (run_delivery, DELIVERY_SECONDS, DELIVERY_JOB,
+         "deliver owed messages (retries, backoff)", both),
+        (run_render, RENDER_SECONDS, RENDER_JOB,
+         "draw the files owed uploads share (charts, reports)", alone),
+        (run_status_refresh, STATUS_SECONDS, STATUS_JOB,
+         "rebuild the /pilot status answers that changes and midnights left stale", alone),
+        (run_housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_JOB,
+         "forget old request signatures and events", alone),
+    ]
+    for run, seconds, job_id, name, args in jobs:
+        scheduler.add_job(
+            run,
+            IntervalTrigger(seconds=seconds, timezone=UTC),
+            id=job_id,
+            name=name,
+            args=args,
+            **options,
+        )
 
 
 def build_scheduler() -> BackgroundScheduler:
