@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy.engine import Engine
@@ -61,6 +62,30 @@ class ListenerExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class ProvideServices(Middleware):
+    """The first global middleware: cleans what Slack sent and hands listeners the services.
+
+    A Middleware subclass rather than a decorated function: Bolt calls it with the request
+    as is, where it would inspect a function's parameters to build its arguments on every
+    request (the app's global middlewares are all written this way, for the status path).
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        clean_in_place(req.body)  # typed text never carries control characters further
+        context = req.context
+        for key in ("team_id", "enterprise_id", "user_id", "channel_id"):
+            if isinstance(context.get(key), str):  # Bolt read these before this ran
+                context[key] = clean_in_place(context[key])
+        context["services"] = self._services
+        self._services.executor.run_next_inline(False)  # handlers/commands.py marks quick reads
+        return next()
 
 
 @dataclass(frozen=True)
@@ -145,17 +170,7 @@ def build_app(
     )
     _SERVICES[id(app)] = services
 
-    @app.middleware
-    def provide_services(
-        body: dict[str, Any], context: dict[str, Any], next_: Callable[[], None]
-    ) -> None:
-        clean_in_place(body)  # typed text never carries control characters further
-        for key in ("team_id", "enterprise_id", "user_id", "channel_id"):
-            if isinstance(context.get(key), str):  # Bolt read these before this ran
-                context[key] = clean_in_place(context[key])
-        context["services"] = services
-        executor.run_next_inline(False)  # handlers/commands.py marks the quick reads
-        next_()
+    app.use(ProvideServices(services))
 
     # The one error path (handlers/answers.py) answers what fails outside a listener too.
     from handlers.answers import bolt_error

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -130,21 +131,25 @@ def answered_in_ack(parsed: ParsedCommand) -> bool:
     return parsed.spec.path in ANSWERED_IN_ACK
 
 
-def mark_quick_reads(
-    body: dict[str, Any], context: dict[str, Any], next_: Callable[[], None]
-) -> None:
-    """Global middleware: parse a `/pilot` line once, and say whether it may run inline."""
-    if body.get("command") == "/pilot":
-        try:
-            parsed = parse(body.get("text") or "", catalog.COMMANDS)
-        except UsageError:
-            quick = True  # a usage answer is the ack itself
-        else:
-            context["pilot_parsed"] = parsed
-            quick = answered_in_ack(parsed)
-        context["services"].executor.run_next_inline(quick)
-        context["answered_in_ack"] = quick  # changes nothing: a replay of it is harmless
-    next_()
+class MarkQuickReads(Middleware):
+    """Global middleware: parse a `/pilot` line once, and say whether it may run inline
+    (a Middleware subclass: Bolt calls it without building arguments, see bot/app.py)."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body, context = req.body, req.context
+        if body.get("command") == "/pilot":
+            try:
+                parsed = parse(body.get("text") or "", catalog.COMMANDS)
+            except UsageError:
+                quick = True  # a usage answer is the ack itself
+            else:
+                context["pilot_parsed"] = parsed
+                quick = answered_in_ack(parsed)
+            context["services"].executor.run_next_inline(quick)
+            context["answered_in_ack"] = quick  # changes nothing: a replay of it is harmless
+        return next()
 
 
 @guarded
@@ -184,5 +189,5 @@ def pilot_command(
 
 
 def register(app: App) -> None:
-    app.middleware(mark_quick_reads)
+    app.use(MarkQuickReads())
     app.command("/pilot")(pilot_command)

@@ -29,12 +29,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, event, inspect, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.sql import Executable
@@ -154,9 +154,11 @@ class StatusView:
         )
 
 
-# The hottest read in the bot, run on the driver's own cursor: SQLAlchemy's bookkeeping
-# for one execution (building its context, processing the row) costs about as much as
-# the rest of the answer, and this statement never changes. Only this query does so.
+# The hottest read in the bot, run on a pooled driver connection of its own, outside
+# SQLAlchemy's Connection: its bookkeeping for one execution (building the connection and
+# its context, switching the isolation level there and back, processing the row) cost
+# about as much as the rest of the answer, and this statement never changes. Only this
+# query does so.
 _STATUS_VIEW = """
 SELECT p.id, s.revision, s.built_at, s.valid_until, s.body
 FROM pilot AS p LEFT OUTER JOIN status_snapshot AS s ON s.pilot_id = p.id
@@ -172,17 +174,40 @@ _VIEW_SQL = {
 
 
 def status_view(
-    *, connection: Connection, workspace: Workspace, channel_id: str
+    *, engine: Engine, workspace: Workspace, channel_id: str
 ) -> StatusView | None:
     """The channel's pilot with its stored status answer, in one indexed read."""
-    cursor = connection.connection.cursor()
+    # PostgreSQL: in autocommit for the one statement, which spares the round trips of a
+    # transaction (BEGIN, and the ROLLBACK when the pool takes the connection back).
+    autocommit = engine.dialect.name == "postgresql"
+    pooled = engine.raw_connection()
     try:
-        cursor.execute(
-            _VIEW_SQL[connection.dialect.paramstyle], (workspace.team_id, channel_id)
+        if autocommit:
+            pooled.driver_connection.autocommit = True  # type: ignore[union-attr]
+        cursor = pooled.cursor()
+        try:
+            cursor.execute(_VIEW_SQL[engine.dialect.paramstyle], (workspace.team_id, channel_id))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if autocommit:
+            pooled.driver_connection.autocommit = False  # type: ignore[union-attr]
+    except BaseException as error:
+        # Outside SQLAlchemy's Connection no error handler sees the failure, so this does
+        # what it would: a connection that failed here (lost, or left in autocommit) never
+        # goes back to the pool, and a lost one means the pool's others are suspect too
+        # (a restarted server dropped them all): the pool starts afresh, and one asker,
+        # not one per pooled connection, gets the apology.
+        dialect = engine.dialect
+        lost = isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            cast(Any, error), pooled.dbapi_connection, None
         )
-        row = cursor.fetchone()
+        pooled.invalidate(error if isinstance(error, Exception) else None)
+        if lost:
+            engine.dispose()
+        raise
     finally:
-        cursor.close()
+        pooled.close()
     if row is None:
         return None
     pilot_id, revision, built_at, valid_until, body = row

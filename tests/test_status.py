@@ -2,10 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+
 from schedules.delivery import deliver
 from slack_emulator.client import SlackSender
+from storage.db import make_engine
 from storage.scope import Workspace
 from tests.cadence_helpers import eventually, slack_client
+from tests.conftest import POSTGRES_URL
 from tests.helpers import CHANNEL, acme_plan, store_pilot
 
 
@@ -100,3 +105,30 @@ def test_a_slack_5xx_while_posting_is_retried_and_posted_once(bot, clock):
     # The next request works as usual.
     bot.sender.command("status public", channel_id=CHANNEL)
     assert bot.emulator.wait_for(lambda e: len(e.messages(CHANNEL)) == 2)
+
+
+def test_after_the_database_dropped_its_connections_one_asker_at_most_gets_an_apology(bot):
+    """The status read runs outside SQLAlchemy's Connection (storage/status.py): when the
+    server drops the pool's connections (a restart, a failover), the first failure starts
+    the pool afresh, as SQLAlchemy's own handler would, rather than hand out the next dead
+    connection to the next asker."""
+    if bot.engine.dialect.name != "postgresql":
+        pytest.skip("an SQLite file has no server to drop connections")
+    store_pilot(bot.engine)
+    # Several idle connections in the pool, each of which the server then drops.
+    held = [bot.engine.raw_connection() for _ in range(3)]
+    pids = [connection.driver_connection.info.backend_pid for connection in held]
+    for connection in held:
+        connection.close()
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            for pid in pids:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+    answers = [bot.sender.command("status", channel_id=CHANNEL) for _ in range(3)]
+    assert all(answer.status == 200 for answer in answers)
+    texts = [answer.json()["text"] for answer in answers]
+    assert "Sorry, something went wrong" in texts[0]  # the one that met a dropped connection
+    assert all("Acme POC · Acme" in text for text in texts[1:])

@@ -65,10 +65,7 @@ def fresh(bot: RunningBot, pilot_id: int) -> dict[str, Any]:
 
 
 def view(bot: RunningBot) -> StatusView:
-    with read_only(bot.engine) as connection:
-        found = status_view(
-            connection=connection, workspace=Workspace("T0001"), channel_id=CHANNEL
-        )
+    found = status_view(engine=bot.engine, workspace=Workspace("T0001"), channel_id=CHANNEL)
     assert found is not None
     return found
 
@@ -299,9 +296,8 @@ def test_a_pilot_whose_answer_cannot_be_built_does_not_hold_up_the_others(apps, 
 
     monkeypatch.setattr(feature, "build_status", broken_for_the_first)
     assert refresh_stale(engine=reader.engine, now=reader.clock.now()) == 2
-    with read_only(reader.engine) as connection:
-        rebuilt = status_view(connection=connection, workspace=Workspace("T0001"),
-                              channel_id="C0OTHER")
+    rebuilt = status_view(engine=reader.engine, workspace=Workspace("T0001"),
+                          channel_id="C0OTHER")
     assert rebuilt is not None and rebuilt.pilot_id == other.id
     assert rebuilt.current_at(reader.clock.now())
     assert not view(reader).current_at(reader.clock.now())

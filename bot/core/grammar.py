@@ -30,7 +30,9 @@ class UsageError(DomainError):
         self.usage: str = usage
 
 
-@dataclass(frozen=True)
+# Compared and hashed by identity: each spec is one constant of the command table, whose
+# index is looked up on every /pilot line (hashing every field of 42 specs cost more).
+@dataclass(frozen=True, eq=False)
 class CommandSpec:
     """What one subcommand accepts. Positionals ending in ``?`` are optional."""
 

@@ -93,15 +93,15 @@ def asker_status(*, engine: Engine, workspace: Workspace, channel_id: str, now: 
     Reply | None
 ):
     """The ephemeral `/pilot status` answer for the channel (None: no pilot here)."""
+    view = status_view(engine=engine, workspace=workspace, channel_id=channel_id)
+    if view is None:
+        return None
+    if view.current_at(now):
+        stored = json.loads(view.body)
+        if stored.pop("format", None) == ANSWER_FORMAT:
+            stored["blocks"].append(as_of(now, stored.pop("tz")))
+            return Prepared(stored["text"], body=stored)
     with read_only(engine) as connection:
-        view = status_view(connection=connection, workspace=workspace, channel_id=channel_id)
-        if view is None:
-            return None
-        if view.current_at(now):
-            stored = json.loads(view.body)
-            if stored.pop("format", None) == ANSWER_FORMAT:
-                stored["blocks"].append(as_of(now, stored.pop("tz")))
-                return Prepared(stored["text"], body=stored)
         built = _rebuild(connection, view.pilot_id, view.revision, now)
     return built.as_of(now)
 
