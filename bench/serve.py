@@ -3,10 +3,11 @@
 Both go through `devtools.harness.running_bot`: the same waitress server, middleware and
 request signing, on the same Slack emulator and database. The real app has every
 listener; the bare one answers `/pilot` with a constant, so the gap between them is
-what the product's own work costs.
+what the product's own work costs. A third, ``inline``, answers the same constant on the
+request's own thread, as the real app answers `/pilot status` (`--inline-floor`).
 
 Started by `bench.status_latency` in a process of its own (the load generator's
-threads would otherwise share this process's GIL). Prints one JSON line with the two
+threads would otherwise share this process's GIL). Prints one JSON line with the
 URLs, then serves until its standard input closes. Run it by hand to profile::
 
     python -m bench.serve --database-url sqlite:////tmp/bench.db  # then py-spy record --pid
@@ -20,10 +21,13 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
+from bot.app import ListenerExecutor, services_of
 from bot.clock import SystemClock
 from bot.features.status import catch_up
 from bot.process import few_malloc_arenas, freeze_start_up
@@ -39,6 +43,28 @@ def register_bare(app: App) -> None:
         ack(BARE_ANSWER)
 
     app.command("/pilot")(constant)
+
+
+class AnswerInline(Middleware):
+    """Marks every request to run its listener on the request's own thread, as the real
+    app runs `/pilot status` (bot/app.py's ListenerExecutor)."""
+
+    def __init__(self, executor: ListenerExecutor) -> None:
+        self._executor = executor
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        self._executor.run_next_inline(True)
+        return next()
+
+
+def register_inline(app: App) -> None:
+    """The bare app's constant, answered on the request's thread instead of on Bolt's pool
+    with its 10 ms wait for the ack: what the closed loop gives an app that does no work at
+    all but answers as the real one does (`--inline-floor`)."""
+    app.use(AnswerInline(services_of(app).executor))
+    register_bare(app)
 
 
 def refresh_status(engine: Engine, clock: SystemClock, stop: threading.Event) -> None:
@@ -76,15 +102,18 @@ def main(argv: list[str] | None = None) -> int:
                 threads=args.threads,
             )
         )
-        bare = stack.enter_context(
-            running_bot(
-                emulator=emulator,
-                engine=engine,
-                clock=clock,
-                database_url=args.database_url,
-                threads=args.threads,
-                register=register_bare,
+        bare, inline = (
+            stack.enter_context(
+                running_bot(
+                    emulator=emulator,
+                    engine=engine,
+                    clock=clock,
+                    database_url=args.database_url,
+                    threads=args.threads,
+                    register=register,
+                )
             )
+            for register in (register_bare, register_inline)
         )
         # The scheduler catches up with what seeding wrote before anyone asks, as it does
         # within seconds of a real start; then it keeps running beside the requests.
@@ -96,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         ready = {
             "real": real.sender.bot_url,
             "bare": bare.sender.bot_url,
+            "inline": inline.sender.bot_url,
             "signing_secret": SIGNING_SECRET,
             "team_id": emulator.team_id,
             "pid": os.getpid(),

@@ -49,6 +49,9 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "status_latency.json"
 BUDGET = 1.3
 APPS = ("bare", "real")
+# With --inline-floor: the bare app's constant answered on the request's thread (as the real
+# app answers), which shows the closed loop's floor for an app that does no work at all.
+FLOOR = "inline"
 
 
 @dataclass
@@ -246,8 +249,8 @@ def _check(app: str, status: int, body: str, index: int) -> str | None:
     """Count an answer only if it is the right one: 200 and the expected text."""
     if status != 200:
         return f"{app}: HTTP {status}: {body[:200]}"
-    if app == "bare":
-        return None if body == BARE_ANSWER else f"bare: unexpected answer {body[:200]!r}"
+    if app in ("bare", FLOOR):
+        return None if body == BARE_ANSWER else f"{app}: unexpected answer {body[:200]!r}"
     try:
         answer = json.loads(body).get("text", "")
     except ValueError:
@@ -257,6 +260,7 @@ def _check(app: str, status: int, body: str, index: int) -> str | None:
 
 def measure(
     targets: dict[str, Target],
+    apps: tuple[str, ...],
     *,
     requests: int,
     rounds: int,
@@ -266,19 +270,19 @@ def measure(
     seed_value: int,
     log: Callable[[str], None],
 ) -> dict[str, Samples]:
-    samples = {name: Samples() for name in targets}
-    for name in APPS:
+    samples = {name: Samples() for name in apps}
+    for name in apps:
         run_round(targets[name], requests=warmup, concurrency=concurrency, channels=channels,
                   seed_value=seed_value, into=None)
     per_round = [requests // rounds + (1 if r < requests % rounds else 0) for r in range(rounds)]
     for number, size in enumerate(per_round):
-        # bare, real | real, bare | ...: neither app always goes first after the other.
-        order = APPS if number % 2 == 0 else APPS[::-1]
+        # bare, real | real, bare | ...: no app always goes first after another.
+        order = apps[number % len(apps):] + apps[:number % len(apps)]
         for name in order:
             run_round(targets[name], requests=size, concurrency=concurrency, channels=channels,
                       seed_value=seed_value + 1 + number, into=samples[name])
         log(f"  round {number + 1}/{rounds}: "
-            + ", ".join(f"{n} p99 {samples[n].round_p99s[-1] * 1000:.1f} ms" for n in APPS))
+            + ", ".join(f"{n} p99 {samples[n].round_p99s[-1] * 1000:.1f} ms" for n in apps))
     return samples
 
 
@@ -294,6 +298,8 @@ def reproduce_command(args: argparse.Namespace) -> str:
              "--seed", str(args.seed)]
     if args.database_url:
         words += ["--database-url", make_url(args.database_url).render_as_string()]
+    if args.inline_floor:
+        words.append("--inline-floor")
     if args.output.resolve() != RESULTS:
         words += ["--output", str(args.output)]
     return shlex.join(words)
@@ -317,7 +323,7 @@ def report(result: dict[str, Any]) -> str:
         f"  {'app':<6}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>9}"
         f"{'failed':>8}",
     ]
-    for name in APPS:
+    for name in apps:
         s = apps[name]
         lines.append(
             f"  {name:<6}{s['p50_ms']:>9.2f}{s['p90_ms']:>9.2f}{s['p99_ms']:>9.2f}"
@@ -330,6 +336,13 @@ def report(result: dict[str, Any]) -> str:
         f"  p99 ratio    {result['p99_ratio']:.2f}  (budget <= {result['budget']})  {verdict}",
         f"  per round    p99 ratio {min(result['round_p99_ratios']):.2f}"
         f" to {max(result['round_p99_ratios']):.2f} over {len(result['round_p99_ratios'])} rounds",
+    ]
+    if FLOOR in apps:
+        lines.append(
+            f"  floor        an app answering a constant inline: p99 ratio "
+            f"{result['floor_p99_ratio']:.2f} (the closed loop's floor; not the verdict)"
+        )
+    lines += [
         "",
         f"  reproduce    {result['command']}",
         f"  results      {result['results_file']}",
@@ -359,6 +372,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=16, help="waitress threads per app")
     parser.add_argument("--seed", type=int, default=1, help="random seed for data and load")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument("--inline-floor", action="store_true",
+                        help="also load an app that answers a constant on the request's "
+                        "thread, as the real app answers: the closed loop's floor")
     args = parser.parse_args(argv)
     for name in ("requests", "concurrency", "pilots", "rounds", "threads"):
         if getattr(args, name) < 1:
@@ -386,19 +402,20 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seed_database(database, pilots=args.pilots, rng=rng)
         log(f"  seeded in {time.perf_counter() - started:.1f} s; starting the servers ...")
         with servers(database, threads=args.threads) as ready:
+            names = (*APPS, FLOOR) if args.inline_floor else APPS
             targets = {
                 name: Target(name, ready[name], ready["signing_secret"], ready["team_id"])
-                for name in APPS
+                for name in names
             }
             log(f"  serving (pid {ready['pid']}): bare {ready['bare']}, real {ready['real']}")
-            samples = measure(targets, requests=args.requests, rounds=args.rounds,
+            samples = measure(targets, names, requests=args.requests, rounds=args.rounds,
                               warmup=args.warmup, concurrency=args.concurrency,
                               channels=seeded.channels, seed_value=args.seed, log=log)
 
-    apps = {name: samples[name].summary() for name in APPS}
+    apps = {name: samples[name].summary() for name in samples}
     p99_ratio = apps["real"]["p99_ms"] / apps["bare"]["p99_ms"]
     p50_ratio = apps["real"]["p50_ms"] / apps["bare"]["p50_ms"]
-    failures = [problem for name in APPS for problem in samples[name].failures]
+    failures = [problem for name in samples for problem in samples[name].failures]
     round_ratios = [
         real / bare
         for real, bare in zip(samples["real"].round_p99s, samples["bare"].round_p99s, strict=True)
@@ -431,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
         "p50_ratio": round(p50_ratio, 3),
         "p99_ratio": round(p99_ratio, 3),
         "round_p99_ratios": [round(ratio, 3) for ratio in round_ratios],
+        "floor_p99_ratio": round(apps[FLOOR]["p99_ms"] / apps["bare"]["p99_ms"], 3)
+        if FLOOR in apps else None,
         "budget": BUDGET,
         "pass": p99_ratio <= BUDGET and not failures,
         "command": reproduce_command(args),
