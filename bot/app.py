@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 # (Bolt checks every 10 ms). Answering quick reads on the request's own thread instead was
 # tried and measured: under 16 concurrent askers every web thread then competes for the GIL
 # with waitress's I/O thread, and `/pilot status`'s p99 came out worse (README, Benchmarks).
-LISTENER_WORKERS = 8
+# Twice the web server's 16 threads: listeners still talking to a slow Slack after their
+# ack (opening a form, answering through response_url) never hold every worker, so a
+# `/pilot status` behind them is not queued past Slack's 3 seconds.
+LISTENER_WORKERS = 32
 
 
 class ProvideServices(Middleware):

@@ -81,12 +81,20 @@ def _drop_broken_connections(context: Any) -> None:
     """Treat those errors as a lost connection: SQLAlchemy then discards it (and the pool's
     older ones) instead of handing it out again, so writes work as soon as the database
     does. Cheaper than a pre-ping on every checkout, which the status path avoids."""
-    text = str(context.original_exception).lower()
-    if any(marker in text for marker in _BROKEN):
-        log.warning("database error, connection discarded: %s", text.splitlines()[0][:200])
+    if context.engine is not None and broken_by(context.engine, context.original_exception):
         context.is_disconnect = True
-        if context.engine is not None:
-            _FAULTED.add(context.engine)
+
+
+def broken_by(engine: Engine, error: BaseException) -> bool:
+    """Whether ``error`` leaves the engine's connections untrustworthy (one of the errors
+    above); if so the next successful write probe renews the pool. Also called by the
+    status read, which runs outside SQLAlchemy's Connection (storage/status.py)."""
+    text = str(error).lower()
+    if not any(marker in text for marker in _BROKEN):
+        return False
+    log.warning("database error, connection discarded: %s", text.splitlines()[0][:200])
+    _FAULTED.add(engine)
+    return True
 
 
 # Engines that met such an error: the next successful write probe starts their pool

@@ -176,7 +176,9 @@ _VIEW_SQL = {
 def status_view(
     *, engine: Engine, workspace: Workspace, channel_id: str
 ) -> StatusView | None:
-    """The channel's pilot with its stored status answer, in one indexed read."""
+    """The channel's pilot with its stored status answer, in one indexed read. A failure
+    comes as the driver raised it (the read runs outside SQLAlchemy, which would wrap it).
+    """
     # PostgreSQL: in autocommit for the one statement, which spares the round trips of a
     # transaction (BEGIN, and the ROLLBACK when the pool takes the connection back).
     autocommit = engine.dialect.name == "postgresql"
@@ -193,17 +195,15 @@ def status_view(
         if autocommit:
             pooled.driver_connection.autocommit = False  # type: ignore[union-attr]
     except BaseException as error:
-        # Outside SQLAlchemy's Connection no error handler sees the failure, so this does
-        # what it would: a connection that failed here (lost, or left in autocommit) never
-        # goes back to the pool, and a lost one means the pool's others are suspect too
-        # (a restarted server dropped them all): the pool starts afresh, and one asker,
-        # not one per pooled connection, gets the apology.
-        dialect = engine.dialect
-        lost = isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
-            cast(Any, error), pooled.dbapi_connection, None
-        )
-        pooled.invalidate(error if isinstance(error, Exception) else None)
-        if lost:
+        # Outside SQLAlchemy's Connection no error handler sees the failure, so this stands
+        # in for it: a connection that failed here (lost, or left in autocommit) never goes
+        # back to the pool, and when it was lost, or the database is broken (storage/db.py),
+        # the pool's other connections are suspect too and the pool starts afresh, rather
+        # than hand each of them to the next asker.
+        failure = error if isinstance(error, Exception) else None
+        suspect = failure is not None and _pool_suspect(engine, failure, pooled)
+        pooled.invalidate(failure)  # after the question above, which reads the connection
+        if suspect:
             engine.dispose()
         raise
     finally:
@@ -212,6 +212,19 @@ def status_view(
         return None
     pilot_id, revision, built_at, valid_until, body = row
     return StatusView(pilot_id, revision, _instant(built_at), _instant(valid_until), body or "")
+
+
+def _pool_suspect(engine: Engine, error: Exception, pooled: Any) -> bool:
+    from storage.db import broken_by  # storage.db imports this module
+
+    dialect = engine.dialect
+    try:
+        lost = isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            cast(Any, error), pooled.dbapi_connection, None
+        )
+    except Exception:  # deciding must never hide the error being raised
+        lost = False
+    return broken_by(engine, error) or lost
 
 
 def _instant(value: datetime | str | None) -> datetime | None:

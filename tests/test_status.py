@@ -130,5 +130,5 @@ def test_after_the_database_dropped_its_connections_one_asker_at_most_gets_an_ap
     answers = [bot.sender.command("status", channel_id=CHANNEL) for _ in range(3)]
     assert all(answer.status == 200 for answer in answers)
     texts = [answer.json()["text"] for answer in answers]
-    assert "Sorry, something went wrong" in texts[0]  # the one that met a dropped connection
+    assert sum("Sorry, something went wrong" in text for text in texts) <= 1
     assert all("Acme POC · Acme" in text for text in texts[1:])
