@@ -87,6 +87,13 @@ def require_editor(*, session: Session, pilot: Pilot, user_id: str, action: str)
         raise NotAllowed(action)
 
 
+def editable_pilot(*, session: Session, where: Where, user_id: str, action: str) -> Pilot:
+    """The pilot at ``where``, once ``user_id`` is shown to be one who may ``action`` it."""
+    pilot = pilot_at(session=session, where=where)
+    require_editor(session=session, pilot=pilot, user_id=user_id, action=action)
+    return pilot
+
+
 def require_record_keeper(*, session: Session, pilot: Pilot, user_id: str, action: str) -> None:
     assert pilot.id is not None
     roles = roles_of(session=session, pilot_id=pilot.id, user_id=user_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.documents.canvas import canvas_title
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot
 from schedules.canvas import canvas_markdown
 from storage.canvas import canvas_of, owe_canvas_update, record_canvas
 from storage.db import Session
@@ -26,9 +26,8 @@ class CanvasDraft:
 
 
 def draft(*, session: Session, now: datetime, where: Where, user_id: str) -> CanvasDraft:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(
-        session=session, pilot=pilot, user_id=user_id, action="create the pilot's canvas"
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="create the pilot's canvas"
     )
     assert pilot.id is not None
     return CanvasDraft(

@@ -33,7 +33,7 @@ from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from bot.core.plan import Plan
 from bot.core.roles import Role
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot
 from bot.features.signoff import owe_scope_document
 from storage.db import Session
 from storage.models import ChangeRequest, Pilot
@@ -97,8 +97,7 @@ def request_change(
 ) -> Applied | OpenedRequest | NoDecider:
     """`/pilot change ramp|end|scope`: applied at once before the start, else recorded as
     CH-n for the decision maker, the channel and the decision maker's DM owed."""
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=user_id, action="change the plan")
+    pilot = editable_pilot(session=session, where=where, user_id=user_id, action="change the plan")
     assert pilot.id is not None
     if pilot.state == PilotState.ENDED:
         raise Refusal("This pilot has ended; its plan no longer changes.")

@@ -15,9 +15,8 @@ from bot.blocks.record import (
     criterion_removed,
 )
 from bot.core.errors import DomainError
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot, pilot_at
 from storage.db import Session
-from storage.models import Pilot
 from storage.record import add_criterion, criteria_of, criterion_by_number, remove_criterion
 from storage.team import log_change
 
@@ -32,19 +31,12 @@ def criteria_view(*, session: Session, where: Where, page: int) -> Reply:
     return criteria_reply(pilot.name, lines, page=page)
 
 
-def _editable(session: Session, where: Where, user_id: str) -> Pilot:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(
-        session=session, pilot=pilot, user_id=user_id, action="change the success criteria"
-    )
-    assert pilot.id is not None
-    return pilot
-
-
 def add(
     *, session: Session, now: datetime, where: Where, user_id: str, name: str, target: str
 ) -> Reply:
-    pilot = _editable(session, where, user_id)
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="change the success criteria"
+    )
     assert pilot.id is not None
     if any(
         c.name.casefold() == name.casefold()
@@ -66,7 +58,9 @@ def add(
 
 
 def remove(*, session: Session, now: datetime, where: Where, user_id: str, number: int) -> Reply:
-    pilot = _editable(session, where, user_id)
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="change the success criteria"
+    )
     assert pilot.id is not None
     row = criterion_by_number(session=session, pilot_id=pilot.id, number=number)
     if row is None or row.removed_at is not None:

@@ -20,7 +20,7 @@ from bot.core.errors import Refusal
 from bot.core.escalation import EscalationStep
 from bot.core.escalation_timer import next_deadline, upcoming
 from bot.core.flags import flag_ref
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot, pilot_at
 from schedules.escalation import KIND, facts_of
 from storage.db import Session
 from storage.escalation import (
@@ -67,11 +67,10 @@ def snooze(
 ) -> Reply:
     """Push F-<number>'s next escalation step back by ``span``; the change log and the
     flag's thread say so. Returns the answer to the person who snoozed it."""
-    pilot = pilot_at(session=session, where=where)
-    assert pilot.id is not None
-    require_editor(
-        session=session, pilot=pilot, user_id=user_id, action="snooze a flag's escalation"
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="snooze a flag's escalation"
     )
+    assert pilot.id is not None
     flag = flag_by_number(session=session, pilot_id=pilot.id, number=number, lock=True)
     timer = (
         None if flag is None or flag.id is None else locked_timer(session=session, flag_id=flag.id)

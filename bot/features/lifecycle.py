@@ -19,7 +19,7 @@ from bot.core.calendar import next_due, snapshot
 from bot.core.errors import DomainError
 from bot.core.lifecycle import LifecycleMove, PilotState, next_state, refusal
 from bot.core.localtime import local_date
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot
 from storage.db import Session
 from storage.models import Pilot
 from storage.outbox import owe
@@ -62,7 +62,9 @@ def _reason(asked: Asked, example: str) -> str:
 
 def pause(*, session: Session, now: datetime, where: Where, asked: Asked) -> Moved:
     reason = _reason(asked, "customer code freeze")
-    pilot = _editable(session, where, asked, "pause this pilot")
+    pilot = editable_pilot(
+        session=session, where=where, user_id=asked.user_id, action="pause this pilot"
+    )
     if (refused := _refused(pilot, LifecycleMove.PAUSE)) is not None:
         return refused
     _move(session, pilot, asked, now, LifecycleMove.PAUSE, reason, f"Paused {pilot.name}.", reason)
@@ -72,7 +74,9 @@ def pause(*, session: Session, now: datetime, where: Where, asked: Asked) -> Mov
 
 
 def resume(*, session: Session, now: datetime, where: Where, asked: Asked) -> Moved:
-    pilot = _editable(session, where, asked, "resume this pilot")
+    pilot = editable_pilot(
+        session=session, where=where, user_id=asked.user_id, action="resume this pilot"
+    )
     if (refused := _refused(pilot, LifecycleMove.RESUME)) is not None:
         return refused
     was = pilot.state_reason
@@ -86,7 +90,9 @@ def resume(*, session: Session, now: datetime, where: Where, asked: Asked) -> Mo
 
 
 def end(*, session: Session, now: datetime, where: Where, asked: Asked) -> Moved:
-    pilot = _editable(session, where, asked, "end this pilot")
+    pilot = editable_pilot(
+        session=session, where=where, user_id=asked.user_id, action="end this pilot"
+    )
     if (refused := _refused(pilot, LifecycleMove.END)) is not None:
         return refused
     reason = _reason(asked, "customer chose another vendor")
@@ -118,12 +124,6 @@ def listed(*, session: Session, now: datetime, workspace: Workspace) -> list[Lis
         for p in pilots_in_workspace(session=session, workspace=workspace)
     ]
     return [ListedPilot(plan, channel, state, snapshot(plan, now)) for plan, channel, state in rows]
-
-
-def _editable(session: Session, where: Where, asked: Asked, action: str) -> Pilot:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=asked.user_id, action=action)
-    return pilot
 
 
 def _move(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.plan import Plan
-from bot.features.access import Where, pilot_at, require_editor, require_record_keeper
+from bot.features.access import Where, editable_pilot, pilot_at, require_record_keeper
 from storage.db import Session
 from storage.feeds import calendar_token, new_calendar_token, new_intake_token, revoke_intake_token
 from storage.models import Pilot
@@ -38,7 +38,9 @@ def calendar(*, session: Session, now: datetime, where: Where, user_id: str) -> 
 
 
 def reset_calendar(*, session: Session, now: datetime, where: Where, user_id: str) -> Secret:
-    pilot = _editable(session, where, user_id, "replace the calendar's address")
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="replace the calendar's address"
+    )
     assert pilot.id is not None
     token = new_calendar_token(session=session, pilot_id=pilot.id, user_id=user_id, now=now)
     _log(
@@ -53,7 +55,9 @@ def reset_calendar(*, session: Session, now: datetime, where: Where, user_id: st
 
 
 def make_metrics_token(*, session: Session, now: datetime, where: Where, user_id: str) -> Secret:
-    pilot = _editable(session, where, user_id, "make a metrics token")
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="make a metrics token"
+    )
     assert pilot.id is not None
     token = new_intake_token(session=session, pilot_id=pilot.id, user_id=user_id, now=now)
     _log(
@@ -71,18 +75,14 @@ def make_metrics_token(*, session: Session, now: datetime, where: Where, user_id
 
 def revoke_metrics_token(*, session: Session, now: datetime, where: Where, user_id: str) -> Secret:
     """``token`` None: there was none."""
-    pilot = _editable(session, where, user_id, "revoke the metrics token")
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="revoke the metrics token"
+    )
     assert pilot.id is not None
     if not revoke_intake_token(session=session, pilot_id=pilot.id):
         return Secret(plan_of(pilot), None)
     _log(session, pilot, user_id, now, "metrics_token", "The metrics token was revoked")
     return Secret(plan_of(pilot), "")
-
-
-def _editable(session: Session, where: Where, user_id: str, action: str) -> Pilot:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=user_id, action=action)
-    return pilot
 
 
 def _log(

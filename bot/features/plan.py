@@ -15,7 +15,7 @@ from bot.core.errors import DomainError
 from bot.core.lifecycle import PilotState
 from bot.core.setting_changes import apply_settings, parse_assignments
 from bot.core.settings_table import SETTINGS
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot, pilot_at
 from storage.db import Session
 from storage.pilot_settings import change_settings
 from storage.pilots import plan_of, refresh_next_due
@@ -40,9 +40,8 @@ def set_settings(
     """`/pilot set key=value ...` (``assignments`` as typed); a bad key's UsageError names
     that key's form."""
     parsed = parse_assignments(assignments)
-    pilot = pilot_at(session=session, where=where)
-    require_editor(
-        session=session, pilot=pilot, user_id=user_id, action="change this pilot's settings"
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="change this pilot's settings"
     )
     if pilot.state == PilotState.ENDED:
         raise DomainError(refusal_for_ended(pilot.name, pilot.state_reason))

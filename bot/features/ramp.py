@@ -14,7 +14,12 @@ from bot.core.errors import DomainError, Refusal
 from bot.core.lifecycle import PilotState
 from bot.core.localtime import local_date
 from bot.core.traffic import Confirmation, held_ramp, ramp_step
-from bot.features.access import Named, pilot_at, require_editor, require_record_keeper
+from bot.features.access import (
+    Named,
+    editable_pilot,
+    pilot_at,
+    require_record_keeper,
+)
 from bot.features.change import OpenedRequest, open_change_request
 from bot.features.clicked import Clicked, owe_update
 from storage.db import Session
@@ -78,8 +83,7 @@ def confirm_applied(
 
 def hold_form(*, session: Session, where: Named, week: int, user_id: str) -> dict[str, Any]:
     """The change request form for the ramp, pre-filled with the step put off a week."""
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=user_id, action="hold the ramp")
+    pilot = editable_pilot(session=session, where=where, user_id=user_id, action="hold the ramp")
     if pilot.state == PilotState.ENDED:
         raise Refusal("This pilot has ended; its ramp no longer changes.")
     plan = plan_of(pilot)
@@ -114,8 +118,7 @@ def request_hold(
     ramp_field: str,
 ) -> HoldRequested:
     """Hold: the ramp as typed in the form, asked for through the change process."""
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=user_id, action="hold the ramp")
+    pilot = editable_pilot(session=session, where=where, user_id=user_id, action="hold the ramp")
     plan = plan_of(pilot)
     try:
         proposal = propose_ramp(plan, ramp, today=local_date(now, plan.zone))

@@ -15,9 +15,8 @@ from bot.blocks.record import (
     risks_reply,
 )
 from bot.core.risks import RiskCategory
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot, pilot_at
 from storage.db import Session
-from storage.models import Pilot
 from storage.risks import add_risk, remove_risk, risk_by_number, risks_of
 from storage.team import log_change
 
@@ -32,13 +31,6 @@ def register_view(*, session: Session, where: Where, page: int) -> Reply:
     return risks_reply(pilot.name, lines, page=page)
 
 
-def _editable(session: Session, where: Where, user_id: str) -> Pilot:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=user_id, action="change the risk register")
-    assert pilot.id is not None
-    return pilot
-
-
 def add(
     *,
     session: Session,
@@ -49,7 +41,9 @@ def add(
     risk: str,
     mitigation: str,
 ) -> Reply:
-    pilot = _editable(session, where, user_id)
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="change the risk register"
+    )
     assert pilot.id is not None
     row = add_risk(
         session=session,
@@ -74,7 +68,9 @@ def add(
 
 
 def remove(*, session: Session, now: datetime, where: Where, user_id: str, number: int) -> Reply:
-    pilot = _editable(session, where, user_id)
+    pilot = editable_pilot(
+        session=session, where=where, user_id=user_id, action="change the risk register"
+    )
     assert pilot.id is not None
     row = risk_by_number(session=session, pilot_id=pilot.id, number=number)
     if row is None or row.removed_at is not None:

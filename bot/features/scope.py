@@ -19,11 +19,10 @@ from bot.blocks.record import (
 from bot.core.boundaries import Boundary
 from bot.core.changes import needs_approval
 from bot.core.localtime import local_date
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot, pilot_at
 from bot.features.signoff import owe_scope_document
 from schedules.docs import scope_state
 from storage.db import Session
-from storage.models import Pilot
 from storage.pilots import plan_of
 from storage.record import defer_request, deferred_of, scope_of, set_scope
 from storage.team import log_change
@@ -50,18 +49,11 @@ def scope_view(*, session: Session, now: datetime, where: Where, page: int) -> R
     )
 
 
-def _editable(session: Session, where: Where, user_id: str) -> Pilot:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=user_id, action="change the scope")
-    assert pilot.id is not None
-    return pilot
-
-
 def set_boundaries(
     *, session: Session, now: datetime, where: Where, user_id: str, values: Mapping[Boundary, str]
 ) -> Reply:
     """`/pilot scope set`: before the start date only; the new version goes for sign-off."""
-    pilot = _editable(session, where, user_id)
+    pilot = editable_pilot(session=session, where=where, user_id=user_id, action="change the scope")
     assert pilot.id is not None
     plan = plan_of(pilot)
     if needs_approval(plan, local_date(now, plan.zone)):
@@ -89,7 +81,7 @@ def set_boundaries(
 
 def defer(*, session: Session, now: datetime, where: Where, user_id: str, text: str) -> Reply:
     """`/pilot scope defer`: a request kept for Phase 2, numbered."""
-    pilot = _editable(session, where, user_id)
+    pilot = editable_pilot(session=session, where=where, user_id=user_id, action="change the scope")
     assert pilot.id is not None
     row = defer_request(session=session, pilot_id=pilot.id, request=text, user_id=user_id, at=now)
     log_change(

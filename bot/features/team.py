@@ -9,9 +9,8 @@ from bot.blocks import Reply
 from bot.blocks.team import member_added_reply, member_removed_reply, team_reply
 from bot.core.errors import Refusal
 from bot.core.roles import Role
-from bot.features.access import Where, pilot_at, require_editor
+from bot.features.access import Where, editable_pilot, pilot_at
 from storage.db import Session
-from storage.models import Pilot
 from storage.team import holders, log_change, organisations_of, team_of
 from storage.team_members import AlreadyHeld, add_member, remove_member
 
@@ -31,16 +30,9 @@ def _already(user_id: str, role: Role) -> Refusal:
     return Refusal(f"<@{user_id}> is already {role.display_name.lower()}.")
 
 
-def _editable(session: Session, where: Where, by: str) -> Pilot:
-    pilot = pilot_at(session=session, where=where)
-    require_editor(session=session, pilot=pilot, user_id=by, action="change the team")
-    assert pilot.id is not None
-    return pilot
-
-
 def check_add(*, session: Session, where: Where, by: str, user_id: str, role: Role) -> None:
     """The cheap refusals of an addition, before Slack is asked who ``user_id`` is."""
-    pilot = _editable(session, where, by)
+    pilot = editable_pilot(session=session, where=where, user_id=by, action="change the team")
     assert pilot.id is not None
     if (user_id, role) in holders(session=session, pilot_id=pilot.id):
         raise _already(user_id, role)
@@ -85,7 +77,7 @@ def add(
 def remove(
     *, session: Session, now: datetime, where: Where, by: str, user_id: str, role: Role
 ) -> Reply:
-    pilot = _editable(session, where, by)
+    pilot = editable_pilot(session=session, where=where, user_id=by, action="change the team")
     assert pilot.id is not None
     members = team_of(session=session, pilot_id=pilot.id)
     row = next((m for m in members if m.user_id == user_id and m.role == role.value), None)
