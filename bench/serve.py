@@ -4,7 +4,7 @@ Both go through `devtools.harness.running_bot`: the same waitress server, middle
 request signing, on the same Slack emulator and database. The real app has every
 listener; the bare one answers `/pilot` with a constant, so the gap between them is
 what the product's own work costs. A third, ``inline``, answers the same constant on the
-request's own thread instead of Bolt's listener pool (`--inline-floor`).
+request's own thread, as the real app answers `/pilot status` (`--inline-floor`).
 
 Started by `bench.status_latency` in a process of its own (the load generator's
 threads would otherwise share this process's GIL). Prints one JSON line with the
@@ -22,12 +22,12 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
 from contextlib import ExitStack
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
+from bot.app import ListenerExecutor, services_of
 from bot.clock import SystemClock
 from bot.features.status import catch_up
 from bot.process import few_malloc_arenas, freeze_start_up
@@ -45,25 +45,25 @@ def register_bare(app: App) -> None:
     app.command("/pilot")(constant)
 
 
-class _RunAtOnce(Executor):
-    """Runs what it is given on the caller's thread: the request's, for Bolt's listeners."""
+class AnswerInline(Middleware):
+    """Marks every request to run its listener on the request's own thread, as the real
+    app runs `/pilot status` (bot/app.py's ListenerExecutor)."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # the future carries it, as a pool's would
-            future.set_exception(error)
-        return future
+    def __init__(self, executor: ListenerExecutor) -> None:
+        self._executor = executor
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        self._executor.run_next_inline(True)
+        return next()
 
 
 def register_inline(app: App) -> None:
-    """The bare app's constant, answered on the request's own thread instead of on Bolt's
-    listener pool with its 10 ms wait for the ack: what the closed loop gives an app that
-    does no work at all but answers inline (`--inline-floor`; bot/app.py says why the real
-    app does not). Bolt takes its executor only when the app is built, so it is swapped in
-    on the runner here: benchmark code, not the product's."""
-    app._listener_runner.listener_executor = _RunAtOnce()
+    """The bare app's constant, answered on the request's thread instead of on Bolt's pool
+    with its 10 ms wait for the ack: what the closed loop gives an app that does no work at
+    all but answers as the real one does (`--inline-floor`)."""
+    app.use(AnswerInline(services_of(app).executor))
     register_bare(app)
 
 

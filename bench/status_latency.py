@@ -5,12 +5,15 @@ Budget (product lead): the real app's p99 within 1.3x the p99 of a bare Bolt app
 
     python -m bench.status_latency [--requests 4000] [--concurrency 16] [--pilots 1000]
                                    [--database-url postgresql://postgres@127.0.0.1:5432/test]
+                                   [--inline-floor] [--rate 600]
 
 Seeds a fresh database (a temporary SQLite file by default; a throwaway schema on
 PostgreSQL, dropped afterwards), starts `bench.serve` in a second process, and drives
 both apps over HTTP with signed slash commands from `--concurrency` threads, in
 alternating rounds (bare, real, real, bare, ...) after a warm-up, so drift in the
-machine hits both apps alike. Prints the figures and the command that reproduces
+machine hits both apps alike. The budget is stated for a closed loop (each thread sends
+its next request when the last returns); ``--rate`` runs an open loop instead, for
+comparison. Prints the figures and the command that reproduces
 them, and writes them to bench/results/status_latency.json. Exits 1 when the budget
 is missed, 2 when any request failed.
 """
@@ -49,9 +52,9 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "status_latency.json"
 BUDGET = 1.3
 APPS = ("bare", "real")
-# With --inline-floor: the bare app's constant answered on the request's thread instead of
-# Bolt's listener pool: the closed loop's figure for an app that does no work at all but
-# skips Bolt's 10 ms wait for the ack (bot/app.py says why the real app does not).
+# With --inline-floor: the bare app's constant answered on the request's thread (as the real
+# app answers `/pilot status`) instead of Bolt's listener pool: the closed loop's figure for
+# an app that does no work at all but skips Bolt's 10 ms wait for the ack.
 FLOOR = "inline"
 
 
@@ -200,24 +203,37 @@ def run_round(
     channels: list[str],
     seed_value: int,
     into: Samples | None,
+    rate: float | None = None,
 ) -> None:
     """`requests` signed `/pilot status` commands from `concurrency` threads, each to a
-    random pilot channel; latencies (and the round's wall time) go `into` the samples."""
-    remaining = iter(range(requests))
+    random pilot channel; latencies (and the round's wall time) go `into` the samples.
+
+    Closed loop by default: each thread sends its next request as soon as the last one
+    returned. With ``rate``, an open loop: requests are due at Poisson arrivals of ``rate``
+    per second, each sent by the next free thread, and timed from when it was due (so a
+    request that waited for a free thread counts its wait)."""
+    remaining = iter(_due_times(requests, rate, random.Random(seed_value)))
     lock = threading.Lock()
     latencies: list[float] = []
     failures: list[str] = []
+    begun = time.perf_counter()
 
     def client(number: int) -> None:
         sender = SlackSender(target.url, target.signing_secret, team_id=target.team_id)
         rng = random.Random(seed_value * 1000 + number)
         while True:
             with lock:
-                if next(remaining, None) is None:
-                    return
+                due = next(remaining, None)
+            if due is None:
+                return
             index = rng.randrange(len(channels))
             problem: str | None
-            started = time.perf_counter()
+            if rate is None:
+                started = time.perf_counter()
+            else:
+                started = begun + due
+                if (wait := started - time.perf_counter()) > 0:
+                    time.sleep(wait)
             try:
                 response = sender.command("status", channel_id=channels[index], user_id="U0001")
             except OSError as error:  # refused, reset, timed out: a failure, not a crash
@@ -246,6 +262,18 @@ def run_round(
         into.round_p99s.append(percentile(sorted(latencies), 99))
 
 
+def _due_times(requests: int, rate: float | None, rng: random.Random) -> list[float]:
+    """When each request is due, in seconds from the round's start (closed loop: 0 for all,
+    each sent when a thread is free)."""
+    if rate is None:
+        return [0.0] * requests
+    due, times = 0.0, []
+    for _ in range(requests):
+        due += rng.expovariate(rate)
+        times.append(due)
+    return times
+
+
 def _check(app: str, status: int, body: str, index: int) -> str | None:
     """Count an answer only if it is the right one: 200 and the expected text."""
     if status != 200:
@@ -270,18 +298,19 @@ def measure(
     channels: list[str],
     seed_value: int,
     log: Callable[[str], None],
+    rate: float | None = None,
 ) -> dict[str, Samples]:
     samples = {name: Samples() for name in apps}
     for name in apps:
         run_round(targets[name], requests=warmup, concurrency=concurrency, channels=channels,
-                  seed_value=seed_value, into=None)
+                  seed_value=seed_value, into=None, rate=rate)
     per_round = [requests // rounds + (1 if r < requests % rounds else 0) for r in range(rounds)]
     for number, size in enumerate(per_round):
         # bare, real | real, bare | ...: no app always goes first after another.
         order = apps[number % len(apps):] + apps[:number % len(apps)]
         for name in order:
             run_round(targets[name], requests=size, concurrency=concurrency, channels=channels,
-                      seed_value=seed_value + 1 + number, into=samples[name])
+                      seed_value=seed_value + 1 + number, into=samples[name], rate=rate)
         log(f"  round {number + 1}/{rounds}: "
             + ", ".join(f"{n} p99 {samples[n].round_p99s[-1] * 1000:.1f} ms" for n in apps))
     return samples
@@ -301,6 +330,8 @@ def reproduce_command(args: argparse.Namespace) -> str:
         words += ["--database-url", make_url(args.database_url).render_as_string()]
     if args.inline_floor:
         words.append("--inline-floor")
+    if args.rate is not None:
+        words += ["--rate", f"{args.rate:g}"]
     if args.output.resolve() != RESULTS:
         words += ["--output", str(args.output)]
     return shlex.join(words)
@@ -316,7 +347,9 @@ def report(result: dict[str, Any]) -> str:
         f"{config['checkin_replies']} check-in replies, {config['flags']} flags",
         f"  load         {config['requests']} requests per app, {config['concurrency']} "
         f"concurrent clients, {config['rounds']} alternating rounds after "
-        f"{config['warmup']} warm-up requests per app",
+        f"{config['warmup']} warm-up requests per app, "
+        + (f"open loop at {config['rate']:g} req/s (not the budget's closed loop)"
+           if config["rate"] else "closed loop"),
         f"  server       waitress, {config['server_threads']} threads per app, own process",
         f"  machine      Python {config['python']}, {config['platform']}, "
         f"{config['cpus']} CPUs, load average {config['load_average_before']} at the start",
@@ -376,12 +409,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--inline-floor", action="store_true",
                         help="also load an app that answers a constant on the request's "
                         "thread instead of Bolt's pool")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop: requests due at this many per second (Poisson), "
+                        "timed from when due; default: the closed loop the budget is "
+                        "stated for")
     args = parser.parse_args(argv)
     for name in ("requests", "concurrency", "pilots", "rounds", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.warmup < 0:
         parser.error("--warmup must not be negative")
+    if args.rate is not None and args.rate <= 0:
+        parser.error("--rate must be positive")
     args.rounds = min(args.rounds, args.requests)
     return args
 
@@ -411,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  serving (pid {ready['pid']}): bare {ready['bare']}, real {ready['real']}")
             samples = measure(targets, names, requests=args.requests, rounds=args.rounds,
                               warmup=args.warmup, concurrency=args.concurrency,
-                              channels=seeded.channels, seed_value=args.seed, log=log)
+                              channels=seeded.channels, seed_value=args.seed, log=log,
+                              rate=args.rate)
 
     apps = {name: samples[name].summary() for name in samples}
     p99_ratio = apps["real"]["p99_ms"] / apps["bare"]["p99_ms"]
@@ -436,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             "flags": seeded.flags,
             "requests": args.requests,
             "concurrency": args.concurrency,
+            "rate": args.rate,
             "rounds": args.rounds,
             "warmup": args.warmup,
             "server_threads": args.threads,

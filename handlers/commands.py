@@ -103,8 +103,8 @@ ROUTES: dict[tuple[str, ...], Route] = {
 }
 
 
-# Routes that only read and answer in their ack, with no Slack call after it: acting on
-# one twice changes nothing, so the replay guard (handlers/replays.py) records no signature.
+# Routes that only read and answer in their ack, with no Slack call after it: Bolt runs
+# them on the request's own thread instead of its listener pool (bot.app.ListenerExecutor).
 ANSWERED_IN_ACK = frozenset(
     spec.path
     for spec in (
@@ -132,8 +132,8 @@ def answered_in_ack(parsed: ParsedCommand) -> bool:
 
 
 class MarkQuickReads(Middleware):
-    """Global middleware: parse a `/pilot` line once, and say whether it only reads (a
-    Middleware subclass: Bolt calls it without building arguments, see bot/app.py)."""
+    """Global middleware: parse a `/pilot` line once, and say whether it may run inline
+    (a Middleware subclass: Bolt calls it without building arguments, see bot/app.py)."""
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -147,6 +147,7 @@ class MarkQuickReads(Middleware):
             else:
                 context["pilot_parsed"] = parsed
                 quick = answered_in_ack(parsed)
+            context["services"].executor.run_next_inline(quick)
             context["answered_in_ack"] = quick  # changes nothing: a replay of it is harmless
         return next()
 

@@ -717,7 +717,7 @@ def drain_listeners(bot) -> None:
     """Wait until the listeners Bolt runs after their ack, and the deliveries they wake, are
     done: whatever they log is in the captured log by then."""
     services = services_of(bot.app)
-    pool = services.executor
+    pool = services.executor._pool
     workers = pool._max_workers
     barrier = threading.Barrier(workers + 1, timeout=20)
     futures = [pool.submit(barrier.wait) for _ in range(workers)]
