@@ -41,7 +41,7 @@ class ListenerExecutor(Executor):
     response leaves at the ack. See handlers/commands.py for which requests are marked.
 
     Measured both ways (README, Benchmarks): requests arriving on their own at 600 a second,
-    `/pilot status` answered here has p50 3 ms and p99 16.6 ms, on the pool 12.5 and 22 ms.
+    `/pilot status` answered here has p50 3 ms and p99 15 to 17 ms, on the pool 12.5 and 22 ms.
     Only when 16 clients keep every web thread busy at once does the pool's pacing give a
     narrower tail (p99 about 1.3x bare Bolt's on the pool, 1.4x here).
     """
